@@ -1,0 +1,91 @@
+"""The composition root: settings + database + handlers = an Application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.context import SERVICES_KEY, BotApplication, BotContext
+from bot.services import Services
+from handlers.common import set_commands
+from storage import migrate, units, users
+from storage.persistence import SqlPersistence
+
+log = logging.getLogger(__name__)
+
+
+class TrackedApplication(Application):  # type: ignore[type-arg]
+    """An Application that tells when it has finished with an update, so that
+    the offline chat and the tests can wait for the bot's answer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._done: set[int] = set()
+        self._done_event = asyncio.Condition()
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                async with self._done_event:
+                    self._done.add(update.update_id)
+                    self._done_event.notify_all()
+
+    async def wait_processed(self, update_id: int, limit_s: float = 30.0) -> None:
+        async with self._done_event:
+            await asyncio.wait_for(
+                self._done_event.wait_for(lambda: update_id in self._done), limit_s
+            )
+            self._done.discard(update_id)
+
+
+async def prepare_database(services: Services) -> None:
+    """Migrate, load the official tree on first start, and name the administrators."""
+    await migrate.upgrade(services.engine)
+    async with services.sessions.begin() as session:
+        if await units.count_units(session) == 0:
+            added, _ = await units.import_official_tree(session)
+            log.info("loaded %d provinces and communes", added)
+        await users.ensure_admins(session, services.settings.admin_ids)
+
+
+async def startup(application: Application) -> None:  # type: ignore[type-arg]
+    """What runs once the bot is initialised and before it takes updates."""
+    services = application.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    await prepare_database(services)
+    await set_commands(application)
+
+
+def build_application(
+    services: Services,
+    *,
+    token: str,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+) -> BotApplication:
+    """The Application with every handler, persistence and defaults. Whoever
+    runs it awaits :func:`startup` after ``initialize()`` (``run_polling`` does
+    it through ``post_init``)."""
+    builder = (
+        ApplicationBuilder()
+        .application_class(TrackedApplication)
+        .token(token)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.zone))
+        .persistence(SqlPersistence(services.sessions, services.settings.persistence_interval))
+        .post_init(startup)
+    )
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+    application: BotApplication = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    handlers.register(application)
+    return application

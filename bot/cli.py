@@ -1,0 +1,144 @@
+"""The ``binhdang`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.offline import main_chat
+from bot.services import Services
+from bot.settings import Settings, SettingsError, load_settings
+from storage import migrate, units
+from storage.models import UnitLevel
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="binhdang", description="binhdang-bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (offline demo chat when no token is set)")
+    commands.add_parser("chat", help="chat with the bot offline, from a terminal or a pipe")
+    db = commands.add_parser("db", help="database commands")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply migrations"
+    )
+    unit = commands.add_parser("units", help="the administrative tree")
+    unit_commands = unit.add_subparsers(dest="units_command", required=True)
+    unit_commands.add_parser("import", help="load the official provinces and communes")
+    villages = unit_commands.add_parser("villages", help="add villages from a CSV file")
+    villages.add_argument("file", type=Path, help="CSV with columns commune_code,name")
+    return parser
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _run(settings: Settings) -> int:
+    token = settings.token
+    if not token:
+        if sys.stdin.isatty():
+            return main_chat(settings, interactive=True)
+        print(
+            "binhdang: BINHDANG_BOT_TOKEN is not set and there is no terminal for the offline "
+            "demo; set the token, or use `binhdang chat` to script a conversation.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    services = Services.from_settings(settings)
+    root = settings.api_base_url
+    application = build_application(
+        services,
+        token=token,
+        base_url=f"{root}/bot" if root else None,
+        base_file_url=f"{root}/file/bot" if root else None,
+    )
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    services = Services.from_settings(settings)
+    await migrate.upgrade(services.engine)
+    await services.engine.dispose()
+
+
+async def _units_import(settings: Settings) -> tuple[int, int]:
+    services = Services.from_settings(settings)
+    await migrate.upgrade(services.engine)
+    async with services.sessions.begin() as session:
+        result = await units.import_official_tree(session)
+    await services.engine.dispose()
+    return result
+
+
+async def _villages_import(settings: Settings, path: Path) -> int:
+    """All rows or none: a bad row stops the import and names its line."""
+    services = Services.from_settings(settings)
+    await migrate.upgrade(services.engine)
+    added = 0
+    try:
+        async with services.sessions.begin() as session:
+            with path.open(newline="", encoding="utf-8-sig") as fp:
+                for line, row in enumerate(csv.DictReader(fp), start=2):
+                    commune = await units.get_by_code(
+                        session, (row.get("commune_code") or "").strip()
+                    )
+                    name = (row.get("name") or "").strip()
+                    if commune is None or commune.level is not UnitLevel.COMMUNE:
+                        raise ValueError(
+                            f"line {line}: unknown commune code {row.get('commune_code')!r}"
+                        )
+                    if not name or len(name) > 120:
+                        raise ValueError(f"line {line}: a village name has 1 to 120 characters")
+                    await units.add_village(session, commune, name)
+                    added += 1
+    finally:
+        await services.engine.dispose()
+    return added
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"binhdang: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _configure_logging(settings)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "chat":
+        return main_chat(settings)
+    if args.command == "db":
+        asyncio.run(_db_upgrade(settings))
+        print("database is up to date")
+        return 0
+    if args.units_command == "import":
+        added, renamed = asyncio.run(_units_import(settings))
+        print(f"units: {added} added, {renamed} renamed")
+        return 0
+    try:
+        added = asyncio.run(_villages_import(settings, args.file))
+    except (OSError, ValueError) as exc:
+        print(f"binhdang: {exc}; nothing was imported", file=sys.stderr)
+        return 1
+    print(f"villages: {added} added or already present")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Offline demo mode: the real bot against the built-in local Bot API, with the
+terminal (or a pipe) as the chat. See README, "binhdang chat", for the protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import TrackedApplication, build_application, startup
+from bot.i18n import translator
+from bot.localapi import LocalBotApi, SentMessage
+from bot.services import Services
+from bot.settings import Settings
+
+DEMO_ADMIN_ID = 1
+DEMO_USER_ID = 1001
+OFFLINE_TOKEN = "123456:offline-demo"
+
+
+class Transcript:
+    """Prints every bot message with its buttons numbered."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.current_user = DEMO_USER_ID
+
+    def bot_message(self, message: SentMessage) -> None:
+        if not message.from_bot:
+            return
+        head = "bot" if message.chat_id == self.current_user else f"bot → {message.chat_id}"
+        if message.deleted:
+            self.out.write(f"{head}: (deleted message {message.message_id})\n")
+            self.out.flush()
+            return
+        if message.edited_count:
+            head += " (edited)"
+        body = message.text or message.caption or f"[{message.kind}]"
+        self.out.write(f"{head}: {body}\n")
+        if message.reply_markup:
+            n = 0
+            for row in message.reply_markup:
+                labels = []
+                for button in row:
+                    n += 1
+                    labels.append(f"[{n}] {button.get('text', '')}")
+                self.out.write("    " + "   ".join(labels) + "\n")
+        self.out.flush()
+
+    def note(self, text: str) -> None:
+        self.out.write(f"({text})\n")
+        self.out.flush()
+
+
+def _read(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+async def dispatch(api: LocalBotApi, transcript: Transcript, line: str) -> int | None:
+    """Turn one input line into an update; returns its update_id, or None."""
+    user = transcript.current_user
+    if line.startswith("#") and len(line) > 1:
+        target = line[1:]
+        try:
+            if target.isdigit():
+                return await api.press_button(user, index=int(target))
+            return await api.press_button(user, label=target)
+        except LookupError as exc:
+            transcript.note(str(exc))
+            return None
+    if line.startswith("!"):
+        parts = shlex.split(line[1:])
+        if not parts:
+            return await api.send_text(user, line)
+        command, args = parts[0], parts[1:]
+        try:
+            if command == "user" and args:
+                transcript.current_user = int(args[0])
+                api.add_user(
+                    transcript.current_user, language_code=args[1] if len(args) > 1 else "vi"
+                )
+                transcript.note(f"now chatting as user {transcript.current_user}")
+                return None
+            if command == "location" and len(args) == 2:
+                return await api.send_location(user, float(args[0]), float(args[1]))
+            if command == "photo" and args:
+                return await api.send_photo(user, await asyncio.to_thread(_read, args[0]))
+            if command == "voice" and args:
+                return await api.send_voice(user, await asyncio.to_thread(_read, args[0]))
+        except (OSError, ValueError) as exc:
+            transcript.note(f"cannot do {line!r}: {exc}")
+            return None
+        transcript.note("commands: !user ID [LANG], !location LAT LON, !photo PATH, !voice PATH")
+        return None
+    return await api.send_text(user, line)
+
+
+async def run_chat(
+    settings: Settings,
+    read_line: Callable[[], str],
+    out: TextIO,
+    *,
+    interactive: bool,
+) -> int:
+    """Run the bot against a local Bot API and chat with it line by line."""
+    if not settings.admin_ids:
+        settings = settings.model_copy(update={"admin_ids": [DEMO_ADMIN_ID]})
+    services = Services.from_settings(settings)
+    transcript = Transcript(out)
+    loop = asyncio.get_running_loop()
+    async with LocalBotApi() as api:
+        api.add_user(DEMO_ADMIN_ID, first_name="Admin", language_code=settings.default_language)
+        api.add_user(DEMO_USER_ID, first_name="Demo", language_code=settings.default_language)
+        api.on_bot_message = transcript.bot_message
+        application = build_application(
+            services, token=OFFLINE_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url
+        )
+        assert isinstance(application, TrackedApplication)
+        async with application:
+            await startup(application)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0, timeout=10)
+            if interactive:
+                t = translator(settings.default_language)
+                out.write(
+                    t("OFFLINE DEMO MODE: no Telegram connection; this terminal is the chat.")
+                    + "\n"
+                )
+                out.write(
+                    t(
+                        "To connect to Telegram, set BINHDANG_BOT_TOKEN and run `binhdang run` again."
+                    )
+                    + "\n"
+                )
+                out.write(
+                    t(
+                        "You are user {user}; user {admin} is an administrator (type `!user {admin}`). Ctrl-D ends."
+                    ).format(user=DEMO_USER_ID, admin=DEMO_ADMIN_ID)
+                    + "\n"
+                )
+                out.flush()
+            try:
+                while True:
+                    if interactive:
+                        out.write(f"{transcript.current_user}> ")
+                        out.flush()
+                    line = await loop.run_in_executor(None, read_line)
+                    if not line:
+                        break
+                    line = line.rstrip("\r\n")
+                    if not line.strip():
+                        continue
+                    if not interactive:
+                        out.write(f"{transcript.current_user}> {line}\n")
+                    update_id = await dispatch(api, transcript, line)
+                    if update_id is not None:
+                        await application.wait_processed(update_id)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    await services.engine.dispose()
+    return 0
+
+
+def main_chat(settings: Settings, interactive: bool | None = None) -> int:
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    return asyncio.run(run_chat(settings, sys.stdin.readline, sys.stdout, interactive=interactive))

@@ -1,0 +1,29 @@
+"""What handlers and jobs need at hand: settings, the database, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from storage.db import make_engine, make_sessionmaker
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime] = field(default=system_clock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        engine = make_engine(settings.database_url)
+        return cls(settings=settings, engine=engine, sessions=make_sessionmaker(engine))

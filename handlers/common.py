@@ -1,0 +1,173 @@
+"""What every user can do at any time: help, language, cancel; and the answers
+to input that no conversation expects, and to errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import Translator, available_languages, translator
+from handlers import menu
+from handlers.ui import columns, esc, keyboard, reply, settle
+from storage import users
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+
+
+def role_name(t: Translator, role: Role) -> str:
+    names = {
+        Role.COLLABORATOR: t("Village collaborator"),
+        Role.TEAM_MEMBER: t("Community communication team member"),
+        Role.TRUSTED_ADDRESS_STAFF: t("Trusted address staff"),
+        Role.COMMUNE_COORDINATOR: t("Commune coordinator"),
+        Role.PROVINCE_COORDINATOR: t("Province coordinator"),
+        Role.ADMIN: t("National administrator"),
+    }
+    return names[role]
+
+
+async def load_profile(update: Update, context: BotContext) -> None:
+    """Runs first for every update: who is this, and which language do they read."""
+    user = update.effective_user
+    if user is None:
+        return
+    context.telegram_language = user.language_code
+    async with context.services.sessions.begin() as session:
+        record = await users.touch(session, user.id, user.full_name, user.username)
+        context.profile = await users.profile_of(session, record)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    t = context.t
+    audience = menu.audience_of(context.profile)
+    title = t("What you can do here")
+    lines = [f"<b>{esc(title)}</b>"]
+    lines += [f"/{c.name} — {esc(t(c.description))}" for c in menu.commands_for(audience)]
+    if audience is menu.Audience.PUBLIC:
+        lines += ["", esc(t("Send /start to register as a collaborator or coordinator."))]
+    elif context.profile is not None and context.profile.role is not None:
+        lines += [
+            "",
+            esc(
+                t("You are registered as: {role}.").format(role=role_name(t, context.profile.role))
+            ),
+        ]
+    await reply(update, "\n".join(lines))
+
+
+def language_keyboard(prefix: str, suggested: str) -> list[tuple[str, str]]:
+    codes = sorted(available_languages(), key=lambda c: c != suggested)
+    return [(translator(c).language_name, f"{prefix}:{c}") for c in codes]
+
+
+async def language_command(update: Update, context: BotContext) -> None:
+    t = context.t
+    await reply(
+        update,
+        t("Choose your language:"),
+        keyboard(columns(language_keyboard("lang", context.language))),
+    )
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.split(":", 1)[1]
+    if code not in available_languages() or context.profile is None:
+        await query.answer(context.t("That button is no longer valid."))
+        return
+    async with context.services.sessions.begin() as session:
+        await users.set_language(session, context.profile.id, code)
+    t = translator(code)
+    await settle(query, t.language_name)
+    await reply(update, t("Language changed. Send /help to see what you can do."))
+
+
+async def cancel_outside(update: Update, context: BotContext) -> None:
+    await reply(update, context.t("There is nothing to cancel. Send /help to see what you can do."))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    await reply(update, context.t("I do not know that command. Send /help to see the commands."))
+
+
+async def stray_message(update: Update, context: BotContext) -> None:
+    await reply(
+        update,
+        context.t("I am not waiting for a message right now. Send /help to see what you can do."),
+    )
+
+
+async def stray_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer(context.t("That button is no longer valid."), show_alert=False)
+    await settle_silently(update)
+
+
+async def settle_silently(update: Update) -> None:
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except Exception:  # the message may be gone or already without buttons
+            log.debug("could not remove stale keyboard", exc_info=True)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("unhandled error for update %s", update, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        bot_context = context if isinstance(context, BotContext) else None
+        t = bot_context.t if bot_context is not None else translator(None)
+        try:
+            await update.effective_chat.send_message(
+                t(
+                    "Sorry, something went wrong on our side. What you entered is kept; please try again."
+                )
+            )
+        except Exception:
+            log.exception("could not apologise")
+
+
+async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Telegram's command menu, in every language."""
+    public = menu.commands_for(menu.Audience.PUBLIC)
+    for code in available_languages():
+        t = translator(code)
+        commands = [BotCommand(c.name, t(c.description)) for c in public]
+        await application.bot.set_my_commands(commands, language_code=code)
+    t = translator(None)
+    await application.bot.set_my_commands([BotCommand(c.name, t(c.description)) for c in public])
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Runs before every feature: who is writing."""
+    application.add_handler(TypeHandler(Update, load_profile), group=-10)
+
+
+def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Commands for any time, after the conversations (which answer them mid-way)."""
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("language", language_command))
+    application.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:"))
+    application.add_handler(CommandHandler("cancel", cancel_outside))
+
+
+def register_fallbacks(application: Application) -> None:  # type: ignore[type-arg]
+    """Last resort answers, registered after every feature in the same group."""
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(filters.ALL, stray_message))
+    application.add_handler(CallbackQueryHandler(stray_button))
+    application.add_error_handler(error_handler)

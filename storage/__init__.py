@@ -1,0 +1,1 @@
+"""Storage: the models, the migrations, and the functions that do the work."""

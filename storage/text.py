@@ -1,0 +1,52 @@
+"""Text folding for accent-insensitive search (tìm kiếm không dấu)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# Type words that users may or may not type before a name.
+_PREFIXES = (
+    "thanh pho",
+    "dac khu",
+    "to dan pho",
+    "phuong",
+    "tinh",
+    "xa",
+    "thon",
+    "lang",
+    "ban",
+    "buon",
+    "ap",
+    "khu pho",
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, ``đ`` → ``d``, words separated by one space."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", stripped.lower()).strip()
+
+
+def strip_type_prefix(folded: str) -> str:
+    """``xa tra bong`` → ``tra bong``; a bare name is returned as it is."""
+    for prefix in _PREFIXES:
+        if folded.startswith(prefix + " ") and len(folded) > len(prefix) + 1:
+            return folded[len(prefix) + 1 :]
+    return folded
+
+
+def search_key(name: str) -> str:
+    return strip_type_prefix(fold(name))
+
+
+def clean_name(text: str, max_length: int) -> str | None:
+    """A place or person name typed by a user: trimmed, one line, no control
+    characters; ``None`` if nothing usable is left or it is too long."""
+    cleaned = " ".join("".join(c for c in text if unicodedata.category(c)[0] != "C").split())
+    if not cleaned or len(cleaned) > max_length or not fold(cleaned):
+        return None
+    return cleaned
