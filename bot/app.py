@@ -57,10 +57,9 @@ async def prepare_database(services: Services) -> None:
 
 
 async def startup(application: Application) -> None:  # type: ignore[type-arg]
-    """What runs once the bot is initialised and before it takes updates."""
-    services = application.bot_data[SERVICES_KEY]
-    assert isinstance(services, Services)
-    await prepare_database(services)
+    """What runs once the bot is initialised and before it takes updates.
+    The database must be prepared before ``initialize()``, which reads the
+    persisted conversations."""
     await set_commands(application)
 
 
@@ -72,8 +71,8 @@ def build_application(
     base_file_url: str | None = None,
 ) -> BotApplication:
     """The Application with every handler, persistence and defaults. Whoever
-    runs it awaits :func:`startup` after ``initialize()`` (``run_polling`` does
-    it through ``post_init``)."""
+    runs it awaits :func:`prepare_database` before ``initialize()`` and
+    :func:`startup` after it (``run_polling`` does the latter in ``post_init``)."""
     builder = (
         ApplicationBuilder()
         .application_class(TrackedApplication)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import build_application, prepare_database
 from bot.offline import main_chat
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
@@ -39,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(settings: Settings) -> None:
+def _configure_logging(settings: Settings, quiet: bool) -> None:
+    """In the offline chat only warnings are logged, so the transcript stays readable."""
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=logging.WARNING if quiet else settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -59,6 +60,7 @@ def _run(settings: Settings) -> int:
         )
         return EXIT_USAGE
     services = Services.from_settings(settings)
+    asyncio.run(_prepare(services))
     root = settings.api_base_url
     application = build_application(
         services,
@@ -68,6 +70,11 @@ def _run(settings: Settings) -> int:
     )
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
+
+
+async def _prepare(services: Services) -> None:
+    await prepare_database(services)
+    await services.engine.dispose()  # run_polling opens its own loop and connections
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -118,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"binhdang: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _configure_logging(settings)
+    _configure_logging(settings, quiet=args.command in ("chat", "run") and not settings.token)
     if args.command == "run":
         return _run(settings)
     if args.command == "chat":

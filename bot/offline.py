@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import TrackedApplication, build_application, startup
+from bot.app import TrackedApplication, build_application, prepare_database, startup
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, SentMessage
 from bot.services import Services
@@ -79,9 +79,12 @@ async def dispatch(api: LocalBotApi, transcript: Transcript, line: str) -> int |
         try:
             if command == "user" and args:
                 transcript.current_user = int(args[0])
-                api.add_user(
-                    transcript.current_user, language_code=args[1] if len(args) > 1 else "vi"
-                )
+                if len(args) > 1 or transcript.current_user not in api.world.users:
+                    api.add_user(
+                        transcript.current_user,
+                        first_name=f"User {transcript.current_user}",
+                        language_code=args[1] if len(args) > 1 else "vi",
+                    )
                 transcript.note(f"now chatting as user {transcript.current_user}")
                 return None
             if command == "location" and len(args) == 2:
@@ -119,6 +122,7 @@ async def run_chat(
             services, token=OFFLINE_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url
         )
         assert isinstance(application, TrackedApplication)
+        await prepare_database(services)
         async with application:
             await startup(application)
             await application.start()

@@ -22,9 +22,6 @@ log = logging.getLogger(__name__)
 Button = tuple[str, str]
 Ask = Callable[[Update, BotContext], Awaitable[object]]
 
-# Telegram allows 4,096 characters in a message; longer input is refused, not cut.
-MAX_TEXT = 4096
-
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
@@ -98,12 +95,8 @@ def guards(ask: Ask, *, expects_text: bool = False) -> list[BaseHandler[Update, 
 
     async def wrong_message(update: Update, context: BotContext) -> None:
         t = context.t
-        message = update.effective_message
         if expects_text:
-            if message is not None and message.text and len(message.text) > MAX_TEXT - 100:
-                await reply(update, t("That message is too long. Please send a shorter one."))
-            else:
-                await reply(update, t("Please type your answer as text."))
+            await reply(update, t("Please type your answer as text."))
         else:
             await reply(update, t("Please choose one of the buttons below."))
         await ask(update, context)

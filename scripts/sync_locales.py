@@ -50,8 +50,11 @@ def main() -> None:
                 string = extra[message.id]
             if lang == "en" and not (string and any(string)):
                 string = message.id
-            new.add(message.id, string or ("", "") if message.pluralizable else string or "",
-                    flags=message.flags)
+            new.add(
+                message.id,
+                string or ("", "") if message.pluralizable else string or "",
+                flags=message.flags,
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fp:
             write_po(fp, new, width=0, omit_header=False, sort_output=True)

@@ -6,21 +6,10 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-# Type words that users may or may not type before a name.
-_PREFIXES = (
-    "thanh pho",
-    "dac khu",
-    "to dan pho",
-    "phuong",
-    "tinh",
-    "xa",
-    "thon",
-    "lang",
-    "ban",
-    "buon",
-    "ap",
-    "khu pho",
-)
+# Official type words that users may or may not type before a province or
+# commune name. Village words (thôn, làng, bản...) are kept: "Lạng Sơn" folds
+# to "lang son", and "Làng Mới" must not become "moi".
+_PREFIXES = ("thanh pho", "dac khu", "phuong", "tinh", "xa")
 
 
 def fold(text: str) -> str:

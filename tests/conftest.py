@@ -77,14 +77,14 @@ MUTABLE_TABLES = [t for t in reversed(Base.metadata.sorted_tables) if t.name != 
 
 
 @pytest.fixture
-async def sessions(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """A session factory on a database holding only the official tree."""
     factory = make_sessionmaker(engine)
     async with factory.begin() as session:
         for table in MUTABLE_TABLES:
             await session.execute(delete(table))
         await session.execute(delete(Unit).where(Unit.level == UnitLevel.VILLAGE))
-    yield factory
+    return factory
 
 
 @pytest.fixture
@@ -92,5 +92,3 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
     async with sessions() as s:
         yield s
         await s.rollback()
-
-

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import TrackedApplication, build_application, startup
+from bot.app import TrackedApplication, build_application, prepare_database, startup
 from bot.localapi import LocalBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
@@ -69,6 +69,7 @@ class BotHarness:
             base_file_url=self.api.base_file_url,
         )
         assert isinstance(app, TrackedApplication)
+        await prepare_database(self.services)
         await app.initialize()
         await startup(app)
         await app.start()
@@ -142,8 +143,4 @@ class BotHarness:
 
 
 def texts(messages: list[SentMessage], chat_id: int | None = None) -> list[str]:
-    return [
-        m.text or m.caption or ""
-        for m in messages
-        if chat_id is None or m.chat_id == chat_id
-    ]
+    return [m.text or m.caption or "" for m in messages if chat_id is None or m.chat_id == chat_id]

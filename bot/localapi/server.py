@@ -242,6 +242,8 @@ class LocalBotApi:
     # -- user actions (each returns the update_id of the queued update) ----------------
     async def send_text(self, user_id: int, text: str) -> int:
         """The user sends ``text``; a leading ``/command`` gets a ``bot_command`` entity."""
+        if not text.strip() or len(text) > self.limits.max_text_length:
+            raise ValueError(f"a user cannot send an empty or over-long text ({len(text)} chars)")
         return self._user_message(
             user_id, "text", text=text, html=text, entities=command_entities(text)
         )

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest_asyncio
 from telegram import Bot
 
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:  # the repo may not be pip-installed when these tests run
-    sys.path.insert(0, _ROOT)
-
-from bot.localapi import LocalBotApi  # noqa: E402
+from bot.localapi import LocalBotApi
 
 TOKEN = "123456:local-test-token"
 USER = 42

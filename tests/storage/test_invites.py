@@ -13,7 +13,9 @@ from tests.storage.helpers import person, place, profile, tra_bong
 
 async def test_invite_registers_at_once_until_used_up(session):
     commune, _ = await tra_bong(session)
-    coordinator = await profile(session, await person(session, 10, Role.COMMUNE_COORDINATOR, commune))
+    coordinator = await profile(
+        session, await person(session, 10, Role.COMMUNE_COORDINATOR, commune)
+    )
     village = await units.add_village(session, commune, "Thôn 2")
     invite = await invites.create(session, coordinator, Role.COLLABORATOR, village, 7, 1)
     first = await person(session, 20)
@@ -26,13 +28,17 @@ async def test_invite_registers_at_once_until_used_up(session):
     )
     second = await person(session, 21)
     assert (await invites.redeem(session, invite.code, second.id)).outcome is Redeemed.USED_UP
-    assert (await invites.redeem(session, invite.code, first.id)).outcome is Redeemed.ALREADY_REGISTERED
+    assert (
+        await invites.redeem(session, invite.code, first.id)
+    ).outcome is Redeemed.ALREADY_REGISTERED
     assert (await invites.redeem(session, "nope", second.id)).outcome is Redeemed.UNKNOWN
 
 
 async def test_expired_invite(session):
     commune, _ = await tra_bong(session)
-    coordinator = await profile(session, await person(session, 10, Role.COMMUNE_COORDINATOR, commune))
+    coordinator = await profile(
+        session, await person(session, 10, Role.COMMUNE_COORDINATOR, commune)
+    )
     invite = await invites.create(session, coordinator, Role.TEAM_MEMBER, commune, 1, 5)
     invite.expires_at -= timedelta(days=2)
     user = await person(session, 20)
@@ -41,7 +47,9 @@ async def test_expired_invite(session):
 
 async def test_coordinators_invite_only_below_them_and_in_their_area(session):
     commune, province = await tra_bong(session)
-    coordinator = await profile(session, await person(session, 10, Role.COMMUNE_COORDINATOR, commune))
+    coordinator = await profile(
+        session, await person(session, 10, Role.COMMUNE_COORDINATOR, commune)
+    )
     assert Role.COMMUNE_COORDINATOR not in invites.roles_an_actor_can_invite(coordinator)
     with pytest.raises(RegistrationError):
         await invites.create(session, coordinator, Role.COMMUNE_COORDINATOR, commune, 7, 1)
