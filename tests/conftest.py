@@ -5,6 +5,7 @@ once; each test starts from that tree with no users and no villages."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -44,16 +45,34 @@ async def _reachable(url: str) -> str | None:
         await engine.dispose()
 
 
-async def _reset_schema(engine: AsyncEngine) -> None:
-    """Start from an empty database, then apply the real migrations."""
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        else:
-            await conn.run_sync(Base.metadata.drop_all)
-            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    await migrate.upgrade(engine)
+# On PostgreSQL each test run gets a schema of its own, so that runs in
+# parallel (several developers, CI) do not see each other's rows.
+PG_SCHEMA = f"t_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def _make_test_engine() -> AsyncEngine:
+    if is_sqlite(TEST_URL):
+        return make_engine(TEST_URL)
+    return make_engine(TEST_URL, connect_args={"server_settings": {"search_path": PG_SCHEMA}})
+
+
+async def _create_schema() -> None:
+    """An empty database, on which the tests apply the real migrations."""
+    if is_sqlite(TEST_URL):
+        return
+    admin = make_engine(TEST_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
+    await admin.dispose()
+
+
+async def _drop_schema() -> None:
+    if is_sqlite(TEST_URL):
+        return
+    admin = make_engine(TEST_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+    await admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +83,15 @@ async def engine() -> AsyncIterator[AsyncEngine]:
         if IN_CI or is_sqlite(TEST_URL):
             pytest.exit(message, returncode=1)
         pytest.skip(f"{message}; outside CI the PostgreSQL tests are skipped")
-    engine = make_engine(TEST_URL)
-    await _reset_schema(engine)
+    await _create_schema()
+    engine = _make_test_engine()
+    await migrate.upgrade(engine)
     sessions = make_sessionmaker(engine)
     async with sessions.begin() as session:
         await units.import_official_tree(session)
     yield engine
     await engine.dispose()
+    await _drop_schema()
 
 
 MUTABLE_TABLES = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "units"]

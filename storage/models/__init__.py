@@ -1,5 +1,6 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
+from storage.models.audit import AuditEntry
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.people import (
     ApprovalNotice,
@@ -15,6 +16,7 @@ from storage.models.state import PersistedState
 
 __all__ = [
     "ApprovalNotice",
+    "AuditEntry",
     "Base",
     "Invite",
     "PersistedState",
