@@ -10,7 +10,6 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -126,19 +125,36 @@ async def settle_silently(update: Update) -> None:
             log.debug("could not remove stale keyboard", exc_info=True)
 
 
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: BotContext) -> None:
+    """Log the error with its update, and apologise in the user's language."""
     log.error("unhandled error for update %s", update, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        bot_context = context if isinstance(context, BotContext) else None
-        t = bot_context.t if bot_context is not None else translator(None)
-        try:
-            await update.effective_chat.send_message(
-                t(
-                    "Sorry, something went wrong on our side. What you entered is kept; please try again."
-                )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        t = await _language_of(update, context)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await update.effective_chat.send_message(
+            t(
+                "Sorry, something went wrong on our side. What you entered is kept; please try again."
             )
-        except Exception:
-            log.exception("could not apologise")
+        )
+    except Exception:  # the apology must never raise in turn
+        log.exception("could not apologise")
+
+
+async def _language_of(update: Update, context: BotContext) -> Translator:
+    user = update.effective_user
+    context.telegram_language = user.language_code if user else None
+    if user is not None:
+        try:
+            async with context.services.sessions() as session:
+                record = await users.get_by_telegram_id(session, user.id)
+            if record is not None and record.language:
+                return translator(record.language)
+        except Exception:  # the database may be what failed
+            log.warning("could not read the language of %s", user.id)
+    return context.t
 
 
 async def set_commands(application: Application) -> None:  # type: ignore[type-arg]

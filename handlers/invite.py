@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from handlers.common import role_name
 from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import esc, guards, keyboard, reply, settle, text_of
+from handlers.ui import advance, esc, guards, keyboard, reply, text_of
 from storage import invites, registration, units
 from storage.models import Role, Unit
 from storage.registration import RegistrationError
@@ -65,9 +65,8 @@ async def role_chosen(update: Update, context: BotContext) -> str:
         return await ask_role(update, context)
     if role not in invites.roles_an_actor_can_invite(context.profile):
         return await ask_role(update, context)
-    await settle(query, role_name(context.t, role))
     draft(context, KEY)["role"] = role.value
-    return await ask_place(update, context)
+    return await advance(update, role_name(context.t, role), ask_place(update, context))
 
 
 async def _own_unit(context: BotContext) -> Unit | None:
@@ -132,9 +131,8 @@ async def place_chosen(update: Update, context: BotContext) -> str:
         or unit.level not in registration.ROLE_LEVELS[Role(state["role"])]
     ):
         return await ask_place(update, context)
-    await settle(query, unit.name)
     state["unit"] = unit.id
-    return await ask_days(update, context)
+    return await advance(update, unit.name, ask_days(update, context))
 
 
 async def ask_days(update: Update, context: BotContext) -> str:
@@ -151,9 +149,8 @@ async def days_chosen(update: Update, context: BotContext) -> str:
     value = _data(update)
     if not value.isdigit() or int(value) not in DAY_CHOICES:
         return await ask_days(update, context)
-    await settle(query, value)
     draft(context, KEY)["days"] = int(value)
-    return await ask_uses(update, context)
+    return await advance(update, value, ask_uses(update, context))
 
 
 async def ask_uses(update: Update, context: BotContext) -> str:
@@ -176,8 +173,7 @@ async def uses_chosen(update: Update, context: BotContext) -> int | str:
     value = _data(update)
     if not value.isdigit():
         return await ask_uses(update, context)
-    await settle(query, value)
-    return await _create(update, context, int(value))
+    return await advance(update, value, _create(update, context, int(value)))
 
 
 async def uses_typed(update: Update, context: BotContext) -> int | str:

@@ -22,7 +22,7 @@ from bot.i18n import available_languages, translator
 from handlers import approval
 from handlers.common import language_keyboard, role_name
 from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import columns, esc, guards, keyboard, reply, settle, text_of
+from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
 from storage import invites, registration, units, users
 from storage.models import Role, UnitLevel, UserStatus
 from storage.text import clean_name
@@ -124,8 +124,7 @@ async def language_chosen(update: Update, context: BotContext) -> str:
     async with context.services.sessions.begin() as session:
         await users.set_language(session, context.profile.id, code)
     context.profile = replace(context.profile, language=code)
-    await settle(query, translator(code).language_name)
-    return await ask_role(update, context)
+    return await advance(update, translator(code).language_name, ask_role(update, context))
 
 
 # Step 2: role.
@@ -157,9 +156,8 @@ async def role_chosen(update: Update, context: BotContext) -> str | int:
         return await ask_role(update, context)
     if role not in registration.REQUESTABLE_ROLES:
         return await ask_role(update, context)
-    await settle(query, role_name(context.t, role))
     draft(context, KEY)["role"] = role.value
-    return await ask_province(update, context)
+    return await advance(update, role_name(context.t, role), ask_province(update, context))
 
 
 # Step 3: province.
@@ -202,12 +200,11 @@ async def province_chosen(update: Update, context: BotContext) -> str:
     unit = await _unit_from(update, context, UnitLevel.PROVINCE)
     if unit is None:
         return await ask_province(update, context)
-    await settle(query, unit[1])
     state = draft(context, KEY)
     state.update(province=unit[0], commune=None, village=None, new_village=None)
     if UnitLevel.PROVINCE in _needs(Role(state["role"])):
-        return await ask_confirm(update, context)
-    return await ask_commune(update, context)
+        return await advance(update, unit[1], ask_confirm(update, context))
+    return await advance(update, unit[1], ask_commune(update, context))
 
 
 async def _unit_from(
@@ -268,18 +265,16 @@ async def commune_chosen(update: Update, context: BotContext) -> str:
     unit = await _unit_from(update, context, UnitLevel.COMMUNE, parent=state.get("province"))
     if unit is None:
         return await ask_commune(update, context)
-    await settle(query, unit[1])
     state.update(commune=unit[0], village=None, new_village=None)
     if UnitLevel.VILLAGE in _needs(Role(state["role"])):
-        return await ask_village(update, context)
-    return await ask_confirm(update, context)
+        return await advance(update, unit[1], ask_village(update, context))
+    return await advance(update, unit[1], ask_confirm(update, context))
 
 
 async def back_to_province(update: Update, context: BotContext) -> str:
     query = update.callback_query
     assert query is not None
-    await settle(query)
-    return await ask_province(update, context)
+    return await advance(update, None, ask_province(update, context))
 
 
 # Step 5: village.
@@ -306,18 +301,19 @@ async def village_chosen(update: Update, context: BotContext) -> str:
     state = draft(context, KEY)
     choice = _query_data(update).split(":", 1)[1]
     if choice == "new":
-        await settle(query, t("➕ My village is not listed"))
-        return await ask_village_name(update, context)
+        return await advance(
+            update, t("➕ My village is not listed"), ask_village_name(update, context)
+        )
     if choice == "commune":
-        await settle(query, t("I work for the whole commune"))
         state.update(village=None, new_village=None)
-        return await ask_confirm(update, context)
+        return await advance(
+            update, t("I work for the whole commune"), ask_confirm(update, context)
+        )
     unit = await _unit_from(update, context, UnitLevel.VILLAGE, parent=state.get("commune"))
     if unit is None:
         return await ask_village(update, context)
-    await settle(query, unit[1])
     state.update(village=unit[0], new_village=None)
-    return await ask_confirm(update, context)
+    return await advance(update, unit[1], ask_confirm(update, context))
 
 
 async def village_typed(update: Update, context: BotContext) -> str:
@@ -387,9 +383,8 @@ async def confirmed(update: Update, context: BotContext) -> str | int:
     assert query is not None
     t = context.t
     if _query_data(update) == "rs:restart":
-        await settle(query, t("↺ Start over"))
         drop_draft(context, KEY)
-        return await ask_role(update, context)
+        return await advance(update, t("↺ Start over"), ask_role(update, context))
     state = draft(context, KEY)
     profile = context.profile
     assert profile is not None

@@ -8,7 +8,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -20,6 +20,7 @@ from storage import users
 log = logging.getLogger(__name__)
 
 Button = tuple[str, str]
+T = TypeVar("T")
 Ask = Callable[[Update, BotContext], Awaitable[object]]
 
 
@@ -59,6 +60,15 @@ async def settle(query: CallbackQuery, chosen: str | None = None) -> None:
             await message.edit_reply_markup(None)
     except BadRequest as exc:
         log.debug("could not settle message: %s", exc)
+
+
+async def advance(update: Update, chosen: str | None, next_step: Awaitable[T]) -> T:
+    """Ask the next question, then settle the pressed button. If asking fails,
+    the button stays, so the user can press it again after the apology."""
+    state = await next_step
+    if update.callback_query is not None:
+        await settle(update.callback_query, chosen)
+    return state
 
 
 async def send_to(
