@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     unit_commands.add_parser("import", help="load the official provinces and communes")
     villages = unit_commands.add_parser("villages", help="add villages from a CSV file")
     villages.add_argument("file", type=Path, help="CSV with columns commune_code,name")
+    group = unit_commands.add_parser("group", help="define a named group of communes")
+    group.add_argument("name", help="for example 'Huyện Trà Bồng (cũ)'")
+    group.add_argument("codes", nargs="+", help="national codes of the communes")
     return parser
 
 
@@ -95,7 +98,7 @@ async def _units_import(settings: Settings) -> tuple[int, int]:
 async def _villages_import(settings: Settings, path: Path) -> int:
     """All rows or none: a bad row stops the import and names its line."""
     services = Services.from_settings(settings)
-    await migrate.upgrade(services.engine)
+    await prepare_database(services)
     added = 0
     try:
         async with services.sessions.begin() as session:
@@ -118,6 +121,23 @@ async def _villages_import(settings: Settings, path: Path) -> int:
     return added
 
 
+async def _group(settings: Settings, name: str, codes: list[str]) -> int:
+    services = Services.from_settings(settings)
+    await prepare_database(services)
+    try:
+        async with services.sessions.begin() as session:
+            communes = []
+            for code in codes:
+                unit = await units.get_by_code(session, code)
+                if unit is None or unit.level is not UnitLevel.COMMUNE:
+                    raise ValueError(f"{code!r} is not the code of a commune")
+                communes.append(unit)
+            group = await units.create_group(session, name, None, communes)
+            return group.id
+    finally:
+        await services.engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -137,6 +157,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.units_command == "import":
         added, renamed = asyncio.run(_units_import(settings))
         print(f"units: {added} added, {renamed} renamed")
+        return 0
+    if args.units_command == "group":
+        try:
+            group_id = asyncio.run(_group(settings, args.name, args.codes))
+        except ValueError as exc:
+            print(f"binhdang: {exc}; no group was created", file=sys.stderr)
+            return 1
+        print(f"group {group_id}: {args.name}, {len(args.codes)} communes")
         return 0
     try:
         added = asyncio.run(_villages_import(settings, args.file))

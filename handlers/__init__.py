@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import approval, common, invite, registration
+from handlers import approval, common, invite, registration, villages
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -14,5 +14,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     approval.register(application)  # group -1: buttons that work in any state
     registration.register(application)
     invite.register(application)
+    villages.register(application)
     common.register_commands(application)
     common.register_fallbacks(application)  # last: answers to anything else

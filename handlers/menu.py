@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Change the language"), Audience.PUBLIC),
     Command("cancel", N_("Leave what you are doing"), Audience.PUBLIC),
     Command("invite", N_("Create an invitation link"), Audience.COORDINATOR),
+    Command("villages", N_("Add the villages of a commune"), Audience.COORDINATOR),
 )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit, UnitGroup, UnitGroupMember, UnitLevel
 from storage.text import fold, search_key
+from storage.users import Profile
 
 _KINDS = {
     "tỉnh": "province",
@@ -229,6 +230,25 @@ async def add_village(
     session.add(village)
     await session.flush()
     return village
+
+
+class NotAllowed(Exception):
+    """The actor's unit does not cover that place."""
+
+
+async def add_village_for(
+    session: AsyncSession, actor: Profile, commune_id: int, name: str
+) -> tuple[Unit, bool]:
+    """A coordinator adds a village under a commune of their area. Returns the
+    village and whether it is new (a village of the same name is reused)."""
+    commune = await session.get(Unit, commune_id)
+    if commune is None or commune.level is not UnitLevel.COMMUNE:
+        raise NotAllowed("not a commune")
+    if not actor.is_coordinator or not actor.covers(commune.path):
+        raise NotAllowed("outside the actor's area")
+    before = await count_units(session)
+    village = await add_village(session, commune, name)
+    return village, await count_units(session) > before
 
 
 async def create_group(

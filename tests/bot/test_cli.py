@@ -104,3 +104,11 @@ def test_villages_csv_is_all_or_nothing(tmp_path):
     good.write_text("commune_code,name\n21115,Thôn 1\n21115,Thôn 2\n", encoding="utf-8")
     result = _binhdang(["units", "villages", str(good)], tmp_path)
     assert result.stdout.strip() == "villages: 2 added or already present"
+
+
+def test_a_group_of_communes(tmp_path):
+    result = _binhdang(["units", "group", "Huyện Trà Bồng (cũ)", "21115", "21127"], tmp_path)
+    assert result.stdout.strip() == "group 1: Huyện Trà Bồng (cũ), 2 communes"
+    result = _binhdang(["units", "group", "Sai", "51"], tmp_path)
+    assert result.returncode == 1
+    assert "'51' is not the code of a commune" in result.stderr
