@@ -23,6 +23,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Apply every migration. Features may add independent branches off the
     initial schema, so the target is all heads."""
+
     def _upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
