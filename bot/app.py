@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from telegram import Update
@@ -24,9 +25,12 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
     """An Application that tells when it has finished with an update, so that
     the offline chat and the tests can wait for the bot's answer."""
 
+    # Only the newest ids are kept: nobody waits for an update long gone.
+    KEEP = 10_000
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._done: set[int] = set()
+        self._done: OrderedDict[int, None] = OrderedDict()
         self._done_event = asyncio.Condition()
 
     async def process_update(self, update: object) -> None:
@@ -35,7 +39,9 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
         finally:
             if isinstance(update, Update):
                 async with self._done_event:
-                    self._done.add(update.update_id)
+                    self._done[update.update_id] = None
+                    while len(self._done) > self.KEEP:
+                        self._done.popitem(last=False)
                     self._done_event.notify_all()
 
     async def wait_processed(self, update_id: int, limit_s: float = 30.0) -> None:
@@ -43,7 +49,7 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
             await asyncio.wait_for(
                 self._done_event.wait_for(lambda: update_id in self._done), limit_s
             )
-            self._done.discard(update_id)
+            self._done.pop(update_id, None)
 
 
 async def prepare_database(services: Services) -> None:

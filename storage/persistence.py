@@ -8,6 +8,7 @@ writes of one such round are gathered and committed in a single transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -64,8 +65,15 @@ class SqlPersistence(BasePersistence[UserData, UserData, UserData]):
         pending, self._pending = self._pending, {}
         if not pending:
             return
-        async with self._sessions.begin() as session:
-            await _upsert(session, pending.items())
+        try:
+            async with self._sessions.begin() as session:
+                await _upsert(session, pending.items())
+        except Exception:
+            # Keep what could not be written for the next round, unless a
+            # newer value has been staged meanwhile.
+            for key, value in pending.items():
+                self._pending.setdefault(key, value)
+            raise
 
     # Reading at start-up.
     async def get_user_data(self) -> dict[int, UserData]:
@@ -120,7 +128,9 @@ class SqlPersistence(BasePersistence[UserData, UserData, UserData]):
 
     async def flush(self) -> None:
         if self._commit is not None:
-            await asyncio.shield(self._commit)
+            # A round that failed has put its writes back in _pending.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._commit)
         await self._write_pending()
 
 

@@ -30,3 +30,24 @@ async def test_later_write_wins_and_drop_deletes(sessions):
     await persistence.update_user_data(8, {"b": 1})
     await persistence.drop_user_data(8)
     assert await SqlPersistence(sessions).get_user_data() == {7: {"a": 2}}
+
+
+async def test_a_failed_write_is_kept_for_the_next_round(sessions, monkeypatch):
+    import storage.persistence as module
+
+    persistence = SqlPersistence(sessions)
+    real = module._upsert
+
+    async def failing(session, items):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(module, "_upsert", failing)
+    try:
+        await persistence.update_user_data(9, {"draft": 1})
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the failure must reach PTB, which reports it")
+    monkeypatch.setattr(module, "_upsert", real)
+    await persistence.flush()
+    assert await SqlPersistence(sessions).get_user_data() == {9: {"draft": 1}}
