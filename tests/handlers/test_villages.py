@@ -12,7 +12,7 @@ COMMUNE_HEAD, PROVINCE_HEAD = 600, 601
 
 async def test_a_commune_coordinator_adds_villages(bot, sessions):
     async with sessions.begin() as session:
-        commune, province = await tra_bong(session)
+        commune, _ = await tra_bong(session)
         await person(session, COMMUNE_HEAD, Role.COMMUNE_COORDINATOR, commune, language="en")
     bot.api.add_user(COMMUNE_HEAD, language_code="en")
     replies = await bot.send(COMMUNE_HEAD, "/villages")
