@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections import OrderedDict
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot.context import SERVICES_KEY, BotApplication, BotContext
+from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
 from handlers.common import set_commands
 from storage import migrate, units, users
 from storage.persistence import SqlPersistence
 
 log = logging.getLogger(__name__)
+# Conversations deliberately track callbacks per chat, not per message.
+warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
 
 
 class TrackedApplication(Application):  # type: ignore[type-arg]
@@ -86,6 +91,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.zone))
         .persistence(SqlPersistence(services.sessions, services.settings.persistence_interval))
+        .concurrent_updates(PerUserUpdateProcessor())
         .post_init(startup)
     )
     if base_url:

@@ -27,6 +27,7 @@ class Transcript:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.current_user = DEMO_USER_ID
+        self._texts: dict[tuple[int, int], str] = {}
 
     def bot_message(self, message: SentMessage) -> None:
         if not message.from_bot:
@@ -36,9 +37,17 @@ class Transcript:
             self.out.write(f"{head}: (deleted message {message.message_id})\n")
             self.out.flush()
             return
-        if message.edited_count:
-            head += " (edited)"
         body = message.text or message.caption or f"[{message.kind}]"
+        key = (message.chat_id, message.message_id)
+        before, self._texts[key] = self._texts.get(key), body
+        if message.edited_count and before is not None:
+            # An edit shows only its new lines; one that only took the
+            # buttons away shows nothing.
+            old = set(before.splitlines())
+            body = "\n".join(line for line in body.splitlines() if line not in old)
+            if not body and not message.reply_markup:
+                return
+            head += " (edited)"
         self.out.write(f"{head}: {body}\n")
         if message.reply_markup:
             n = 0
