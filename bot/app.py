@@ -15,9 +15,13 @@ from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot.context import SERVICES_KEY, BotApplication, BotContext
+from bot.i18n import translator
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
 from handlers.common import set_commands
+from scheduler import jobs
+from scheduler.calendar_seed import seed_calendar
+from scheduler.throttle import SharedRateLimiter
 from storage import migrate, units, users
 from storage.persistence import SqlPersistence
 
@@ -56,6 +60,10 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
             )
             self._done.pop(update_id, None)
 
+    async def stop(self) -> None:
+        await jobs.stop(self)  # the sender records the messages in flight first
+        await super().stop()
+
 
 async def prepare_database(services: Services) -> None:
     """Migrate, load the official tree on first start, and name the administrators."""
@@ -65,6 +73,7 @@ async def prepare_database(services: Services) -> None:
             added, _ = await units.import_official_tree(session)
             log.info("loaded %d provinces and communes", added)
         await users.ensure_admins(session, services.settings.admin_ids)
+        await seed_calendar(session)
 
 
 async def startup(application: Application) -> None:  # type: ignore[type-arg]
@@ -72,6 +81,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     The database must be prepared before ``initialize()``, which reads the
     persisted conversations."""
     await set_commands(application)
+    await jobs.start(application)
 
 
 def build_application(
@@ -92,11 +102,16 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.zone))
         .persistence(SqlPersistence(services.sessions, services.settings.persistence_interval))
         .concurrent_updates(PerUserUpdateProcessor())
+        .connection_pool_size(8)
+        .pool_timeout(30)
         .post_init(startup)
     )
+    throttle = jobs.make_throttle(services)
+    builder = builder.rate_limiter(SharedRateLimiter(throttle))
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     application: BotApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
+    jobs.attach(application, services, throttle, translator)
     handlers.register(application)
     return application

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from telegram import Update
 
+from bot import directory_cli, report_cli
 from bot.app import build_application, prepare_database
 from bot.offline import main_chat
 from bot.services import Services
@@ -39,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     group = unit_commands.add_parser("group", help="define a named group of communes")
     group.add_argument("name", help="for example 'Huyện Trà Bồng (cũ)'")
     group.add_argument("codes", nargs="+", help="national codes of the communes")
+    directory_cli.add_parsers(commands)
+    report_cli.add_parser(commands)
     return parser
 
 
@@ -145,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"binhdang: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _configure_logging(settings, quiet=args.command in ("chat", "run") and not settings.token)
+    _configure_logging(
+        settings,
+        quiet=(args.command in ("chat", "run") and not settings.token) or args.command == "report",
+    )
     if args.command == "run":
         return _run(settings)
     if args.command == "chat":
@@ -154,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_db_upgrade(settings))
         print("database is up to date")
         return 0
+    if args.command in ("addresses", "hotlines"):
+        return directory_cli.run(settings, args)
+    if args.command == "report":
+        return report_cli.run(settings, args)
     if args.units_command == "import":
         added, renamed = asyncio.run(_units_import(settings))
         print(f"units: {added} added, {renamed} renamed")

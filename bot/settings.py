@@ -33,6 +33,31 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     persistence_interval: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
+    # Reminders and broadcasts (docs/outbox.md): Telegram's limit for the whole
+    # bot (raise it for paid broadcasts), the quiet hours in which reminders
+    # wait for morning, how late a missed reminder may still go out, whether
+    # the sender and the timed jobs run by themselves (tests drive them), and
+    # where the sender journals what Telegram accepted ("off": nowhere).
+    send_rate_per_s: float = Field(default=30.0, gt=0, le=1000)
+    quiet_hours: str = "21:00-06:30"
+    reminder_max_late_hours: float = Field(default=24.0, ge=0, le=24 * 14)
+    background_jobs: bool = True
+    outbox_journal: str | None = None  # docs/outbox.md; default: beside a SQLite file
+    # Activities (docs/activities.md): how far back a session may be dated, how
+    # long its reporter may correct it, and where to keep photos and voice
+    # notes (unset: only Telegram's file_id is stored, nothing is downloaded).
+    activity_max_age_days: int = Field(default=60, ge=1, le=3660)
+    activity_edit_days: int = Field(default=7, ge=0, le=3660)
+    activity_media_dir: str | None = None
+    # Incidents (docs/incidents.md): how long a report waits for someone to take
+    # it before it goes up a level (danger now / otherwise), and how often the
+    # escalation timers are checked.
+    incident_escalate_danger_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    incident_escalate_minutes: int = Field(default=240, ge=1, le=7 * 24 * 60)
+    incident_check_seconds: float = Field(default=60.0, ge=5, le=3600)
+    # Reports (docs/reports.md): where the first half-year ends, as MM-DD (the
+    # six-month report deadline; seeds 001 and 002 say "before 5 June").
+    report_half_year_end: str = "06-05"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -46,6 +71,25 @@ class Settings(BaseSettings):
                     f"expected Telegram user ids separated by commas, got {value!r}"
                 ) from None
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        from scheduler.quiet import parse_quiet_hours
+
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("report_half_year_end")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        from storage.reports.periods import PeriodError, parse_month_day
+
+        try:
+            month, day = parse_month_day(value)
+        except PeriodError:
+            raise ValueError(f"expected a month and day as MM-DD, got {value!r}") from None
+        return f"{month:02d}-{day:02d}"
 
     @field_validator("timezone")
     @classmethod

@@ -6,14 +6,48 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import approval, common, invite, registration, villages
+from handlers import (
+    activities,
+    addresses,
+    alerts,
+    approval,
+    broadcast,
+    calendar,
+    common,
+    completeness,
+    hotline,
+    invite,
+    registration,
+    reminders,
+    report,
+    summary,
+    targets,
+    villages,
+)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     common.register(application)  # group -10: who is writing
     approval.register(application)  # group -1: buttons that work in any state
+    alerts.register(application)  # group -1: incident alerts; escalation checks
+    summary.register_buttons(application)  # group -1: XLSX, CSV, nudge under a summary
+    completeness.register_buttons(application)  # group -1: "no activity this month"
+    broadcast.register_buttons(application)  # group -1: stop a running broadcast
+    reminders.register_buttons(application)  # group -1: reminders on and off
+    report.register(application)  # group -9 too: discreet mode remembers messages
+    hotline.register(application)
+    addresses.register(application)
     registration.register(application)
     invite.register(application)
     villages.register(application)
+    activities.register(application)
+    summary.register(application)
+    targets.register(application)
+    broadcast.register(application)
+    calendar.register(application)
     common.register_commands(application)
+    activities.register_commands(application)
+    report.register_commands(application)
+    completeness.register_commands(application)
+    reminders.register_commands(application)
     common.register_fallbacks(application)  # last: answers to anything else

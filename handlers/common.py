@@ -63,7 +63,7 @@ async def help_command(update: Update, context: BotContext) -> None:
                 t("You are registered as: {role}.").format(role=role_name(t, context.profile.role))
             ),
         ]
-    await reply(update, "\n".join(lines))
+    await reply(update, "\n".join(lines), menu.main_menu(t, audience))
 
 
 def language_keyboard(prefix: str, suggested: str) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import available_languages, translator
-from handlers import approval
+from handlers import approval, menu
 from handlers.common import language_keyboard, role_name
 from handlers.flow import Ask, draft, drop_draft, fallbacks
 from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
@@ -60,7 +60,11 @@ async def start(update: Update, context: BotContext) -> str | int:
     if code:
         return await _redeem(update, context, code)
     if profile.is_active:
-        await reply(update, t("Welcome back! Send /help to see what you can do."))
+        await reply(
+            update,
+            t("Welcome back! Send /help to see what you can do."),
+            menu.main_menu(t, menu.audience_of(profile)),
+        )
         return ConversationHandler.END
     if profile.status is UserStatus.PENDING:
         await reply(

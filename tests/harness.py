@@ -35,6 +35,7 @@ class BotHarness:
         admin_ids: list[int] | None = None,
         **settings: object,
     ) -> None:
+        settings.setdefault("background_jobs", False)  # tests drive scheduler.jobs.run_due
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             bot_token=TOKEN,

@@ -1,0 +1,205 @@
+"""The /log draft (bản nháp) in ``user_data["log"]``: its steps, which one
+comes next, and the helpers every step uses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import N_
+from handlers.activities.asking import answer, ask, choose, say
+from handlers.activities.texts import explain
+from handlers.flow import Ask, draft, drop_draft
+from storage.activities import (
+    COUNT_FIELDS,
+    ActivityProblem,
+    Problem,
+)
+from storage.models import ActivityKind, SessionLanguage
+from storage.models.activities import KIND_CODES, TOPIC_CODES
+from storage.users import Profile
+
+KEY = "log"
+PREFS = "log_prefs"
+KIND, KIND_OTHER, DATE, PLACE = "KIND", "KIND_OTHER", "DATE", "PLACE"
+COUNT_STEPS = {field: f"COUNT_{field.upper()}" for field in COUNT_FIELDS}
+TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
+    "TOPICS",
+    "LANGUAGE",
+    "LANG_NAME",
+    "OPTIONAL",
+    "SUMMARY",
+)
+MAX_PLACE_BUTTONS = 12
+STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
+Step = Callable[[Update, BotContext], Awaitable[str | int]]
+TOPIC_BY_CODE = {code: topic for topic, code in TOPIC_CODES.items()}
+KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
+
+# What each button of the summary card clears, so that the step is asked again.
+EDITS: dict[str, tuple[str, ...]] = {
+    "kind": ("kind", "kind_other"),
+    "date": ("held_on",),
+    "place": ("unit_id",),
+    "counts": ("participants",),
+    "topics": ("topics_done",),
+    "lang": ("language", "ethnic_language"),
+    "more": ("optional_done",),
+}
+# What "keep as it was" puts back: the cleared fields, and those the step
+# changes while it keeps them on screen (the ✓ topics, the photos and note).
+BACKUPS: dict[str, tuple[str, ...]] = {
+    **EDITS,
+    "topics": ("topics", "topics_done"),
+    "more": ("photo_file_ids", "voice_file_id", "note", "optional_done"),
+}
+EDIT_LABELS = {
+    "kind": N_("✏️ Activity"),
+    "date": N_("✏️ Date"),
+    "place": N_("✏️ Place"),
+    "counts": N_("✏️ Participants"),
+    "topics": N_("✏️ Topics"),
+    "lang": N_("✏️ Language"),
+    "more": N_("✏️ Photos, note"),
+}
+# The draft fields to ask again when the whole activity breaks a rule.
+PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
+    Problem.FUTURE_DATE: ("held_on",),
+    Problem.TOO_OLD: ("held_on",),
+    Problem.KIND_OTHER_MISSING: ("kind_other",),
+    Problem.NO_PARTICIPANTS: ("participants",),
+    Problem.NO_TOPIC: ("topics_done",),
+    Problem.ETHNIC_LANGUAGE_MISSING: ("ethnic_language",),
+    Problem.TOO_MANY_PHOTOS: ("photo_file_ids", "optional_done"),
+    Problem.PLACE_NOT_ALLOWED: ("unit_id",),
+}
+
+
+def state_of(context: BotContext) -> dict[str, Any]:
+    return draft(context, KEY)
+
+
+def prefs_of(context: BotContext) -> dict[str, Any]:
+    return draft(context, PREFS)
+
+
+def today_of(context: BotContext) -> date:
+    services = context.services
+    return services.clock().astimezone(services.settings.zone).date()
+
+
+def reporter_of(context: BotContext) -> Profile:
+    profile = context.profile
+    assert profile is not None
+    return profile
+
+
+def pressed(update: Update) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return query.data
+
+
+def with_back(context: BotContext, rows: list[list[tuple[str, str]]]) -> list[list[Any]]:
+    """A step asked from the summary card can go back to it unchanged."""
+    if state_of(context).get("backup") is not None:
+        rows = [*rows, [(context.t("↩ Keep as it was"), "lb:back")]]
+    return rows
+
+
+def next_step(state: dict[str, Any]) -> str:
+    """The first step whose answer the draft still lacks."""
+    if "kind" not in state:
+        return KIND
+    if state["kind"] == ActivityKind.OTHER.value and not state.get("kind_other"):
+        return KIND_OTHER
+    if "held_on" not in state:
+        return DATE
+    if "unit_id" not in state:
+        return PLACE
+    counts = state.get("participants") or {}
+    for field in COUNT_FIELDS:
+        if field not in counts:
+            return COUNT_STEPS[field]
+    if not state.get("topics_done"):
+        return TOPICS
+    if "language" not in state:
+        return LANGUAGE
+    if state["language"] != SessionLanguage.VIETNAMESE.value and not state.get("ethnic_language"):
+        return LANG_NAME
+    if not state.get("optional_done"):
+        return OPTIONAL
+    return SUMMARY
+
+
+# The question of each step, filled in by ``conversation`` (the steps live in
+# several modules, and each of them moves on through :func:`proceed`).
+ASKS: dict[str, Step] = {}
+
+
+async def proceed(update: Update, context: BotContext) -> str | int:
+    """Ask the first thing the draft still lacks."""
+    return await ASKS[next_step(state_of(context))](update, context)
+
+
+async def advance_to_next(update: Update, context: BotContext, chosen: str | None) -> str | int:
+    """The next question, in place of the one whose button gave ``chosen``."""
+    choose(update, chosen)
+    return await proceed(update, context)
+
+
+async def ask_step(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    await ask(update, state_of(context), text, markup)
+
+
+def new_draft(context: BotContext) -> dict[str, Any]:
+    drop_draft(context, KEY)
+    state = state_of(context)
+    state.update(key=uuid.uuid4().hex, rev=0)
+    return state
+
+
+async def explain_all(update: Update, context: BotContext, found: list[ActivityProblem]) -> None:
+    """Reasons for what a message got wrong (a button's go in its toast)."""
+    if not found:
+        return
+    text = "\n".join(explain(context.t, p) for p in found)
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)
+    else:
+        await say(update, text)
+
+
+# Wrong input at each step.
+def guards_for(again: Ask, reason: str) -> list[BaseHandler[Update, BotContext, Any]]:
+    """Whatever does not fit the step: the step's own reason, and its question again."""
+
+    async def wrong_message(update: Update, context: BotContext) -> None:
+        await say(update, context.t(reason))
+        await again(update, context)
+
+    async def wrong_button(update: Update, context: BotContext) -> None:
+        await answer(update, context.t(STALE_BUTTON))
+        await again(update, context)
+
+    return [
+        MessageHandler(~filters.COMMAND, wrong_message),
+        CallbackQueryHandler(wrong_button),
+    ]
+
+
+CHOOSE_BUTTON = N_("Please choose one of the buttons below.")
+TYPE_NUMBER = N_("Please type the number as digits, for example 45.")

@@ -1,0 +1,167 @@
+"""Completeness: a member says "no activity this month" with one tap
+(/noactivity, or the button of a reminder), and a coordinator reminds the
+silent collaborators of an area with one button; the reminders go out
+through the outbox and the sender."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.i18n import Translator, translator
+from handlers.ui import columns, esc, keyboard, reply, settle
+from scheduler import jobs
+from storage import outbox
+from storage.models import Priority
+from storage.reports import completeness as storage_completeness
+from storage.reports.areas import Area
+from storage.reports.completeness import Declared, declarable_months, month_of
+from storage.reports.periods import Period, local_day
+from storage.reports.render import period_name
+
+NUDGE_KIND = "report_nudge"
+NO_ACTIVITY = r"^na:\d{6}$"
+# A reminder not delivered within three days is no longer useful.
+NUDGE_LIFETIME = timedelta(days=3)
+
+
+def month_label(month: date) -> str:
+    return f"{month.month:02d}/{month.year}"
+
+
+def _today(context: BotContext) -> date:
+    return local_day(context.services.clock(), context.services.settings.zone)
+
+
+# "No activity this month".
+async def no_activity_command(update: Update, context: BotContext) -> None:
+    t = context.t
+    profile = context.profile
+    if profile is None or not profile.is_active or profile.unit_id is None:
+        await reply(update, t("Only registered members can report a month without activity."))
+        return
+    months = declarable_months(_today(context))
+    buttons = [
+        (t("No activity in {month}").format(month=month_label(m)), f"na:{m:%Y%m}") for m in months
+    ]
+    await reply(
+        update,
+        t(
+            "Did you hold no session at all in a month? Tell your coordinator with one tap, so that a true zero is not taken for a missing report."
+        ),
+        keyboard(columns(buttons, 1)),
+    )
+
+
+async def no_activity_pressed(update: Update, context: BotContext) -> None:
+    """Works from any state (group -1): the button may be on a reminder."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    t = context.t
+    month = month_of(query.data.split(":", 1)[1])
+    profile = context.profile
+    if month is None or profile is None:
+        await query.answer(t("That button is no longer valid."))
+        raise ApplicationHandlerStop
+    async with context.services.sessions.begin() as session:
+        result = await storage_completeness.declare_no_activity(
+            session,
+            profile,
+            month,
+            context.services.clock(),
+            context.services.settings.zone,
+        )
+    label = month_label(month)
+    answers = {
+        Declared.SAVED: t(
+            "Noted: no activity in {month}. Thank you! If you hold a session later, log it with /log as usual."
+        ),
+        Declared.ALREADY: t("You had already said there was no activity in {month}."),
+        Declared.BAD_MONTH: t("{month} can no longer be reported; ask your coordinator."),
+        Declared.NOT_ALLOWED: t("Only registered members can report a month without activity."),
+    }
+    text = answers[result].format(month=label)
+    if result is Declared.SAVED:
+        await settle(query, t("No activity in {month}").format(month=label))
+    else:
+        await query.answer()
+    await reply(update, esc(text))
+    raise ApplicationHandlerStop
+
+
+# The coordinator's reminder.
+def nudge_month(period: Period, today: date) -> date:
+    """The month the one-tap button declares: the period's last month that has begun."""
+    return min(period.end, today).replace(day=1)
+
+
+async def nudge(update: Update, context: BotContext, area: Area, period: Period) -> None:
+    """Queue a reminder for every silent collaborator of the area who has not
+    blocked the bot; at most one per person, period and day."""
+    query = update.callback_query
+    assert query is not None
+    t = context.t
+    today = _today(context)
+    month = nudge_month(period, today)
+    now = context.services.clock()
+    settings = context.services.settings
+    async with context.services.sessions.begin() as session:
+        found = await storage_completeness.completeness(session, area, period, today, settings.zone)
+        payloads: dict[str, int] = {}
+        queued = 0
+        for person in found.silent:
+            if person.blocked:
+                continue
+            lang = translator(person.language).lang
+            if lang not in payloads:
+                payloads[lang] = await outbox.add_payload(
+                    session, _nudge_message(translator(lang), period, month)
+                )
+            entry = await outbox.enqueue(
+                session,
+                kind=NUDGE_KIND,
+                chat_id=person.telegram_id,
+                user_id=person.user_id,
+                message=payloads[lang],
+                priority=Priority.NORMAL,
+                dedupe_key=f"{NUDGE_KIND}:{period.token}:{person.user_id}:{today:%Y%m%d}",
+                ref=f"{NUDGE_KIND}:{area.token}:{period.token}",
+                expires_at=now + NUDGE_LIFETIME,
+            )
+            queued += entry.created
+    jobs.wake_sender(context.application)
+    if queued:
+        text = t.ngettext(
+            "Reminder queued for {n} silent collaborator.",
+            "Reminders queued for {n} silent collaborators.",
+            queued,
+        ).format(n=queued)
+    else:
+        text = t("Everyone silent has already been reminded today.")
+    await query.answer(text)
+    await reply(update, esc(text))
+
+
+def _nudge_message(t: Translator, period: Period, month: date) -> outbox.Message:
+    text = t(
+        "Hello! Your coordinator has no activity from you for {period}. Log your sessions with /log. If you held none, tap the button below."
+    ).format(period=esc(period_name(period, t)))
+    button = outbox.Button(
+        text=t("No activity in {month}").format(month=month_label(month)),
+        callback_data=f"na:{month:%Y%m}",
+    )
+    return outbox.Message(text=text, buttons=((button,),))
+
+
+def register_buttons(application: Application) -> None:  # type: ignore[type-arg]
+    """Group -1: the one-tap button works in any state."""
+    application.add_handler(
+        CallbackQueryHandler(no_activity_pressed, pattern=NO_ACTIVITY), group=-1
+    )
+
+
+def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("noactivity", no_activity_command))

@@ -1,0 +1,271 @@
+"""/hotline (đường dây nóng), public: the national numbers with when to call
+each, then the trusted addresses near the user: those of their own commune if
+they are registered there, else near a shared location (nearest first, with
+the distance) or in a commune they name. Each address says if it is open now.
+
+Also the renderers the report and directory conversations share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from babel.dates import get_day_names
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers.flow import Ask, draft, drop_draft, fallbacks
+from handlers.ui import esc, guards, keyboard, settle, text_of
+from storage import hotlines, trusted_addresses, units
+from storage.incidents.labels import SERVICE_NAMES
+from storage.models import Unit, UnitLevel
+from storage.trusted_addresses import AddressView
+from storage.trusted_addresses.hours import HoursError, parse
+from storage.trusted_addresses.phones import display_phone
+
+KEY = "hotline"
+PLACE = "PLACE"
+MAX_ADDRESSES = 5
+NEAR_KM = 100.0
+
+
+# Rendering.
+def hotline_line(t: Translator, hotline: hotlines.HotlineView) -> str:
+    # The number stands alone, unformatted, so that Telegram links it for calling.
+    return f"📞 {display_phone(hotline.number)} — {esc(hotline.description(t.lang))}"
+
+
+def hotlines_text(t: Translator, found: list[hotlines.HotlineView]) -> str:
+    title = t("National hotlines")
+    lines = [f"<b>{esc(title)}</b>"]
+    lines += [hotline_line(t, h) for h in found]
+    return "\n".join(lines)
+
+
+def hours_text(t: Translator, stored: str) -> str:
+    """``mon-fri 07:30-17:00`` in the reader's language: ``Th 2–Th 6 07:30–17:00``."""
+    try:
+        hours = parse(stored)
+    except HoursError:
+        return esc(stored)
+    if hours.always:
+        return t("Open 24/7")
+    if not hours.rules:
+        return t("Opening hours not known")
+    names = get_day_names("abbreviated", locale=t.locale)
+    parts = []
+    for rule in hours.rules:
+        groups: list[list[int]] = []
+        for day in rule.days:
+            if groups and groups[-1][-1] == day - 1:
+                groups[-1].append(day)
+            else:
+                groups.append([day])
+        days = ", ".join(
+            names[g[0]] if len(g) == 1 else f"{names[g[0]]}–{names[g[-1]]}" for g in groups
+        )
+        spans = ", ".join(
+            f"{s // 60:02d}:{s % 60:02d}–{e // 60:02d}:{e % 60:02d}" for s, e in rule.spans
+        )
+        parts.append(f"{days} {spans}")
+    return "; ".join(parts)
+
+
+def address_card(
+    t: Translator, view: AddressView, local_now: datetime, km: float | None = None
+) -> str:
+    """One trusted address, as people read it in a list."""
+    state = view.is_open(local_now)
+    if state is True:
+        status = t("🟢 open now")
+    elif state is False:
+        status = t("🔴 closed now")
+    else:
+        status = ""
+    head = f"🏠 <b>{esc(view.name)}</b>"
+    if km is not None:
+        distance = t("{km} km").format(km=t.number(round(km, 1)))
+        head += f" ({esc(distance)})"
+    lines = [head + (f" — {status}" if status else "")]
+    if view.address:
+        lines.append(f"📍 {esc(view.address)}")
+    for phone in view.phones:
+        lines.append(f"📞 {display_phone(phone)}")
+    lines.append(f"🕘 {esc(hours_text(t, view.hours))}")
+    if view.services:
+        services = ", ".join(t(SERVICE_NAMES[s]) for s in view.services)
+        lines.append(esc(t("Services: {services}").format(services=services)))
+    return "\n".join(lines)
+
+
+def addresses_text(
+    t: Translator,
+    found: list[tuple[AddressView, float | None]],
+    local_now: datetime,
+    title: str,
+) -> str:
+    lines = [f"<b>{esc(title)}</b>"]
+    for view, km in found[:MAX_ADDRESSES]:
+        lines += ["", address_card(t, view, local_now, km)]
+    return "\n".join(lines)
+
+
+def local_now(context: BotContext) -> datetime:
+    services = context.services
+    return services.clock().astimezone(services.settings.zone)
+
+
+def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t("📍 Share my location"), request_location=True)], [t("Skip")]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def _send(update: Update, text: str, markup: Any = None) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, reply_markup=markup)
+
+
+# The conversation.
+async def start(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    async with context.services.sessions.begin() as session:
+        await hotlines.ensure_seeded(session, context.services.clock())
+        found = await hotlines.listing(session)
+    await _send(update, hotlines_text(t, found))
+    drop_draft(context, KEY)
+    profile = context.profile
+    if profile is not None and profile.is_active and profile.unit_id is not None:
+        async with context.services.sessions() as session:
+            unit = await session.get(Unit, profile.unit_id)
+        if unit is not None and unit.level is not UnitLevel.PROVINCE:
+            await show_place(update, context, unit.id)
+            return ConversationHandler.END
+    return await ask_place(update, context)
+
+
+async def ask_place(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = PLACE
+    t = context.t
+    await _send(
+        update,
+        t(
+            "To see the trusted addresses near you, share your location, or type the name of your commune or ward."
+        ),
+        location_keyboard(t),
+    )
+    return PLACE
+
+
+async def show_place(update: Update, context: BotContext, unit_id: int) -> None:
+    t = context.t
+    async with context.services.sessions() as session:
+        unit = await session.get(Unit, unit_id)
+        found = await trusted_addresses.for_place(session, unit_id)
+        place = await units.describe(session, unit) if unit is not None else ""
+    if not found:
+        text = t(
+            "No trusted address is listed for {place} yet. The national hotlines above can help at any time."
+        ).format(place=esc(place))
+        await _send(update, text, ReplyKeyboardRemove())
+        return
+    title = t("Trusted addresses for {place}").format(place=place)
+    pairs: list[tuple[AddressView, float | None]] = [(v, None) for v in found]
+    await _send(update, addresses_text(t, pairs, local_now(context), title), ReplyKeyboardRemove())
+
+
+async def location_shared(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    async with context.services.sessions() as session:
+        found = await trusted_addresses.nearest(
+            session, message.location.latitude, message.location.longitude, max_km=NEAR_KM
+        )
+    if not found:
+        await _send(
+            update,
+            t(
+                "No trusted address with a known location is within {km} km. Type the name of your commune instead."
+            ).format(km=int(NEAR_KM)),
+        )
+        return PLACE
+    pairs: list[tuple[AddressView, float | None]] = [(v, km) for v, km in found]
+    title = t("Trusted addresses near you")
+    await _send(update, addresses_text(t, pairs, local_now(context), title), ReplyKeyboardRemove())
+    drop_draft(context, KEY)
+    return ConversationHandler.END
+
+
+async def place_typed(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    text = text_of(update)
+    if text.strip() == t("Skip"):
+        drop_draft(context, KEY)
+        await _send(update, t("Send /hotline again at any time."), ReplyKeyboardRemove())
+        return ConversationHandler.END
+    async with context.services.sessions() as session:
+        hits = await units.search(session, text, level=UnitLevel.COMMUNE)
+    if not hits:
+        await _send(
+            update,
+            t("No commune or ward matches “{text}”. Check the spelling and type it again.").format(
+                text=esc(text[:60])
+            ),
+        )
+        return PLACE
+    rows = [[(f"{h.name} — {h.province_name}", f"hl:{h.id}")] for h in hits]
+    await _send(update, t("Which one?"), keyboard(rows))
+    return PLACE
+
+
+async def place_chosen(update: Update, context: BotContext) -> str | int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    raw = query.data.split(":", 1)[1]
+    async with context.services.sessions() as session:
+        unit = await session.get(Unit, int(raw)) if raw.isdigit() else None
+    if unit is None or unit.level is UnitLevel.PROVINCE:
+        await query.answer(context.t("That button is no longer valid."))
+        return await ask_place(update, context)
+    await settle(query, unit.name)
+    await show_place(update, context, unit.id)
+    drop_draft(context, KEY)
+    return ConversationHandler.END
+
+
+def build() -> ConversationHandler[BotContext]:
+    steps: dict[str, Ask] = {PLACE: ask_place}
+    text = filters.TEXT & ~filters.COMMAND
+    states: dict[object, list[Any]] = {
+        PLACE: [
+            MessageHandler(filters.LOCATION, location_shared),
+            CallbackQueryHandler(place_chosen, pattern=r"^hl:\d+$"),
+            MessageHandler(text, place_typed),
+            *guards(ask_place, expects_text=True),
+        ],
+    }
+    return ConversationHandler(
+        entry_points=[CommandHandler("hotline", start)],
+        states=states,
+        fallbacks=fallbacks(KEY, steps, restart=CommandHandler("hotline", start)),
+        name="hotline",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(build())

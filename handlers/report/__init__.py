@@ -1,0 +1,163 @@
+"""/report: reporting an incident (``conversation``) or adding information to
+one with its reference code (``addinfo``), in discreet mode (``discreet``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from handlers.alerts import cipher_of
+from handlers.report import addinfo, conversation
+from handlers.report.conversation import (
+    AFFECTED,
+    CONSENT,
+    CONTACT,
+    DANGER,
+    DETAILS,
+    KIND,
+    PHONE,
+    PLACE,
+    STEPS,
+    SUMMARY,
+    WHEN,
+    P,
+    Step,
+    leave,
+    state,
+)
+from handlers.report.discreet import KEY, active, note_incoming, remember_update, say, wipe
+
+MEDIA = filters.PHOTO | filters.VOICE | filters.VIDEO | filters.AUDIO | filters.Document.ALL
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+async def entry(update: Update, context: BotContext) -> str | int:
+    """``/report`` or ``/report CODE``; refused without an encryption key."""
+    if active(context) and update.effective_chat is not None:
+        await wipe(context, update.effective_chat.id)  # a new /report replaces the old one
+    if cipher_of(context.services.settings) is None:
+        await conversation.no_key(update, context)
+        return ConversationHandler.END
+    if context.args:
+        return await addinfo.start_adding(update, context, " ".join(context.args))
+    return await conversation.start(update, context)
+
+
+def discreet_guards(
+    ask: Step, *, expects_text: bool = False
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """Like ``handlers.ui.guards``, but protected and remembered for deletion."""
+
+    async def wrong_message(update: Update, context: BotContext) -> None:
+        t = context.t
+        if expects_text:
+            await say(update, context, t("Please type your answer as text."))
+        else:
+            await say(update, context, t("Please choose one of the buttons below."))
+        await ask(update, context)
+
+    async def wrong_button(update: Update, context: BotContext) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer(
+            context.t("That button is from an earlier step. Please use the latest message.")
+        )
+        await ask(update, context)
+
+    return [MessageHandler(~filters.COMMAND, wrong_message), CallbackQueryHandler(wrong_button)]
+
+
+async def other_command(update: Update, context: BotContext) -> None:
+    """Any other command mid-way: answered, and the step asked again."""
+    remember_update(update, context)
+    await say(update, context, context.t("Please finish this step first, or send /exit to leave."))
+    step = state(context).get("step")
+    ask = {**STEPS, addinfo.ADD: addinfo.ask_add}.get(step if isinstance(step, str) else "")
+    if ask is not None:
+        await ask(update, context)
+
+
+def _button(callback: Any, name: str) -> CallbackQueryHandler[BotContext, Any]:
+    return CallbackQueryHandler(callback, pattern=rf"^{P}:{name}:")
+
+
+def build() -> ConversationHandler[BotContext]:
+    c = conversation
+    states: dict[object, list[Any]] = {
+        DANGER: [_button(c.danger_chosen, "danger"), *discreet_guards(c.ask_danger)],
+        KIND: [_button(c.kind_chosen, "kind"), *discreet_guards(c.ask_kind)],
+        AFFECTED: [_button(c.affected_chosen, "aff"), *discreet_guards(c.ask_affected)],
+        PLACE: [
+            CallbackQueryHandler(c.place_chosen, pattern=rf"^{P}:place:\d+$"),
+            MessageHandler(filters.LOCATION, c.location_shared),
+            MessageHandler(TEXT, c.place_typed),
+            *discreet_guards(c.ask_place, expects_text=True),
+        ],
+        WHEN: [_button(c.when_chosen, "when"), *discreet_guards(c.ask_when)],
+        DETAILS: [
+            CallbackQueryHandler(c.details_done, pattern=rf"^{P}:det:done$"),
+            MessageHandler(TEXT, c.details_text),
+            MessageHandler(MEDIA, c.details_media),
+            *discreet_guards(c.ask_details, expects_text=True),
+        ],
+        CONTACT: [_button(c.contact_chosen, "contact"), *discreet_guards(c.ask_contact)],
+        PHONE: [
+            MessageHandler(TEXT, c.phone_typed),
+            *discreet_guards(c.ask_phone, expects_text=True),
+        ],
+        CONSENT: [_button(c.consent_chosen, "consent"), *discreet_guards(c.ask_consent)],
+        SUMMARY: [_button(c.summary_chosen, "sum"), *discreet_guards(c.ask_summary)],
+        addinfo.ADD: [
+            CallbackQueryHandler(addinfo.add_done, pattern=rf"^{P}:add:done$"),
+            MessageHandler(TEXT, addinfo.add_text),
+            MessageHandler(MEDIA, addinfo.add_media),
+            *discreet_guards(addinfo.ask_add, expects_text=True),
+        ],
+    }
+    return ConversationHandler(
+        entry_points=[CommandHandler("report", entry)],
+        states=states,
+        fallbacks=[
+            CommandHandler(["exit", "cancel"], leave),
+            CommandHandler("report", entry),
+            MessageHandler(filters.COMMAND, other_command),
+        ],
+        name="report",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+async def exit_outside(update: Update, context: BotContext) -> None:
+    """/exit outside a report: nothing to erase."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(
+            context.t("There is nothing to leave. Send /help to see what you can do.")
+        )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    # Group -9, before everything but the profile loader: remember each message
+    # the reporter sends while a report is open, whoever answers it.
+    application.add_handler(TypeHandler(Update, note_incoming), group=-9)
+    application.add_handler(build())
+
+
+def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("exit", exit_outside))
+
+
+__all__ = ["KEY", "build", "register", "register_commands"]

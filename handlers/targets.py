@@ -1,0 +1,667 @@
+"""Targets (/targets): a coordinator sees the targets (chỉ tiêu) of their area
+for a year with what is achieved so far, adds one step by step, removes one,
+or imports a CSV file of them (the format is in docs/reports.md)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers.flow import Ask, draft, drop_draft, fallbacks
+from handlers.summary import area_rows, area_search, chosen_area, today
+from handlers.ui import advance, columns, esc, guards, keyboard, reply, text_of
+from storage.models import ActivityKind, Indicator, ParticipantField, Topic
+from storage.reports import areas, targets
+from storage.reports.areas import Area, AreaKind
+from storage.reports.labels import FIELD_NAMES, INDICATOR_NAMES, KIND_NAMES, TOPIC_NAMES
+from storage.reports.render import day, spec_name, target_line
+from storage.reports.targets import Spec, TargetError, TargetInput
+
+KEY = "tgt"
+VIEW, AREA, INDICATOR, KIND, KEYWORD, TOPIC, FIELD = (
+    "VIEW",
+    "AREA",
+    "INDICATOR",
+    "KIND",
+    "KEYWORD",
+    "TOPIC",
+    "FIELD",
+)
+POPULATION, VALUE, LABEL, REMOVE, IMPORT = "POPULATION", "VALUE", "LABEL", "REMOVE", "IMPORT"
+MAX_CSV_BYTES = 200_000
+# Kinds whose sessions differ enough that a plan counts them by name
+# ("Chương trình 3", "giám sát và đánh giá").
+KEYWORD_KINDS = (ActivityKind.TRAINING, ActivityKind.OTHER, ActivityKind.LIVELIHOOD)
+
+
+def _data(update: Update) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return query.data
+
+
+def _arg(update: Update) -> str:
+    return _data(update).split(":", 2)[2]
+
+
+def _new(context: BotContext) -> dict[str, Any]:
+    state = draft(context, KEY)
+    value = state.setdefault("new", {})
+    assert isinstance(value, dict)
+    return value
+
+
+async def _area(context: BotContext) -> Area | None:
+    profile = context.profile
+    assert profile is not None
+    token = draft(context, KEY).get("area")
+    async with context.services.sessions() as session:
+        area = await areas.resolve(session, token) if isinstance(token, str) else None
+        if area is None or not await areas.may_see(session, profile, area):
+            area = await areas.default_area(session, profile)
+    if area is not None:
+        draft(context, KEY)["area"] = area.token
+    return area
+
+
+def _settable(area: Area) -> bool:
+    return area.kind is not AreaKind.COUNTRY
+
+
+# Entry and the view.
+async def start(update: Update, context: BotContext) -> str | int:
+    profile = context.profile
+    if profile is None or not profile.is_coordinator:
+        await reply(update, context.t("Only coordinators can set targets."))
+        return ConversationHandler.END
+    drop_draft(context, KEY)
+    draft(context, KEY)["year"] = today(context).year
+    if await _area(context) is None:
+        drop_draft(context, KEY)
+        await reply(
+            update, context.t("Your account has no area to report on. Ask an administrator.")
+        )
+        return ConversationHandler.END
+    return await ask_view(update, context)
+
+
+async def ask_view(update: Update, context: BotContext) -> str:
+    state = draft(context, KEY)
+    state["step"] = VIEW
+    state.pop("new", None)
+    t = context.t
+    area = await _area(context)
+    if area is None:
+        await reply(update, t("Your account has no area to report on. Ask an administrator."))
+        return VIEW
+    year = int(state.get("year") or today(context).year)
+    as_of = min(today(context), date(year, 12, 31))
+    async with context.services.sessions() as session:
+        report = await targets.progress(session, area, year, as_of)
+        own = await targets.targets_of(session, area, year)
+    lines = [
+        f"<b>{esc(t('Targets {year} of {area}').format(year=year, area=area.name))}</b>",
+        esc(t("Achieved from 1 January to {date}").format(date=day(as_of, t))),
+        "",
+    ]
+    if report.lines:
+        lines += [esc(target_line(line, t)) for line in report.lines]
+    else:
+        lines.append(esc(t("No targets yet.")))
+    if not _settable(area):
+        lines += ["", esc(t("Targets are set for a province, a commune or a group of communes."))]
+    rows: list[list[tuple[str, str]]] = []
+    if _settable(area):
+        rows.append([(t("➕ Add a target"), "tg:add"), (t("📥 Import a CSV file"), "tg:csv")])
+        if own:
+            rows.append([(t("🗑 Remove a target"), "tg:rm")])
+    rows.append(
+        [
+            (f"◀ {year - 1}", f"tg:y:{year - 1}"),
+            (t("📍 Other area"), "tg:area"),
+            (f"{year + 1} ▶", f"tg:y:{year + 1}"),
+        ]
+    )
+    rows.append([(t("✅ Done"), "tg:done")])
+    await reply(update, "\n".join(lines)[:4000], keyboard(rows))
+    return VIEW
+
+
+async def year_chosen(update: Update, context: BotContext) -> str:
+    value = _arg(update)
+    if value.isdigit() and 2000 <= int(value) <= 2100:
+        draft(context, KEY)["year"] = int(value)
+    return await advance(update, value, ask_view(update, context))
+
+
+async def done(update: Update, context: BotContext) -> int:
+    drop_draft(context, KEY)
+    await advance(
+        update,
+        context.t("✅ Done"),
+        reply(update, context.t("Done. Send /summary to see the figures.")),
+    )
+    return ConversationHandler.END
+
+
+# Another area.
+async def ask_area(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = AREA
+    await reply(
+        update,
+        context.t("Choose an area, or type the name of a commune or village under yours:"),
+        keyboard(await area_rows(context, "tg", back_data="tg:back")),
+    )
+    return AREA
+
+
+async def area_button(update: Update, context: BotContext) -> str:
+    return await advance(update, None, ask_area(update, context))
+
+
+async def area_typed(update: Update, context: BotContext) -> str:
+    text = text_of(update)
+    rows = await area_search(context, text, "tg")
+    if not rows:
+        await reply(
+            update,
+            context.t("No place under your area matches “{text}”. Type it again.").format(
+                text=esc(text[:40])
+            ),
+        )
+        return await ask_area(update, context)
+    rows.append([(context.t("◀ Back"), "tg:back")])
+    await reply(update, context.t("Which one?"), keyboard(rows))
+    return AREA
+
+
+async def area_chosen(update: Update, context: BotContext) -> str:
+    area = await chosen_area(context, _arg(update))
+    if area is None:
+        return await ask_area(update, context)
+    draft(context, KEY)["area"] = area.token
+    return await advance(update, area.name, ask_view(update, context))
+
+
+async def back(update: Update, context: BotContext) -> str:
+    return await advance(update, None, ask_view(update, context))
+
+
+# Adding: indicator → kind (→ keyword) or topic → field → population → value → label.
+async def ask_indicator(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = INDICATOR
+    t = context.t
+    rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator]
+    rows.append([(t("◀ Back"), "tg:back")])
+    await reply(update, t("What does the target count?"), keyboard(rows))
+    return INDICATOR
+
+
+async def add_pressed(update: Update, context: BotContext) -> str:
+    area = await _area(context)
+    if area is None or not _settable(area):
+        return await advance(update, None, ask_view(update, context))
+    return await advance(update, None, ask_indicator(update, context))
+
+
+async def indicator_chosen(update: Update, context: BotContext) -> str:
+    try:
+        indicator = Indicator(_arg(update))
+    except ValueError:
+        return await ask_indicator(update, context)
+    draft(context, KEY)["new"] = {"indicator": indicator.value}
+    label = context.t(INDICATOR_NAMES[indicator])
+    if indicator is Indicator.TRUSTED_ADDRESSES:
+        return await advance(update, label, ask_value(update, context))
+    if indicator is Indicator.SHARE:
+        return await advance(update, label, ask_topic(update, context))
+    return await advance(update, label, ask_kind(update, context))
+
+
+async def ask_kind(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = KIND
+    t = context.t
+    buttons = [(t(KIND_NAMES[k]), f"tg:k:{k.value}") for k in ActivityKind]
+    rows = columns(buttons, 1)
+    rows.append([(t("Any kind of activity"), "tg:k:any")])
+    await reply(update, t("Which kind of activity?"), keyboard(rows))
+    return KIND
+
+
+async def kind_chosen(update: Update, context: BotContext) -> str:
+    t = context.t
+    value = _arg(update)
+    new = _new(context)
+    if value == "any":
+        new["kind"] = None
+        label = t("Any kind of activity")
+    else:
+        try:
+            kind = ActivityKind(value)
+        except ValueError:
+            return await ask_kind(update, context)
+        new["kind"] = kind.value
+        label = t(KIND_NAMES[kind])
+        if kind in KEYWORD_KINDS and new.get("indicator") != Indicator.PARTICIPANTS.value:
+            return await advance(update, label, ask_keyword(update, context))
+    if new.get("indicator") == Indicator.PARTICIPANTS.value:
+        return await advance(update, label, ask_field(update, context))
+    return await advance(update, label, ask_value(update, context))
+
+
+async def ask_keyword(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = KEYWORD
+    t = context.t
+    await reply(
+        update,
+        t(
+            "Count only the sessions whose note names something, such as “Chương trình 3”? Type that word, or count them all."
+        ),
+        keyboard([[(t("Count them all"), "tg:kw:all")]]),
+    )
+    return KEYWORD
+
+
+async def keyword_typed(update: Update, context: BotContext) -> str:
+    text = " ".join(text_of(update).split())
+    if not text or len(text) > targets.MAX_KEYWORD:
+        await reply(
+            update,
+            context.t("Please type 1 to {max} characters.").format(max=targets.MAX_KEYWORD),
+        )
+        return await ask_keyword(update, context)
+    _new(context)["keyword"] = text
+    return await ask_value(update, context)
+
+
+async def keyword_skipped(update: Update, context: BotContext) -> str:
+    _new(context)["keyword"] = None
+    return await advance(update, context.t("Count them all"), ask_value(update, context))
+
+
+async def ask_topic(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = TOPIC
+    t = context.t
+    rows = columns([(t(TOPIC_NAMES[x]), f"tg:t:{x.value}") for x in Topic], 1)
+    await reply(update, t("Reached by sessions on which topic?"), keyboard(rows))
+    return TOPIC
+
+
+async def topic_chosen(update: Update, context: BotContext) -> str:
+    try:
+        topic = Topic(_arg(update))
+    except ValueError:
+        return await ask_topic(update, context)
+    _new(context)["topic"] = topic.value
+    return await advance(update, context.t(TOPIC_NAMES[topic]), ask_field(update, context))
+
+
+async def ask_field(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = FIELD
+    t = context.t
+    rows = columns([(t(FIELD_NAMES[f]), f"tg:f:{f.value}") for f in ParticipantField], 2)
+    await reply(update, t("Which participants?"), keyboard(rows))
+    return FIELD
+
+
+async def field_chosen(update: Update, context: BotContext) -> str:
+    try:
+        field = ParticipantField(_arg(update))
+    except ValueError:
+        return await ask_field(update, context)
+    new = _new(context)
+    new["field"] = field.value
+    next_step = (
+        ask_population(update, context)
+        if new.get("indicator") == Indicator.SHARE.value
+        else ask_value(update, context)
+    )
+    return await advance(update, context.t(FIELD_NAMES[field]), next_step)
+
+
+async def ask_population(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = POPULATION
+    field = ParticipantField(_new(context).get("field") or "total")
+    await reply(
+        update,
+        context.t(
+            "How many {people} are in the group to reach (for example all the women of the villages with many home births)? Type a number."
+        ).format(people=context.t(FIELD_NAMES[field])),
+    )
+    return POPULATION
+
+
+def parse_number(text: str) -> int | None:
+    """``21``, ``1.200``, ``1,200``, ``80%`` → an int; ``None`` otherwise."""
+    cleaned = re.sub(r"[\s.,%]", "", text)
+    if not cleaned.isdigit() or len(cleaned) > 9:
+        return None
+    return int(cleaned)
+
+
+async def population_typed(update: Update, context: BotContext) -> str:
+    value = parse_number(text_of(update))
+    if value is None or value < 1:
+        await reply(update, context.t("Please type a whole number greater than 0."))
+        return await ask_population(update, context)
+    _new(context)["population"] = value
+    return await ask_value(update, context)
+
+
+async def ask_value(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = VALUE
+    t = context.t
+    if _new(context).get("indicator") == Indicator.SHARE.value:
+        question = t("What share must be reached, in percent? Type a number from 1 to 100.")
+    else:
+        question = t("What is the target for the year? Type a number.")
+    await reply(update, question)
+    return VALUE
+
+
+async def value_typed(update: Update, context: BotContext) -> str:
+    value = parse_number(text_of(update))
+    share = _new(context).get("indicator") == Indicator.SHARE.value
+    top = 100 if share else targets.MAX_VALUE
+    if value is None or not (1 if share else 0) <= value <= top:
+        await reply(
+            update,
+            context.t("Please type a whole number from {low} to {high}.").format(
+                low=1 if share else 0, high=context.t.number(top)
+            ),
+        )
+        return await ask_value(update, context)
+    _new(context)["value"] = value
+    return await ask_label(update, context)
+
+
+async def ask_label(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = LABEL
+    t = context.t
+    await reply(
+        update,
+        t(
+            "Type the wording of this line in your plan (it appears in the report), or keep the name shown."
+        ),
+        keyboard([[(t("Keep the name shown"), "tg:skip")]]),
+    )
+    return LABEL
+
+
+async def label_typed(update: Update, context: BotContext) -> str:
+    text = " ".join(text_of(update).split())
+    if not text or len(text) > targets.MAX_LABEL:
+        await reply(
+            update,
+            context.t("Please type 1 to {max} characters.").format(max=targets.MAX_LABEL),
+        )
+        return await ask_label(update, context)
+    _new(context)["label"] = text
+    return await _save(update, context)
+
+
+async def label_skipped(update: Update, context: BotContext) -> str:
+    return await advance(update, context.t("Keep the name shown"), _save(update, context))
+
+
+async def _save(update: Update, context: BotContext) -> str:
+    t = context.t
+    profile = context.profile
+    assert profile is not None
+    state = draft(context, KEY)
+    new = _new(context)
+    area = await _area(context)
+    try:
+        data = TargetInput(
+            indicator=new.get("indicator"),
+            activity_kind=new.get("kind"),
+            topic=new.get("topic"),
+            field=new.get("field"),
+            keyword=new.get("keyword"),
+            value=new.get("value"),
+            population=new.get("population"),
+            label=new.get("label"),
+        )
+    except ValidationError:
+        await reply(update, t("Something in this target does not fit; please start it again."))
+        return await ask_view(update, context)
+    if area is None:
+        return await ask_view(update, context)
+    try:
+        async with context.services.sessions.begin() as session:
+            await targets.set_target(session, profile, area, int(state["year"]), data)
+    except TargetError:
+        await reply(update, t("You cannot set targets for that area."))
+        return await ask_view(update, context)
+    await reply(
+        update,
+        esc(
+            t("Saved: {name}, target {value}.").format(
+                name=spec_name(data.spec, data.label, t), value=_value_text(data, t)
+            )
+        ),
+    )
+    return await ask_view(update, context)
+
+
+def _value_text(data: TargetInput, t: Translator) -> str:
+    if data.indicator is Indicator.SHARE:
+        return f"{t.percent(data.value / 100)} / {t.number(data.population or 0)}"
+    return t.number(data.value)
+
+
+# Removing.
+async def ask_remove(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = REMOVE
+    t = context.t
+    area = await _area(context)
+    year = int(draft(context, KEY).get("year") or today(context).year)
+    own = []
+    if area is not None and _settable(area):
+        async with context.services.sessions() as session:
+            own = await targets.targets_of(session, area, year)
+    rows = [
+        [(f"🗑 {spec_name(Spec.of(x), x.label, t)[:50]}: {t.number(x.value)}", f"tg:r:{x.id}")]
+        for x in own
+    ]
+    rows.append([(t("◀ Back"), "tg:back")])
+    await reply(update, t("Which target do you want to remove?"), keyboard(rows))
+    return REMOVE
+
+
+async def remove_pressed(update: Update, context: BotContext) -> str:
+    return await advance(update, None, ask_remove(update, context))
+
+
+async def remove_chosen(update: Update, context: BotContext) -> str:
+    profile = context.profile
+    assert profile is not None
+    value = _arg(update)
+    removed = False
+    if value.isdigit():
+        async with context.services.sessions.begin() as session:
+            removed = await targets.remove_target(session, profile, int(value))
+    if not removed:
+        return await ask_remove(update, context)
+    return await advance(update, context.t("Removed"), ask_view(update, context))
+
+
+# Importing a CSV file.
+CSV_EXAMPLE = (
+    "area,year,indicator,kind,topic,field,keyword,value,population,label\n"
+    "21115,2024,sessions,dt,,,,21,,Đối thoại chính sách\n"
+    "21115,2024,share,,sinh-de,women,,80,1200,Phụ nữ được tuyên truyền"
+)
+
+
+async def ask_import(update: Update, context: BotContext) -> str:
+    draft(context, KEY)["step"] = IMPORT
+    t = context.t
+    await reply(
+        update,
+        t(
+            "Send the CSV file as a document. One target per line, with these columns (the area is a unit code, or group:ID for a group of communes):"
+        )
+        + f"\n<pre>{esc(CSV_EXAMPLE)}</pre>",
+        keyboard([[(t("◀ Back"), "tg:back")]]),
+    )
+    return IMPORT
+
+
+async def import_pressed(update: Update, context: BotContext) -> str:
+    return await advance(update, None, ask_import(update, context))
+
+
+def _import_problem(error: TargetError, t: Translator) -> str:
+    reasons = {
+        "header": t("the first line must name the columns; missing: {detail}"),
+        "unknown_area": t("no area has the code “{detail}”"),
+        "unknown_indicator": t("unknown indicator “{detail}”"),
+        "unknown_kind": t("unknown kind of activity “{detail}”"),
+        "unknown_topic": t("unknown topic “{detail}”"),
+        "unknown_field": t("unknown participants “{detail}”"),
+        "not_a_number": t("“{detail}” is not a whole number"),
+        "year_range": t("the year must be between 2000 and 2100"),
+        "not_allowed": t("that area is not under yours"),
+        "population_needed": t("a share needs the size of the group (population)"),
+        "percent_range": t("a share is a percent from 1 to 100"),
+        "too_many_rows": t("at most {detail} lines"),
+    }
+    reason = reasons.get(error.code, t("a value is missing or out of range")).format(
+        detail=error.detail
+    )
+    return t(
+        "Line {line}: {reason}. Nothing was imported; correct the file and send it again."
+    ).format(line=error.line or 1, reason=reason)
+
+
+async def csv_received(update: Update, context: BotContext) -> str:
+    t = context.t
+    profile = context.profile
+    message = update.effective_message
+    assert profile is not None and message is not None and message.document is not None
+    document = message.document
+    if (document.file_size or 0) > MAX_CSV_BYTES:
+        await reply(update, t("That file is too large for a list of targets (at most 200 kB)."))
+        return await ask_import(update, context)
+    file = await document.get_file()
+    raw = bytes(await file.download_as_bytearray())
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        await reply(update, t("Please save the file as CSV in UTF-8 and send it again."))
+        return await ask_import(update, context)
+    try:
+        async with context.services.sessions.begin() as session:
+            result = await targets.import_csv(session, profile, text)
+    except TargetError as error:
+        await reply(update, esc(_import_problem(error, t)))
+        return await ask_import(update, context)
+    await reply(
+        update,
+        t("Imported: {created} new targets, {updated} changed.").format(
+            created=result.created, updated=result.updated
+        ),
+    )
+    return await ask_view(update, context)
+
+
+async def not_a_file(update: Update, context: BotContext) -> str:
+    await reply(
+        update, context.t("Please send the CSV file as a document (📎), not as text or a photo.")
+    )
+    return await ask_import(update, context)
+
+
+def build() -> ConversationHandler[BotContext]:
+    steps: dict[str, Ask] = {
+        VIEW: ask_view,
+        AREA: ask_area,
+        INDICATOR: ask_indicator,
+        KIND: ask_kind,
+        KEYWORD: ask_keyword,
+        TOPIC: ask_topic,
+        FIELD: ask_field,
+        POPULATION: ask_population,
+        VALUE: ask_value,
+        LABEL: ask_label,
+        REMOVE: ask_remove,
+        IMPORT: ask_import,
+    }
+    text = filters.TEXT & ~filters.COMMAND
+    back_button = CallbackQueryHandler(back, pattern=r"^tg:back$")
+
+    def typed(ask: Ask, handler: Any) -> list[Any]:
+        return [MessageHandler(text, handler), *guards(ask, expects_text=True)]
+
+    states: dict[object, list[Any]] = {
+        VIEW: [
+            CallbackQueryHandler(add_pressed, pattern=r"^tg:add$"),
+            CallbackQueryHandler(remove_pressed, pattern=r"^tg:rm$"),
+            CallbackQueryHandler(import_pressed, pattern=r"^tg:csv$"),
+            CallbackQueryHandler(area_button, pattern=r"^tg:area$"),
+            CallbackQueryHandler(year_chosen, pattern=r"^tg:y:"),
+            CallbackQueryHandler(done, pattern=r"^tg:done$"),
+            *guards(ask_view),
+        ],
+        AREA: [
+            back_button,
+            CallbackQueryHandler(area_chosen, pattern=r"^tg:a:"),
+            *typed(ask_area, area_typed),
+        ],
+        INDICATOR: [
+            back_button,
+            CallbackQueryHandler(indicator_chosen, pattern=r"^tg:i:"),
+            *guards(ask_indicator),
+        ],
+        KIND: [CallbackQueryHandler(kind_chosen, pattern=r"^tg:k:"), *guards(ask_kind)],
+        KEYWORD: [
+            CallbackQueryHandler(keyword_skipped, pattern=r"^tg:kw:all$"),
+            *typed(ask_keyword, keyword_typed),
+        ],
+        TOPIC: [CallbackQueryHandler(topic_chosen, pattern=r"^tg:t:"), *guards(ask_topic)],
+        FIELD: [CallbackQueryHandler(field_chosen, pattern=r"^tg:f:"), *guards(ask_field)],
+        POPULATION: typed(ask_population, population_typed),
+        VALUE: typed(ask_value, value_typed),
+        LABEL: [
+            CallbackQueryHandler(label_skipped, pattern=r"^tg:skip$"),
+            *typed(ask_label, label_typed),
+        ],
+        REMOVE: [
+            back_button,
+            CallbackQueryHandler(remove_chosen, pattern=r"^tg:r:"),
+            *guards(ask_remove),
+        ],
+        IMPORT: [
+            back_button,
+            MessageHandler(filters.Document.ALL, csv_received),
+            MessageHandler(~filters.COMMAND, not_a_file),
+            *guards(ask_import),
+        ],
+    }
+    return ConversationHandler(
+        entry_points=[CommandHandler("targets", start)],
+        states=states,
+        fallbacks=fallbacks(KEY, steps),
+        name="targets",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(build())

@@ -1,0 +1,157 @@
+"""Calendar reminders (nhắc việc): when a reminder rule's time has come, queue
+one message per recipient, in their language, through the outbox.
+
+Exactly once: a ``reminder_runs`` row and the outbox entries of one reminder
+are written in one transaction, and each entry has a dedupe key. A reminder
+whose time passed while the bot was down goes out when it comes back, if it
+is still useful (``BINHDANG_REMINDER_MAX_LATE_HOURS``, and never after its
+event has ended). Inside the quiet hours it waits for morning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.quiet import QuietHours, parse_quiet_hours
+from scheduler.runtime import Runtime, Texts, Translate
+from storage import calendar, outbox
+from storage.models import Priority
+from storage.models.calendar import CalendarEvent, EventKind, ReminderPurpose
+
+log = logging.getLogger(__name__)
+
+KIND = "reminder"
+LOG_BUTTON_DATA = "menu:log"  # the activities feature's entry point (handlers/menu.py)
+
+
+async def plan_due(runtime: Runtime, texts: Texts) -> int:
+    """Queue every reminder that is due at ``runtime.clock()``; returns how
+    many messages were queued."""
+    now = runtime.clock()
+    settings = runtime.settings
+    zone = settings.zone
+    max_late = timedelta(hours=settings.reminder_max_late_hours)
+    quiet = parse_quiet_hours(settings.quiet_hours)
+    async with runtime.sessions() as session:
+        planned = await calendar.due_rules(session, now, zone, max_late)
+    queued = 0
+    for item in planned:
+        async with runtime.sessions.begin() as session:
+            queued += await _run(session, item, now, quiet, max_late, runtime, texts)
+    return queued
+
+
+async def _run(
+    session: AsyncSession,
+    item: calendar.Planned,
+    now: datetime,
+    quiet: QuietHours,
+    max_late: timedelta,
+    runtime: Runtime,
+    texts: Texts,
+) -> int:
+    run = await calendar.start_run(session, item)
+    if run is None:
+        return 0
+    people = await calendar.recipients(session, item)
+    if item.rule.only_incomplete and people:
+        due = calendar.DeadlineDue(item.base.code, item.start)
+        complete = await calendar.complete_units(session, sorted({p.unit_id for p in people}), due)
+        people = [p for p in people if p.unit_id not in complete]
+    zone = runtime.settings.zone
+    not_before = quiet.defer(now, zone)
+    expires_at = min(item.due_at + max_late, item.ends_at)
+    if not people or not_before >= expires_at:
+        log.info("reminder run %d: nobody to remind in time", run.id)
+        return 0
+    groups: dict[tuple[str, bool], list[calendar.Reminded]] = defaultdict(list)
+    for person in people:
+        language = person.language or runtime.settings.default_language
+        groups[(language, person.role.is_coordinator)].append(person)
+    queued = 0
+    for (language, coordinator), group in groups.items():
+        message = render(texts(language), item, coordinator)
+        queued += await outbox.enqueue_many(
+            session,
+            kind=KIND,
+            recipients=[
+                outbox.Recipient(
+                    chat_id=p.telegram_id,
+                    user_id=p.user_id,
+                    dedupe_key=(
+                        f"rem:{item.rule.id}:{item.version.id}:{item.start.isoformat()}:{p.user_id}"
+                    ),
+                )
+                for p in group
+            ],
+            message=message,
+            priority=Priority.NORMAL,
+            ref=f"rem:{run.id}",
+            not_before=not_before,
+            expires_at=expires_at,
+        )
+    run.recipients = queued
+    log.info("reminder run %d: %d messages queued", run.id, queued)
+    return queued
+
+
+def title_of(t: Translate, event: CalendarEvent) -> str:
+    return t(event.title) if event.translatable else event.title
+
+
+def kind_name(t: Translate, kind: EventKind) -> str:
+    names = {
+        EventKind.ACTION_MONTH: t("Action months"),
+        EventKind.DAY: t("Observance days"),
+        EventKind.DEADLINE: t("Report deadlines"),
+    }
+    return names[kind]
+
+
+def render(t: Translate, item: calendar.Planned, coordinator: bool) -> outbox.Message:
+    """The reminder in one language, with a link to the next thing to do."""
+    title = _esc(title_of(t, item.version))
+    start, end = t.date(item.start), t.date(item.end)
+    days = max(0, -item.rule.offset_days)
+    summary = "/summary" if coordinator else "/mine"
+    purpose = item.rule.purpose
+    if purpose is ReminderPurpose.AHEAD and item.base.kind is EventKind.ACTION_MONTH:
+        text = t(
+            "📅 <b>{title}</b> starts in {days} days, on {start}, and runs until {end}.\nPlan your activities now, and log each one when it is done."
+        ).format(title=title, days=days, start=start, end=end)
+    elif purpose is ReminderPurpose.AHEAD:
+        text = t(
+            "📅 <b>{title}</b> is in {days} days, on {date}.\nPlan an activity for it, and log it when it is done."
+        ).format(title=title, days=days, date=start)
+    elif purpose is ReminderPurpose.STARTS:
+        text = t(
+            "📣 <b>{title}</b> begins today and runs until {end}.\nLog each activity you hold, so that it counts in the reports."
+        ).format(title=title, end=end)
+    elif purpose is ReminderPurpose.LAST_DAY:
+        text = t(
+            "🏁 Today is the last day of <b>{title}</b>.\nLog what you did during the campaign, and see what was logged: {summary}"
+        ).format(title=title, summary=summary)
+    elif purpose is ReminderPurpose.TODAY:
+        text = t("📣 Today is <b>{title}</b>.\nIf you hold an activity for it, log it.").format(
+            title=title
+        )
+    else:
+        text = t.ngettext(
+            "⏰ The <b>{title}</b> is due in {n} day, on {date}.\nCheck that the activities of your area are logged: {summary}",
+            "⏰ The <b>{title}</b> is due in {n} days, on {date}.\nCheck that the activities of your area are logged: {summary}",
+            days,
+        ).format(title=title, n=days, date=start, summary=summary)
+    text += "\n\n" + t("To turn these reminders off: /reminders")
+    button = outbox.Button(text=t("📝 Log an activity"), callback_data=LOG_BUTTON_DATA)
+    return outbox.Message(text=text, buttons=((button,),))
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+__all__ = ["KIND", "kind_name", "plan_due", "render", "title_of"]

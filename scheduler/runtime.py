@@ -1,0 +1,69 @@
+"""What the timed work needs from the composition root, as protocols (the
+scheduler may not import ``bot``): ``bot.services.Services`` and
+``bot.i18n.translator`` fit them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+class RuntimeSettings(Protocol):
+    @property
+    def send_rate_per_s(self) -> float: ...
+
+    @property
+    def quiet_hours(self) -> str: ...
+
+    @property
+    def reminder_max_late_hours(self) -> float: ...
+
+    @property
+    def background_jobs(self) -> bool: ...
+
+    @property
+    def default_language(self) -> str: ...
+
+    @property
+    def database_url(self) -> str: ...
+
+    @property
+    def outbox_journal(self) -> str | None: ...
+
+    @property
+    def zone(self) -> ZoneInfo: ...
+
+
+class Runtime(Protocol):
+    @property
+    def settings(self) -> RuntimeSettings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+class Translate(Protocol):
+    """What the scheduler needs of ``bot.i18n.Translator``."""
+
+    lang: str
+
+    def __call__(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+    def number(self, value: int) -> str: ...
+
+    def date(self, value: date) -> str: ...
+
+    def datetime(self, value: datetime) -> str: ...
+
+
+Texts = Callable[[str | None], Translate]
+"""A language code (``None``: the default language) → its translator."""

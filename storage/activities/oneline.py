@@ -1,0 +1,108 @@
+"""The one-line form for experienced users (nhập nhanh một dòng):
+
+    /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE...]
+    /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon dt:Cor họp dân thôn 3
+
+Each part goes through the same parsers as the guided steps; whatever parses
+becomes part of the draft, and the guided conversation asks for the rest.
+See docs/activities.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from storage.activities.rules import (
+    ActivityProblem,
+    Problem,
+    check_date,
+    check_total,
+    clean_note,
+    is_compact_counts,
+    looks_like_language,
+    parse_compact_counts,
+    parse_count,
+    parse_date,
+    parse_kind,
+    parse_language,
+    parse_topics,
+)
+from storage.models.activities import ActivityKind, SessionLanguage
+
+PARTS = ("kind", "date", "counts", "topics")
+
+
+@dataclass
+class OneLine:
+    """What a one-line form gave: draft values, and the problems of the parts
+    that did not parse (those parts are left out of ``values``)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[ActivityProblem] = field(default_factory=list)
+
+
+def parse_one_line(text: str, today: date, max_age_days: int) -> OneLine:
+    result = OneLine()
+    parts = text.split(maxsplit=len(PARTS))
+    if len(parts) < len(PARTS):
+        result.problems.append(
+            ActivityProblem(Problem.ONE_LINE_INCOMPLETE, missing=list(PARTS[len(parts) :]))
+        )
+    given = dict(zip(PARTS, parts, strict=False))
+    values = result.values
+
+    def attempt(step: str, fill: Any) -> None:
+        if step not in given:
+            return
+        try:
+            fill(given[step])
+        except ActivityProblem as problem:
+            result.problems.append(problem)
+
+    def kind(token: str) -> None:
+        found, other = parse_kind(token)
+        values["kind"] = found.value
+        if other:
+            values["kind_other"] = other
+
+    def held_on(token: str) -> None:
+        values["held_on"] = check_date(parse_date(token, today), today, max_age_days).isoformat()
+
+    def counts(token: str) -> None:
+        if is_compact_counts(token):
+            found = parse_compact_counts(token)
+        else:
+            found = {"total": parse_count(token)}
+        if "kind" in values:
+            check_total(ActivityKind(values["kind"]), found["total"])
+        values["participants"] = found
+
+    def topics(token: str) -> None:
+        values["topics"] = [t.value for t in parse_topics(token)]
+        values["topics_done"] = True
+
+    attempt("kind", kind)
+    attempt("date", held_on)
+    attempt("counts", counts)
+    attempt("topics", topics)
+
+    rest = parts[len(PARTS)] if len(parts) > len(PARTS) else ""
+    values["language"] = SessionLanguage.VIETNAMESE.value
+    first, _, after = rest.partition(" ")
+    if first and looks_like_language(first):
+        try:
+            language, name = parse_language(first)
+            values["language"] = language.value
+            values["ethnic_language"] = name
+        except ActivityProblem as problem:
+            result.problems.append(problem)
+        rest = after
+    if rest.strip():
+        try:
+            values["note"] = clean_note(rest)
+        except ActivityProblem as problem:
+            result.problems.append(problem)
+    values["optional_done"] = True
+    return result

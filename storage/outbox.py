@@ -1,0 +1,527 @@
+"""The outbox (hộp thư đi): enqueue messages in the same transaction as the
+business change, and the claim / mark-sent steps the sender runs on them.
+
+How to use it from a feature is in docs/outbox.md. The sender itself is
+``scheduler.sender``; nothing here talks to Telegram.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import User
+from storage.models.outbox import OutboxEntry, OutboxPayload, OutboxStatus, Priority
+
+log = logging.getLogger(__name__)
+
+ASAP = datetime(2000, 1, 1, tzinfo=UTC)
+"""``not_before`` of a message to send as soon as possible."""
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_length(text: str, parse_mode: str | None) -> int:
+    """The length Telegram checks: after HTML parsing, in UTF-16 code units
+    (an emoji outside the basic plane counts twice)."""
+    if parse_mode and parse_mode.upper() == "HTML":
+        text = html.unescape(_TAG.sub("", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+class Button(BaseModel):
+    """An inline button: ``callback_data`` (at most 64 bytes) or ``url``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(min_length=1, max_length=64)
+    callback_data: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Button:
+        if (self.callback_data is None) == (self.url is None):
+            raise ValueError("a button has either callback_data or url")
+        if self.callback_data is not None and not (
+            1 <= len(self.callback_data.encode()) <= MAX_CALLBACK_DATA
+        ):
+            raise ValueError("callback_data has 1 to 64 bytes")
+        return self
+
+
+class Message(BaseModel):
+    """What to send. ``text`` is the message, or the caption of ``photo`` or
+    ``document`` (Telegram ``file_id``s). HTML unless ``parse_mode`` is None."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = ""
+    parse_mode: str | None = "HTML"
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo: str | None = None
+    document: str | None = None
+    protect_content: bool = False
+    disable_notification: bool = False
+
+    @model_validator(mode="after")
+    def _fits(self) -> Message:
+        if self.photo and self.document:
+            raise ValueError("a message has one photo or one document, not both")
+        limit = MAX_CAPTION if self.has_media else MAX_TEXT
+        length = visible_length(self.text, self.parse_mode)
+        if not self.has_media and length == 0:
+            raise ValueError("a text message needs text")
+        if length > limit:
+            raise ValueError(f"text has {length} characters; at most {limit} fit")
+        return self
+
+    @property
+    def has_media(self) -> bool:
+        return bool(self.photo or self.document)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One chat to enqueue for in :func:`enqueue_many`."""
+
+    chat_id: int
+    user_id: int | None = None
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    id: int
+    created: bool  # False: an entry with this dedupe key already existed
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An entry the sender has taken to send."""
+
+    id: int
+    kind: str
+    priority: int
+    chat_id: int
+    user_id: int | None
+    payload_id: int
+    attempts: int  # including this one
+    ref: str | None
+    dedupe_key: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of an entry, as handed to outcome hooks."""
+
+    id: int
+    kind: str
+    chat_id: int
+    user_id: int | None
+    ref: str | None
+    dedupe_key: str | None
+    status: OutboxStatus
+    message_id: int | None
+    error: str | None
+    attempts: int
+
+
+OutcomeHook = Callable[[AsyncSession, Outcome], Awaitable[None]]
+_hooks: dict[str, list[OutcomeHook]] = {}
+
+
+def on_outcome(kind: str, hook: OutcomeHook) -> None:
+    """Call ``hook(session, outcome)`` when an entry of ``kind`` reaches a final
+    status (sent, blocked, failed, expired), inside the transaction that
+    records it: what the hook writes commits together with the mark."""
+    if hook not in _hooks.setdefault(kind, []):
+        _hooks[kind].append(hook)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """An INSERT that skips rows whose dedupe key exists (both engines)."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(OutboxEntry).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+async def add_payload(session: AsyncSession, message: Message) -> int:
+    """Store a message once, to enqueue it for many chats by its id."""
+    payload = OutboxPayload(content=message.model_dump(mode="json"))
+    session.add(payload)
+    await session.flush()
+    return payload.id
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    chat_id: int,
+    message: Message | int,
+    user_id: int | None = None,
+    priority: int = Priority.NORMAL,
+    dedupe_key: str | None = None,
+    ref: str | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Enqueued:
+    """Queue one message (a :class:`Message`, or a payload id from
+    :func:`add_payload`). Nothing is sent before the session commits. With a
+    ``dedupe_key`` that is already in the outbox, nothing is added and the
+    existing entry is returned."""
+    if dedupe_key is not None:
+        existing = await session.scalar(
+            select(OutboxEntry.id).where(OutboxEntry.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return Enqueued(existing, False)
+    payload_id = message if isinstance(message, int) else await add_payload(session, message)
+    values = _row(kind, priority, payload_id, ref, not_before, expires_at)
+    values.update(chat_id=chat_id, user_id=user_id, dedupe_key=dedupe_key)
+    new_id = await session.scalar(_insert(session).values(**values).returning(OutboxEntry.id))
+    if new_id is not None:
+        return Enqueued(int(new_id), True)
+    raced = await session.scalar(select(OutboxEntry.id).where(OutboxEntry.dedupe_key == dedupe_key))
+    assert raced is not None
+    return Enqueued(int(raced), False)
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    *,
+    kind: str,
+    recipients: Sequence[Recipient],
+    message: Message | int,
+    priority: int = Priority.BULK,
+    ref: str | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    """Queue the same message for many chats (one payload row). Recipients
+    whose dedupe key is already in the outbox are skipped. Returns how many
+    entries were added."""
+    keys = [r.dedupe_key for r in recipients if r.dedupe_key is not None]
+    seen: set[str] = set()
+    for key_chunk in _chunks(keys, 500):
+        seen.update(
+            k
+            for k in await session.scalars(
+                select(OutboxEntry.dedupe_key).where(OutboxEntry.dedupe_key.in_(key_chunk))
+            )
+            if k is not None
+        )
+    fresh = [r for r in recipients if r.dedupe_key is None or r.dedupe_key not in seen]
+    if not fresh:
+        return 0
+    payload_id = message if isinstance(message, int) else await add_payload(session, message)
+    base = _row(kind, priority, payload_id, ref, not_before, expires_at)
+    rows = [
+        {**base, "chat_id": r.chat_id, "user_id": r.user_id, "dedupe_key": r.dedupe_key}
+        for r in fresh
+    ]
+    for chunk in _chunks(rows, 1000):
+        await session.execute(_insert(session), chunk)
+    return len(fresh)
+
+
+def _row(
+    kind: str,
+    priority: int,
+    payload_id: int,
+    ref: str | None,
+    not_before: datetime | None,
+    expires_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "priority": int(priority),
+        "payload_id": payload_id,
+        "ref": ref,
+        "status": OutboxStatus.PENDING,
+        "not_before": not_before or ASAP,
+        "expires_at": expires_at,
+        "attempts": 0,
+        "created_at": datetime.now(UTC),
+    }
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# Reading.
+async def get(session: AsyncSession, entry_id: int) -> OutboxEntry | None:
+    return await session.get(OutboxEntry, entry_id)
+
+
+async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxEntry | None:
+    return await session.scalar(select(OutboxEntry).where(OutboxEntry.dedupe_key == dedupe_key))
+
+
+async def counts(session: AsyncSession, ref: str) -> dict[OutboxStatus, int]:
+    """How many entries of ``ref`` are in each status (every status present)."""
+    rows = await session.execute(
+        select(OutboxEntry.status, func.count())
+        .where(OutboxEntry.ref == ref)
+        .group_by(OutboxEntry.status)
+    )
+    found = {status: 0 for status in OutboxStatus}
+    found.update({status: int(n) for status, n in rows.all()})
+    return found
+
+
+async def message_of(session: AsyncSession, payload_id: int) -> Message:
+    payload = await session.get(OutboxPayload, payload_id)
+    if payload is None:
+        raise LookupError(f"no outbox payload {payload_id}")
+    return Message.model_validate(payload.content)
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending entry may be sent."""
+    found: datetime | None = await session.scalar(
+        select(func.min(OutboxEntry.not_before)).where(OutboxEntry.status == OutboxStatus.PENDING)
+    )
+    if found is not None and found.tzinfo is None:
+        found = found.replace(tzinfo=UTC)  # an aggregate bypasses the column type
+    return found
+
+
+# Feature-side changes.
+async def cancel(session: AsyncSession, ref: str) -> int:
+    """Withdraw the entries of ``ref`` that are not sent yet. Entries being
+    sent at this moment finish. Returns how many were withdrawn."""
+    result = await session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.ref == ref, OutboxEntry.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, finished_at=datetime.now(UTC))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# The sender's steps. Each runs in a transaction of its own.
+async def recover(session: AsyncSession) -> int:
+    """At start-up: entries left ``sending`` by a process that died are due
+    again. One sender per database (Telegram allows one poller per token)."""
+    result = await session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.PENDING, claimed_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claimed_ids(session: AsyncSession) -> set[int]:
+    """Entries marked ``sending`` (at start-up: claimed by a process that died)."""
+    rows = await session.scalars(
+        select(OutboxEntry.id).where(OutboxEntry.status == OutboxStatus.SENDING)
+    )
+    return set(rows.all())
+
+
+async def expire_due(session: AsyncSession, now: datetime) -> list[Outcome]:
+    """Entries past ``expires_at`` will not be sent; their hooks run."""
+    stale = (
+        await session.scalars(
+            select(OutboxEntry)
+            .where(
+                OutboxEntry.status == OutboxStatus.PENDING,
+                OutboxEntry.expires_at.is_not(None),
+                OutboxEntry.expires_at <= now,
+            )
+            .limit(500)
+        )
+    ).all()
+    outcomes = []
+    for entry in stale:
+        entry.status, entry.finished_at = OutboxStatus.EXPIRED, now
+        outcomes.append(_outcome(entry))
+    await session.flush()
+    for outcome in outcomes:
+        await _run_hooks(session, outcome)
+    return outcomes
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claimed]:
+    """Take up to ``limit`` due entries, most urgent first, and mark them
+    ``sending``. The caller commits before sending anything."""
+    query = (
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.status == OutboxStatus.PENDING,
+            OutboxEntry.not_before <= now,
+            or_(OutboxEntry.expires_at.is_(None), OutboxEntry.expires_at > now),
+        )
+        .order_by(OutboxEntry.priority, OutboxEntry.not_before, OutboxEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    entries = (await session.scalars(query)).all()
+    claimed = []
+    for entry in entries:
+        entry.status, entry.claimed_at = OutboxStatus.SENDING, now
+        entry.attempts += 1
+        claimed.append(
+            Claimed(
+                id=entry.id,
+                kind=entry.kind,
+                priority=entry.priority,
+                chat_id=entry.chat_id,
+                user_id=entry.user_id,
+                payload_id=entry.payload_id,
+                attempts=entry.attempts,
+                ref=entry.ref,
+                dedupe_key=entry.dedupe_key,
+            )
+        )
+    await session.flush()
+    return claimed
+
+
+async def finish(
+    session: AsyncSession,
+    entry_id: int,
+    status: OutboxStatus,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    error: str | None = None,
+    hooks: bool = True,
+) -> Outcome | None:
+    """Record a final status, in one UPDATE (the mark right after a send is
+    the sender's duplicate window: it is kept short). ``blocked`` also marks
+    the user as unreachable, so later broadcasts skip them until they write to
+    the bot again. An entry already final is left as it is (None)."""
+    assert status.final
+    row = (
+        await session.execute(
+            update(OutboxEntry)
+            .where(
+                OutboxEntry.id == entry_id,
+                OutboxEntry.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            )
+            .values(
+                status=status,
+                finished_at=now,
+                message_id=message_id,
+                error=error[:300] if error else None,
+            )
+            .returning(
+                OutboxEntry.kind,
+                OutboxEntry.chat_id,
+                OutboxEntry.user_id,
+                OutboxEntry.ref,
+                OutboxEntry.dedupe_key,
+                OutboxEntry.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if row is None:
+        return None
+    kind, chat_id, user_id, ref, dedupe_key, attempts = row
+    if status is OutboxStatus.BLOCKED:
+        await session.execute(
+            update(User).where(User.telegram_id == chat_id).values(bot_blocked=True)
+        )
+    outcome = Outcome(
+        id=entry_id,
+        kind=kind,
+        chat_id=chat_id,
+        user_id=user_id,
+        ref=ref,
+        dedupe_key=dedupe_key,
+        status=status,
+        message_id=message_id,
+        error=error[:300] if error else None,
+        attempts=attempts,
+    )
+    if hooks:
+        await _run_hooks(session, outcome)
+    return outcome
+
+
+async def release(
+    session: AsyncSession,
+    entry_id: int,
+    not_before: datetime,
+    error: str,
+    *,
+    count_attempt: bool = True,
+) -> None:
+    """Put a claimed entry back to wait (a transient error: 429, 5xx, timeout)."""
+    entry = await session.get(OutboxEntry, entry_id, with_for_update=True)
+    if entry is None or entry.status is not OutboxStatus.SENDING:
+        return
+    entry.status, entry.not_before, entry.claimed_at = OutboxStatus.PENDING, not_before, None
+    entry.error = error[:300]
+    if not count_attempt:
+        entry.attempts = max(0, entry.attempts - 1)
+    await session.flush()
+
+
+def _outcome(entry: OutboxEntry) -> Outcome:
+    return Outcome(
+        id=entry.id,
+        kind=entry.kind,
+        chat_id=entry.chat_id,
+        user_id=entry.user_id,
+        ref=entry.ref,
+        dedupe_key=entry.dedupe_key,
+        status=entry.status,
+        message_id=entry.message_id,
+        error=entry.error,
+        attempts=entry.attempts,
+    )
+
+
+async def _run_hooks(session: AsyncSession, outcome: Outcome) -> None:
+    for hook in _hooks.get(outcome.kind, ()):
+        await hook(session, outcome)
+
+
+__all__ = [
+    "ASAP",
+    "Button",
+    "Claimed",
+    "Enqueued",
+    "Message",
+    "OutboxEntry",
+    "OutboxStatus",
+    "Outcome",
+    "Priority",
+    "Recipient",
+    "add_payload",
+    "by_dedupe_key",
+    "cancel",
+    "claim",
+    "counts",
+    "enqueue",
+    "enqueue_many",
+    "expire_due",
+    "finish",
+    "get",
+    "message_of",
+    "next_due",
+    "on_outcome",
+    "recover",
+    "release",
+]

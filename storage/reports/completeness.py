@@ -1,0 +1,221 @@
+"""Completeness (mức độ đầy đủ của báo cáo): which villages and communes of an
+area logged nothing in a period, and which collaborators are silent, told
+apart from those who said "no activity this month" (báo cáo không có hoạt
+động) with one tap."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Exists, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import Activity, NoActivityReport, Unit, UnitLevel, User
+from storage.reports import areas
+from storage.reports.aggregates import Place, collaborators_query
+from storage.reports.areas import Area, AreaKind, Query
+from storage.reports.periods import Period, local_day, month_period
+from storage.reports.tally import reported_in
+from storage.users import Profile
+
+# How far back a member may declare a month without activity: this month and
+# the two before it, so a late report still fits before the deadline.
+DECLARE_MONTHS_BACK = 2
+
+
+class Standing(enum.Enum):
+    REPORTED = "reported"  # logged at least one session in the period
+    DECLARED_NONE = "declared_none"  # said "no activity" for every month expected
+    SILENT = "silent"  # neither
+
+
+@dataclass(frozen=True)
+class Collaborator:
+    user_id: int
+    telegram_id: int
+    display_name: str
+    language: str | None
+    blocked: bool
+    place: Place
+    standing: Standing
+
+
+@dataclass
+class Completeness:
+    area: Area
+    period: Period
+    communes: int = 0
+    villages: int = 0
+    silent_communes: list[Place] = field(default_factory=list)
+    silent_villages: list[Place] = field(default_factory=list)
+    collaborators: list[Collaborator] = field(default_factory=list)
+
+    def with_standing(self, standing: Standing) -> list[Collaborator]:
+        return [c for c in self.collaborators if c.standing is standing]
+
+    @property
+    def silent(self) -> list[Collaborator]:
+        return self.with_standing(Standing.SILENT)
+
+
+def _logged_at(unit_id: Any, period: Period) -> Exists:
+    return exists().where(
+        Activity.unit_id == unit_id,
+        Activity.deleted.is_(False),
+        Activity.held_on >= period.start,
+        Activity.held_on <= period.end,
+    )
+
+
+async def _silent_places(
+    session: AsyncSession, area: Area, period: Period
+) -> tuple[int, int, list[Place], list[Place]]:
+    place = aliased(Unit)
+    village = aliased(Unit)
+    logged_in_village = (
+        exists().where(village.parent_id == place.id).where(_logged_at(village.id, period))
+    )
+    # For the whole country the 30,000-odd villages are not listed: communes only.
+    levels = (
+        (UnitLevel.COMMUNE,)
+        if area.kind is AreaKind.COUNTRY
+        else (
+            UnitLevel.COMMUNE,
+            UnitLevel.VILLAGE,
+        )
+    )
+    query: Query = select(place, _logged_at(place.id, period), logged_in_village).where(
+        place.level.in_(levels), place.active.is_(True)
+    )
+    query, _child = areas.scoped(query, area, place)
+    communes = villages = 0
+    silent_communes: list[Place] = []
+    silent_villages: list[Place] = []
+    for row in (await session.execute(query.order_by(place.path))).all():
+        unit, here, below = row[0], row[1], row[2]
+        assert isinstance(unit, Unit)
+        if unit.level is UnitLevel.COMMUNE:
+            communes += 1
+            if not here and not below:
+                silent_communes.append(Place.of(unit))
+        else:
+            villages += 1
+            if not here:
+                silent_villages.append(Place.of(unit))
+    return communes, villages, silent_communes, silent_villages
+
+
+def _expected_months(period: Period, today: date, joined: date) -> list[date]:
+    last = min(period.end, today)
+    return [m for m in period.months() if m <= last and m >= joined.replace(day=1)]
+
+
+async def completeness(
+    session: AsyncSession, area: Area, period: Period, today: date, zone: ZoneInfo
+) -> Completeness:
+    """Silent villages and communes, and every collaborator's standing."""
+    result = Completeness(area, period)
+    (
+        result.communes,
+        result.villages,
+        result.silent_communes,
+        result.silent_villages,
+    ) = await _silent_places(session, area, period)
+    query, place, _child = collaborators_query(area, period, zone)
+    people = query.add_columns(
+        User.id,
+        User.telegram_id,
+        User.display_name,
+        User.language,
+        User.bot_blocked,
+        User.created_at,
+        place.id,
+        place.code,
+        place.name,
+        place.path,
+        place.level,
+        reported_in(period),
+    ).order_by(place.path, User.id)
+    found = (await session.execute(people)).all()
+    declared: dict[int, set[date]] = {}
+    if any(not row[-1] for row in found):
+        ids, _place, _child = collaborators_query(area, period, zone)
+        months = select(NoActivityReport.user_id, NoActivityReport.month).where(
+            NoActivityReport.user_id.in_(ids.add_columns(User.id)),
+            NoActivityReport.month >= period.start.replace(day=1),
+            NoActivityReport.month <= period.end,
+        )
+        for user_id, month in (await session.execute(months)).all():
+            declared.setdefault(user_id, set()).add(month)
+    for user_id, telegram_id, name, language, blocked, joined, *unit, reported in found:
+        if reported:
+            standing = Standing.REPORTED
+        else:
+            expected = _expected_months(period, today, local_day(joined, zone))
+            said = declared.get(user_id, set())
+            covered = bool(said) and all(m in said for m in expected)
+            standing = Standing.DECLARED_NONE if covered else Standing.SILENT
+        result.collaborators.append(
+            Collaborator(user_id, telegram_id, name, language, blocked, Place(*unit), standing)
+        )
+    return result
+
+
+# Declaring a month without activity.
+class Declared(enum.Enum):
+    SAVED = "saved"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"  # not an active member with a place
+    BAD_MONTH = "bad_month"  # in the future, or too long ago
+
+
+def declarable_months(today: date) -> list[date]:
+    """This month and the ones a member may still declare, newest first."""
+    months = [today.replace(day=1)]
+    for _ in range(DECLARE_MONTHS_BACK):
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return months
+
+
+async def declare_no_activity(
+    session: AsyncSession, profile: Profile, month: date, now: datetime, zone: ZoneInfo
+) -> Declared:
+    """Record that ``profile`` held no session in ``month``. Idempotent."""
+    if not profile.is_active or profile.unit_id is None:
+        return Declared.NOT_ALLOWED
+    month = month.replace(day=1)
+    if month not in declarable_months(local_day(now, zone)):
+        return Declared.BAD_MONTH
+    existing = await session.scalar(
+        select(NoActivityReport.id).where(
+            NoActivityReport.user_id == profile.id, NoActivityReport.month == month
+        )
+    )
+    if existing is not None:
+        return Declared.ALREADY
+    try:
+        async with session.begin_nested():
+            session.add(
+                NoActivityReport(
+                    user_id=profile.id, unit_id=profile.unit_id, month=month, created_at=now
+                )
+            )
+    except IntegrityError:  # the same tap arrived twice at once
+        return Declared.ALREADY
+    return Declared.SAVED
+
+
+def month_of(token: str) -> date | None:
+    """``202611`` → 1 November 2026 (the month in a button's data)."""
+    if len(token) != 6 or not token.isdigit():
+        return None
+    try:
+        return month_period(int(token[:4]), int(token[4:])).start
+    except ValueError:
+        return None

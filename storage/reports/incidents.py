@@ -1,0 +1,81 @@
+"""The incident section of a summary (vụ việc): counts by type and status,
+the median time to first acknowledgement, and the share escalated.
+
+The figures come from ``storage.incidents.stats``. Without a table named
+``incidents`` in the metadata (with the contract below) this returns
+:meth:`IncidentFigures.unavailable`, and reports say "no data" rather than a
+misleading zero.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base
+from storage.reports import areas
+from storage.reports.areas import Area, AreaKind
+from storage.reports.periods import Period
+
+log = logging.getLogger(__name__)
+TABLE = "incidents"
+CONTRACT = ("unit_id", "kind", "status", "reported_at", "acknowledged_at", "escalated")
+
+
+@dataclass(frozen=True)
+class IncidentFigures:
+    available: bool
+    total: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    median_to_acknowledge: timedelta | None = None
+    escalated: int = 0
+
+    @property
+    def escalated_share(self) -> float | None:
+        return self.escalated / self.total if self.total else None
+
+    @classmethod
+    def unavailable(cls) -> IncidentFigures:
+        return cls(available=False)
+
+
+def incidents_table() -> Table | None:
+    table = Base.metadata.tables.get(TABLE)
+    if table is None:
+        return None
+    missing = [c for c in CONTRACT if c not in table.c]
+    if missing:
+        log.warning("incidents table lacks %s; the summary shows no incident figures", missing)
+        return None
+    return table
+
+
+async def incident_figures(
+    session: AsyncSession, area: Area, period: Period, zone: ZoneInfo
+) -> IncidentFigures:
+    """The incident section for an area and a period, from the incidents
+    feature's own figures (``storage.incidents.stats``)."""
+    if incidents_table() is None:
+        return IncidentFigures.unavailable()
+    from storage.incidents.stats import stats
+
+    begin, finish = period.utc_bounds(zone)
+    if area.kind is AreaKind.GROUP and area.id is not None:
+        paths: list[str] = [m.path for m in await areas.group_members(session, area.id)]
+    else:
+        paths = [area.path]
+    found = await stats(session, paths, begin, finish)
+    return IncidentFigures(
+        True,
+        found.total,
+        dict(sorted(found.by_kind.items(), key=lambda kv: -kv[1])),
+        found.by_status,
+        found.median_to_acknowledge,
+        found.escalated,
+    )

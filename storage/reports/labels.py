@@ -1,0 +1,89 @@
+"""Message ids for the names that reports print (kinds, topics, languages,
+participant groups, indicators). They are translated where the report is
+rendered, with the reader's translator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from storage.models import ActivityKind, Indicator, ParticipantField, SessionLanguage, Topic
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction (``make locales``) without translating it."""
+    return message
+
+
+class Translate(Protocol):
+    """What a report needs of ``bot.i18n.Translator``: text and Babel formatting."""
+
+    lang: str
+
+    def __call__(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+    def number(self, value: int | float | Decimal) -> str: ...
+
+    def percent(self, value: float) -> str: ...
+
+    def date(self, value: date) -> str: ...
+
+
+Gettext = Callable[[str], str]
+
+KIND_NAMES: dict[ActivityKind, str] = {
+    ActivityKind.DIRECT: N_("Direct communication, community meetings"),
+    ActivityKind.STAGED: N_("Staged communication, festivals, markets"),
+    ActivityKind.BROADCAST: N_("Loudspeaker and radio broadcasts"),
+    ActivityKind.DIGITAL: N_("Digital communication (Zalo, Facebook)"),
+    ActivityKind.TRAINING: N_("Training classes"),
+    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogues"),
+    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” club meetings"),
+    ActivityKind.CONTEST: N_("Contests, festivals, experience sharing"),
+    ActivityKind.HOME_VISIT: N_("Home visits and counselling"),
+    ActivityKind.LIVELIHOOD: N_("Support to women-led livelihood groups"),
+    ActivityKind.OTHER: N_("Other activities"),
+}
+
+TOPIC_NAMES: dict[Topic, str] = {
+    Topic.GENDER_EQUALITY: N_("Gender equality"),
+    Topic.DOMESTIC_VIOLENCE: N_("Domestic violence"),
+    Topic.GENDER_BASED_VIOLENCE: N_("Gender-based violence"),
+    Topic.CHILD_MARRIAGE: N_("Child marriage"),
+    Topic.CONSANGUINEOUS_MARRIAGE: N_("Consanguineous marriage"),
+    Topic.HOME_BIRTH: N_("Home births and safe motherhood"),
+    Topic.TRAFFICKING: N_("Human trafficking"),
+    Topic.CHILD_SEXUAL_ABUSE: N_("Sexual abuse of children"),
+    Topic.SCHOOL_VIOLENCE: N_("School violence"),
+    Topic.SEX_SELECTION: N_("Sex selection at birth"),
+    Topic.ECONOMIC_EMPOWERMENT: N_("Women's economic empowerment"),
+    Topic.WOMEN_LEADERSHIP: N_("Women in leadership"),
+    Topic.HARMFUL_CUSTOMS: N_("Harmful customs"),
+}
+
+LANGUAGE_NAMES: dict[SessionLanguage, str] = {
+    SessionLanguage.VIETNAMESE: N_("Vietnamese"),
+    SessionLanguage.ETHNIC: N_("Ethnic-minority language"),
+    SessionLanguage.BOTH: N_("Vietnamese and an ethnic-minority language"),
+}
+
+FIELD_NAMES: dict[ParticipantField, str] = {
+    ParticipantField.TOTAL: N_("participants"),
+    ParticipantField.WOMEN: N_("women"),
+    ParticipantField.MEN: N_("men"),
+    ParticipantField.GIRLS: N_("girls"),
+    ParticipantField.BOYS: N_("boys"),
+    ParticipantField.ETHNIC_MINORITY: N_("ethnic-minority participants"),
+}
+
+INDICATOR_NAMES: dict[Indicator, str] = {
+    Indicator.SESSIONS: N_("Number of sessions"),
+    Indicator.PLACES: N_("Number of places where it runs (clubs, groups)"),
+    Indicator.TRUSTED_ADDRESSES: N_("Trusted addresses"),
+    Indicator.PARTICIPANTS: N_("Number of participants"),
+    Indicator.SHARE: N_("Share of a group reached"),
+}

@@ -1,0 +1,309 @@
+"""Summaries: periods, figures over the unit subtree, the rollups that the
+triggers keep, groups of communes, completeness and "no activity" declarations."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from storage import units
+from storage.models import (
+    Activity,
+    ActivityKind,
+    ActivityRollup,
+    ActivityTopic,
+    NoActivityReport,
+    ReporterMonth,
+    Role,
+    SessionLanguage,
+    Topic,
+    TopicRollup,
+)
+from storage.reports import areas, periods, rollups
+from storage.reports.aggregates import summarize
+from storage.reports.completeness import (
+    Declared,
+    Standing,
+    completeness,
+    declare_no_activity,
+    month_of,
+)
+from storage.reports.periods import Period, PeriodError, ReportCalendar, local_day, parse_period
+from tests.storage.helpers import person, place, profile, tra_bong
+from tests.storage.reports_data import activity, log, member, villages
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+# Periods.
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2024H1", date(2024, 1, 1), date(2024, 6, 5)),
+        ("2024h2", date(2024, 6, 6), date(2024, 12, 31)),
+        ("2024", date(2024, 1, 1), date(2024, 12, 31)),
+        ("2024-11", date(2024, 11, 1), date(2024, 11, 30)),
+        ("2/2024", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2024Q3", date(2024, 7, 1), date(2024, 9, 30)),
+        ("2024-01-15:2024-03-10", date(2024, 1, 15), date(2024, 3, 10)),
+        ("15/01/2024 - 10/03/2024", date(2024, 1, 15), date(2024, 3, 10)),
+        ("20240115-20240310", date(2024, 1, 15), date(2024, 3, 10)),
+    ],
+)
+def test_periods_parse(text, start, end):
+    period = parse_period(text)
+    assert (period.start, period.end) == (start, end)
+    assert parse_period(period.token) == period
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("2024-13", "range"),
+        ("soon", "format"),
+        ("2024-05-01:2024-04-01", "order"),
+        ("1999", "range"),
+    ],
+)
+def test_bad_periods_say_why(text, code):
+    with pytest.raises(PeriodError) as caught:
+        parse_period(text)
+    assert caught.value.code == code
+
+
+def test_half_year_end_is_configurable_and_named_periods():
+    calendar = ReportCalendar(periods.parse_month_day("30/6"))
+    assert parse_period("2024H1", calendar).end == date(2024, 6, 30)
+    today = date(2026, 1, 20)
+    assert periods.named_period("last_month", today).code == "2025-12"
+    assert periods.named_period("last_quarter", today).code == "2025Q4"
+    assert periods.named_period("this_quarter", today).code == "2026Q1"
+    assert periods.named_period("half", today).code == "2026H1"
+
+
+def test_local_day_and_utc_bounds_are_exact_in_hanoi():
+    late_may = datetime(2024, 5, 31, 16, 30, tzinfo=UTC)  # 23:30 on 31 May in Hanoi
+    may, june = periods.month_period(2024, 5), periods.month_period(2024, 6)
+    assert local_day(late_may, ZONE) in may
+    assert local_day(late_may, ZONE) not in june
+    begin, finish = may.utc_bounds(ZONE)
+    assert begin == datetime(2024, 4, 30, 17, 0, tzinfo=UTC)
+    assert begin <= late_may < finish
+    assert finish == datetime(2024, 5, 31, 17, 0, tzinfo=UTC)
+
+
+def test_split_into_whole_months_and_edges():
+    parts = rollups.split(parse_period("2024H1"))
+    assert (parts.first, parts.last) == (date(2024, 1, 1), date(2024, 5, 1))
+    assert parts.edges == (Period(date(2024, 6, 1), date(2024, 6, 5)),)
+    inside = rollups.split(Period(date(2024, 3, 3), date(2024, 3, 9)))
+    assert inside.first is None and inside.edges == (Period(date(2024, 3, 3), date(2024, 3, 9)),)
+
+
+# Summaries.
+async def _commune_with_data(session):
+    commune, province = await tra_bong(session)
+    v1, v2, v3 = await villages(session, commune, 3)
+    lan, hoa = await member(session, v1), await member(session, v2)
+    await member(session, v3, Role.TEAM_MEMBER)
+    await log(
+        session,
+        activity(v1, lan, date(2024, 5, 31), women=20, men=10, girls=3, boys=2, ethnic=30),
+        activity(
+            v1,
+            lan,
+            date(2024, 6, 1),
+            kind=ActivityKind.POLICY_DIALOGUE,
+            topics=(Topic.CHILD_MARRIAGE, Topic.HOME_BIRTH),
+            language=SessionLanguage.ETHNIC,
+        ),
+        activity(commune, hoa, date(2024, 3, 3), kind=ActivityKind.TRAINING),
+        activity(v2, hoa, date(2024, 3, 4), deleted=True),
+        activity(v2, hoa, date(2023, 12, 31)),
+    )
+    return commune, province, (v1, v2, v3)
+
+
+async def test_summary_of_a_commune(session):
+    commune, _province, (_v1, _v2, _v3) = await _commune_with_data(session)
+    summary = await summarize(session, areas.unit_area(commune), parse_period("2024H1"), ZONE)
+    assert (summary.counts.sessions, summary.counts.total) == (3, 65)
+    assert (summary.counts.women, summary.counts.girls, summary.counts.ethnic_minority) == (
+        40,
+        3,
+        30,
+    )
+    assert {k: c.sessions for k, c in summary.by_kind.items()} == {
+        ActivityKind.DIRECT: 1,
+        ActivityKind.POLICY_DIALOGUE: 1,
+        ActivityKind.TRAINING: 1,
+    }
+    assert summary.by_topic == {
+        Topic.GENDER_EQUALITY: 2,
+        Topic.CHILD_MARRIAGE: 1,
+        Topic.HOME_BIRTH: 1,
+    }
+    assert summary.by_language[SessionLanguage.ETHNIC].sessions == 1
+    assert summary.by_month[date(2024, 5, 1)].total == 35
+    assert summary.by_month[date(2024, 6, 1)].sessions == 1  # 1 June is before 5 June
+    # Gaps first: no session and nobody reporting, then no session, then the
+    # busy village; what was logged at the commune itself is apart.
+    assert [r.place.name for r in summary.children] == ["Thôn 3", "Thôn 2", "Thôn 1"]
+    assert summary.children[-1].counts.sessions == 2
+    assert summary.own.sessions == 1
+    assert (summary.collaborators, summary.reporting) == (3, 2)
+    assert summary.place_name == "Xã Trà Bồng, Quảng Ngãi"
+    assert not summary.incidents.available or summary.incidents.total == 0
+
+
+async def test_the_province_and_the_country_add_up_from_the_rollups(session):
+    _commune, province, _ = await _commune_with_data(session)
+    other = await place(session, "Xã Bình Sơn", "Quảng Ngãi")
+    far = await place(session, "Xã Vĩnh Linh", "Quảng Trị")
+    someone = await member(session, other)
+    await log(
+        session,
+        activity(other, someone, date(2024, 2, 10), women=7, men=0),
+        activity(far, someone, date(2024, 2, 11), women=1, men=1),
+    )
+    period = parse_period("2024H1")
+    for area in (areas.unit_area(province), areas.COUNTRY):
+        fast = await summarize(session, area, period, ZONE)
+        slow = await summarize(session, area, period, ZONE, rollups=False)
+        assert fast == slow
+    summary = await summarize(session, areas.unit_area(province), period, ZONE)
+    assert summary.counts.sessions == 4
+    rows = {r.place.name: r.counts.sessions for r in summary.children}
+    assert (rows["Xã Trà Bồng"], rows["Xã Bình Sơn"], rows["Xã Tây Trà Bồng"]) == (3, 1, 0)
+    assert sum(r.counts.total for r in summary.children) + summary.own.total == summary.counts.total
+    nation = await summarize(session, areas.COUNTRY, period, ZONE)
+    assert nation.counts.sessions == 5
+    assert {r.place.name: r.counts.sessions for r in nation.children if r.counts.sessions} == {
+        "Quảng Ngãi": 4,
+        "Quảng Trị": 1,
+    }
+    assert len(nation.children) == 34
+
+
+async def test_edits_and_deletions_move_the_rollups(session):
+    _commune, province, (_v1, _v2, _v3) = await _commune_with_data(session)
+    area, year = areas.unit_area(province), parse_period("2024")
+    before = await summarize(session, area, year, ZONE)
+    row = await session.scalar(select(Activity).where(Activity.held_on == date(2024, 5, 31)))
+    row.women, row.total = 25, 40
+    row.kind = ActivityKind.STAGED
+    await session.flush()
+    after = await summarize(session, area, year, ZONE)
+    assert after.counts.total == before.counts.total + 5
+    assert ActivityKind.DIRECT not in after.by_kind
+    assert after.by_kind[ActivityKind.STAGED].women == 25
+    row.held_on = date(2024, 8, 1)
+    row.topic_links = [ActivityTopic(topic=Topic.TRAFFICKING)]
+    await session.flush()
+    moved = await summarize(session, area, year, ZONE)
+    assert moved.by_month[date(2024, 5, 1)].sessions == 0
+    assert moved.by_month[date(2024, 8, 1)].total == 40
+    assert moved.by_topic.get(Topic.TRAFFICKING) == 1
+    assert moved == await summarize(session, area, year, ZONE, rollups=False)
+    row.deleted = True
+    await session.flush()
+    gone = await summarize(session, area, year, ZONE)
+    assert gone.counts.sessions == before.counts.sessions - 1
+    assert gone == await summarize(session, area, year, ZONE, rollups=False)
+    await session.execute(delete(ActivityTopic))
+    await session.execute(delete(Activity))
+    for table in (ActivityRollup, TopicRollup, ReporterMonth):
+        assert await session.scalar(select(func.count()).select_from(table)) == 0
+
+
+async def test_rebuild_gives_what_the_triggers_kept(session):
+    await _commune_with_data(session)
+
+    async def snapshot():
+        found = []
+        for table in (ActivityRollup, TopicRollup, ReporterMonth):
+            rows = (await session.execute(select(table.__table__))).all()
+            found.append(sorted((tuple(r) for r in rows), key=str))
+        return found
+
+    kept = await snapshot()
+    assert kept[0]
+    await rollups.rebuild(session)
+    assert await snapshot() == kept
+
+
+async def test_a_group_of_communes_is_a_level(session):
+    commune, province, _ = await _commune_with_data(session)
+    other = await place(session, "Xã Đông Trà Bồng", "Quảng Ngãi")
+    someone = await member(session, other)
+    await log(session, activity(other, someone, date(2024, 4, 1), women=3, men=3))
+    group = await units.create_group(session, "Huyện Trà Bồng (cũ)", province, [commune, other])
+    area = areas.group_area(group)
+    summary = await summarize(session, area, parse_period("2024H1"), ZONE)
+    assert summary.counts.sessions == 4
+    assert [r.place.name for r in summary.children] == ["Xã Đông Trà Bồng", "Xã Trà Bồng"]
+    assert summary == await summarize(session, area, parse_period("2024H1"), ZONE, rollups=False)
+
+
+async def test_who_may_see_which_area(session):
+    commune, province, _ = await _commune_with_data(session)
+    elsewhere = await place(session, "Xã Vĩnh Linh", "Quảng Trị")
+    chief = await profile(session, await person(session, 7, Role.COMMUNE_COORDINATOR, commune))
+    boss = await profile(session, await person(session, 8, Role.PROVINCE_COORDINATOR, province))
+    helper = await profile(session, await person(session, 9, Role.COLLABORATOR, commune))
+    group = await units.create_group(session, "Cụm", province, [commune])
+    wide = await units.create_group(session, "Liên tỉnh", None, [commune, elsewhere])
+    assert await areas.may_see(session, chief, areas.unit_area(commune))
+    assert not await areas.may_see(session, chief, areas.unit_area(province))
+    assert await areas.may_see(session, boss, areas.group_area(group))
+    assert not await areas.may_see(session, boss, areas.group_area(wide))
+    assert not await areas.may_see(session, boss, areas.COUNTRY)
+    assert not await areas.may_see(session, helper, areas.unit_area(commune))
+    assert [a.name for a in await areas.visible_groups(session, boss)] == ["Cụm"]
+    assert await areas.resolve(session, "u999999") is None
+    assert await areas.resolve(session, "x1") is None
+    assert (await areas.by_code(session, f"group:{group.id}")).name == "Cụm"
+
+
+# Completeness.
+async def test_silent_places_and_collaborators(session):
+    commune, province, (_v1, _v2, v3) = await _commune_with_data(session)
+    quiet = await member(session, v3)
+    said = await profile(session, quiet)
+    now = datetime(2024, 6, 3, 3, 0, tzinfo=UTC)
+    assert await declare_no_activity(session, said, date(2024, 6, 1), now, ZONE) is Declared.SAVED
+    assert await declare_no_activity(session, said, date(2024, 6, 1), now, ZONE) is Declared.ALREADY
+    assert await declare_no_activity(session, said, date(2024, 7, 1), now, ZONE) is (
+        Declared.BAD_MONTH
+    )
+    assert await declare_no_activity(session, said, date(2024, 1, 1), now, ZONE) is (
+        Declared.BAD_MONTH
+    )
+    stranger = await profile(session, await person(session, 77))
+    assert await declare_no_activity(session, stranger, date(2024, 6, 1), now, ZONE) is (
+        Declared.NOT_ALLOWED
+    )
+    june = periods.month_period(2024, 6)
+    found = await completeness(session, areas.unit_area(commune), june, date(2024, 6, 3), ZONE)
+    assert [p.name for p in found.silent_villages] == ["Thôn 2", "Thôn 3"]
+    assert found.silent_communes == []
+    standing = {c.display_name: c.standing for c in found.collaborators}
+    assert standing[f"User {quiet.telegram_id}"] is Standing.DECLARED_NONE
+    assert sorted(standing.values(), key=lambda s: s.value).count(Standing.SILENT) == 2
+    assert len(found.with_standing(Standing.REPORTED)) == 1
+    # Over the whole half-year, one month declared is not enough.
+    half = await completeness(
+        session, areas.unit_area(province), parse_period("2024H1"), date(2024, 6, 3), ZONE
+    )
+    assert {c.standing for c in half.collaborators if c.user_id == quiet.id} == {Standing.SILENT}
+    assert half.communes == 96 and len(half.silent_communes) == 95
+    assert await session.scalar(select(func.count()).select_from(NoActivityReport)) == 1
+
+
+def test_month_tokens():
+    assert month_of("202611") == date(2026, 11, 1)
+    assert month_of("202613") is None
+    assert month_of("2026-11") is None

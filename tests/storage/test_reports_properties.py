@@ -1,0 +1,333 @@
+"""Property tests (hypothesis): random trees and activities, then edits and
+deletions. The children of any unit add up to it; the rollups that the
+triggers keep give exactly what counting the activities gives; a rebuild
+gives what the triggers kept; period boundaries are exact in Hanoi time.
+
+Hypothesis drives a synchronous test, so these tests run on an event loop
+and a database of their own (a SQLite file, or a PostgreSQL schema), with a
+small tree instead of the official one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage import migrate
+from storage.db import is_sqlite, make_engine, make_sessionmaker
+from storage.models import (
+    Activity,
+    ActivityKind,
+    ActivityRollup,
+    ActivityTopic,
+    ReporterMonth,
+    Role,
+    SessionLanguage,
+    Topic,
+    TopicRollup,
+    Unit,
+    UnitLevel,
+    User,
+    UserStatus,
+)
+from storage.reports import areas, rollups
+from storage.reports.aggregates import summarize
+from storage.reports.periods import Period, local_day, month_period
+from tests.conftest import TEST_URL
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+FIRST = date(2024, 1, 1)
+DAYS = 400  # activities from 1 January 2024 to early February 2025
+
+
+@dataclass
+class Db:
+    loop: asyncio.AbstractEventLoop
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+
+@pytest.fixture(scope="module")
+def db() -> Iterator[Db]:
+    loop = asyncio.new_event_loop()
+    folder = tempfile.TemporaryDirectory(prefix="binhdang-props-")
+    schema = f"p_{os.getpid()}_{secrets.token_hex(3)}"
+    if is_sqlite(TEST_URL):
+        engine = make_engine(f"sqlite+aiosqlite:///{folder.name}/props.db")
+    else:
+        admin = make_engine(TEST_URL)
+
+        async def create() -> None:
+            async with admin.begin() as conn:
+                await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await admin.dispose()
+
+        loop.run_until_complete(create())
+        engine = make_engine(TEST_URL, connect_args={"server_settings": {"search_path": schema}})
+    loop.run_until_complete(migrate.upgrade(engine))
+    yield Db(loop, engine, make_sessionmaker(engine))
+    loop.run_until_complete(engine.dispose())
+    if not is_sqlite(TEST_URL):
+        admin = make_engine(TEST_URL)
+
+        async def drop() -> None:
+            async with admin.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await admin.dispose()
+
+        loop.run_until_complete(drop())
+    loop.close()
+    folder.cleanup()
+
+
+# Strategies: a tree as [[villages per commune] per province], activities
+# as tuples that pick a place by index, then edits and deletions.
+trees = st.lists(st.lists(st.integers(0, 3), min_size=1, max_size=3), min_size=1, max_size=2)
+counts = st.tuples(*(st.integers(0, 30) for _ in range(4)))
+activities = st.lists(
+    st.tuples(
+        st.integers(0, 1000),  # place
+        st.integers(0, DAYS - 1),  # day
+        st.sampled_from(list(ActivityKind)),
+        st.sampled_from(list(SessionLanguage)),
+        counts,
+        st.sets(st.sampled_from(list(Topic)), min_size=1, max_size=3),
+    ),
+    max_size=25,
+)
+changes = st.lists(
+    st.tuples(
+        st.integers(0, 1000),  # which activity
+        st.sampled_from(["delete", "hard_delete", "move", "recount", "redate", "retopic"]),
+        st.integers(0, 1000),
+        counts,
+    ),
+    max_size=8,
+)
+
+
+async def _reset(session: AsyncSession) -> None:
+    for table in (ActivityTopic, Activity, ActivityRollup, TopicRollup, ReporterMonth, User):
+        await session.execute(delete(table))
+    await session.execute(delete(Unit).where(Unit.level == UnitLevel.VILLAGE))
+    await session.execute(delete(Unit).where(Unit.level == UnitLevel.COMMUNE))
+    await session.execute(delete(Unit))
+
+
+async def _tree(session: AsyncSession, shape: list[list[int]]) -> list[Unit]:
+    places: list[Unit] = []
+    for p, communes in enumerate(shape):
+        province = Unit(
+            code=f"P{p}",
+            name=f"Tỉnh {p}",
+            level=UnitLevel.PROVINCE,
+            kind="province",
+            path=f"/P{p}/",
+            search_key=f"tinh {p}",
+            active=True,
+        )
+        session.add(province)
+        await session.flush()
+        for c, villages in enumerate(communes):
+            code = f"P{p}C{c}"
+            commune = Unit(
+                code=code,
+                name=f"Xã {p}.{c}",
+                level=UnitLevel.COMMUNE,
+                kind="commune",
+                parent_id=province.id,
+                path=f"{province.path}{code}/",
+                search_key=code.lower(),
+                active=True,
+            )
+            session.add(commune)
+            await session.flush()
+            places.append(commune)
+            for v in range(villages):
+                vcode = f"{code}-{v:03d}"
+                village = Unit(
+                    code=vcode,
+                    name=f"Thôn {v}",
+                    level=UnitLevel.VILLAGE,
+                    kind="village",
+                    parent_id=commune.id,
+                    path=f"{commune.path}{vcode}/",
+                    search_key=vcode.lower(),
+                    active=True,
+                )
+                session.add(village)
+                await session.flush()
+                places.append(village)
+    return places
+
+
+def _counts(values: tuple[int, int, int, int]) -> dict[str, int]:
+    women, men, girls, boys = values
+    total = women + men + girls + boys
+    return dict(
+        total=total, women=women, men=men, girls=girls, boys=boys, ethnic_minority=total // 2
+    )
+
+
+async def _scenario(db: Db, shape, made, edits):
+    """Build, change, and return the live activities as plain tuples."""
+    async with db.sessions.begin() as session:
+        await _reset(session)
+        places = await _tree(session, shape)
+        reporter = User(
+            telegram_id=1,
+            display_name="CTV",
+            role=Role.COLLABORATOR,
+            unit_id=places[0].id,
+            status=UserStatus.ACTIVE,
+            bot_blocked=False,
+            created_at=datetime(2023, 1, 1, tzinfo=UTC),
+        )
+        session.add(reporter)
+        await session.flush()
+        rows = []
+        for n, (where, day, kind, language, people, topics) in enumerate(made):
+            row = Activity(
+                unit_id=places[where % len(places)].id,
+                reporter_id=reporter.id,
+                kind=kind,
+                held_on=FIRST + timedelta(days=day),
+                language=language,
+                photo_file_ids=[],
+                idempotency_key=f"prop-{n}",
+                deleted=False,
+                **_counts(people),
+            )
+            row.topic_links = [
+                ActivityTopic(topic=t) for t in sorted(topics, key=lambda t: t.value)
+            ]
+            session.add(row)
+            rows.append(row)
+        await session.flush()
+        for which, change, value, people in edits:
+            if not rows:
+                break
+            row = rows[which % len(rows)]
+            if change == "delete":
+                row.deleted = True
+            elif change == "hard_delete":
+                await session.delete(row)
+                rows.remove(row)
+            elif change == "move":
+                row.unit_id = places[value % len(places)].id
+            elif change == "recount":
+                for name, number in _counts(people).items():
+                    setattr(row, name, number)
+            elif change == "redate":
+                row.held_on = FIRST + timedelta(days=value % DAYS)
+            else:
+                row.topic_links = [ActivityTopic(topic=list(Topic)[value % len(Topic)])]
+            await session.flush()
+    async with db.sessions() as session:
+        found = (
+            await session.execute(
+                select(Unit.path, Activity.held_on, Activity.total, Activity.women, Activity.id)
+                .join(Unit, Unit.id == Activity.unit_id)
+                .where(Activity.deleted.is_(False))
+            )
+        ).all()
+        units = (await session.scalars(select(Unit))).all()
+    return [tuple(r) for r in found], units
+
+
+PERIODS = [
+    Period(date(2024, 1, 1), date(2024, 6, 5)),  # H1 to the six-month deadline: an edge
+    month_period(2024, 5),
+    Period(date(2024, 2, 10), date(2024, 4, 20)),  # edges at both ends
+    Period(date(2024, 1, 1), date(2024, 12, 31)),
+    Period(date(2024, 12, 15), date(2025, 1, 15)),
+]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(shape=trees, made=activities, edits=changes, which=st.sampled_from(PERIODS))
+def test_children_add_up_and_rollups_equal_counting(db, shape, made, edits, which):
+    live, units = db.run(_scenario(db, shape, made, edits))
+
+    async def check() -> None:
+        async with db.sessions() as session:
+            everything = [areas.COUNTRY, *(areas.unit_area(u) for u in units)]
+            for area in everything:
+                fast = await summarize(session, area, which, ZONE)
+                slow = await summarize(session, area, which, ZONE, rollups=False)
+                assert fast == slow, area
+                # Every activity of the subtree and period, counted by hand.
+                expected = [
+                    r
+                    for r in live
+                    if r[0].startswith(area.path) and which.start <= r[1] <= which.end
+                ]
+                assert fast.counts.sessions == len(expected)
+                assert fast.counts.total == sum(r[2] for r in expected)
+                assert fast.counts.women == sum(r[3] for r in expected)
+                parts = sum(c.counts.total for c in fast.children) + fast.own.total
+                assert parts == fast.counts.total
+                assert sum(m.sessions for m in fast.by_month.values()) == fast.counts.sessions
+                assert sum(k.sessions for k in fast.by_kind.values()) == fast.counts.sessions
+                for child in fast.children if area.level is not UnitLevel.COMMUNE else []:
+                    alone = await summarize(
+                        session,
+                        areas.unit_area(next(u for u in units if u.id == child.place.id)),
+                        which,
+                        ZONE,
+                    )
+                    assert alone.counts == child.counts
+
+    db.run(check())
+
+    async def snapshot() -> list[list[tuple[object, ...]]]:
+        async with db.sessions() as session:
+            return [
+                sorted(
+                    ((tuple(r)) for r in (await session.execute(select(t.__table__))).all()),
+                    key=str,
+                )
+                for t in (ActivityRollup, TopicRollup, ReporterMonth)
+            ]
+
+    kept = db.run(snapshot())
+
+    async def rebuild() -> None:
+        async with db.sessions.begin() as session:
+            await rollups.rebuild(session)
+
+    db.run(rebuild())
+    assert db.run(snapshot()) == kept
+
+
+@given(
+    instant=st.datetimes(
+        min_value=datetime(2024, 5, 31, 0, 0), max_value=datetime(2024, 6, 1, 23, 59)
+    ).map(lambda d: d.replace(tzinfo=UTC))
+)
+def test_a_moment_belongs_to_its_local_month(instant):
+    """An instant is in May exactly when it is before midnight of 1 June in Hanoi."""
+    day = local_day(instant, ZONE)
+    may = month_period(2024, 5)
+    begin, finish = may.utc_bounds(ZONE)
+    in_may = instant < datetime(2024, 5, 31, 17, 0, tzinfo=UTC)
+    assert (day in may) is in_may
+    assert (begin <= instant < finish) is in_may
