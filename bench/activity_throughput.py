@@ -199,6 +199,7 @@ class Driver:
     confirmed: set[int] = field(default_factory=set)
     waiters: dict[int, Waiter] = field(default_factory=dict)
     record: bool = True
+    by_step: dict[str, list[float]] | None = None  # BENCH_STEPS=1: latency of each step
 
     def hook(self, message: SentMessage) -> None:
         waiter = self.waiters.get(message.chat_id)
@@ -211,6 +212,7 @@ class Driver:
         user: int,
         push: Callable[[], Any],
         wants: Callable[[SentMessage], bool] = lambda m: m.edited_count == 0,
+        step: str = "",
     ) -> SentMessage:
         future: asyncio.Future[SentMessage] = asyncio.get_running_loop().create_future()
         self.waiters[user] = Waiter(future, wants)
@@ -218,7 +220,10 @@ class Driver:
         await push()
         answer = await asyncio.wait_for(future, 60)
         if self.record:
-            self.latencies.append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            self.latencies.append(took)
+            if self.by_step is not None:
+                self.by_step.setdefault(step, []).append(took)
         self.updates += 1
         return answer
 
@@ -245,11 +250,12 @@ class Driver:
             return m.edited_count == 0
 
         return await self.act(
-            user, lambda: self.api.press(user, message.message_id, data), answered
+            user, lambda: self.api.press(user, message.message_id, data), answered, data[:2]
         )
 
     async def say(self, user: int, text: str) -> SentMessage:
-        return await self.act(user, lambda: self.api.send_text(user, text))
+        step = text if text.startswith("/") else "text"
+        return await self.act(user, lambda: self.api.send_text(user, text), step=step)
 
     async def log_activity(self, user: int, think: Callable[[], Any]) -> None:
         """One guided /log: 14 updates from the command to the reference."""
@@ -440,6 +446,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     driver: Driver
     api = LocalBotApi(on_bot_message=lambda m: driver.hook(m))
     driver = Driver(api)
+    if os.environ.get("BENCH_STEPS"):
+        driver.by_step = {}
     await api.start()
     for telegram_id in ids:
         api.add_user(telegram_id, first_name="Người dùng", language_code="vi")
@@ -497,6 +505,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{cpu_ms:.1f} ms CPU per update",
             flush=True,
         )
+
+        if driver.by_step is not None:
+            for step, values in sorted(driver.by_step.items()):
+                print(
+                    f"  step {step:8s} n={len(values):5d} p50 {percentile(values, 0.5) * 1000:7.1f} ms"
+                    f"  p99 {percentile(values, 0.99) * 1000:7.1f} ms",
+                    flush=True,
+                )
+            driver.by_step.clear()
+            methods: dict[str, list[float]] = {}
+            for r in api.log:
+                methods.setdefault(r.method, []).append(r.latency)
+            for method, values in sorted(methods.items()):
+                print(
+                    f"  api {method:22s} n={len(values):6d} p50 {percentile(values, 0.5) * 1000:7.1f} ms"
+                    f"  p99 {percentile(values, 0.99) * 1000:7.1f} ms",
+                    flush=True,
+                )
 
         # 3. Our bot, users pausing like people.
         driver.latencies.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import Any
 
@@ -27,14 +28,24 @@ MAX_TOAST = 200  # Telegram's limit for the text of a callback answer
 
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
     """Answer the pressed button (stops its spinner), once per update."""
+    await _answering(update, text, alert)
+
+
+def _answering(update: Update, text: str | None = None, alert: bool = False) -> Awaitable[None]:
+    """Claim the answer in the caller's context (so that it holds even when the
+    request then runs in a task of ``asyncio.gather``) and return the request."""
     query = update.callback_query
     if query is None or _answered.get() == query.id:
-        return
+        return asyncio.sleep(0)
     _answered.set(query.id)
-    try:
-        await query.answer(text[:MAX_TOAST] if text else None, show_alert=alert)
-    except BadRequest as exc:  # too old (after a restart), or answered already
-        log.debug("could not answer %s: %s", query.id, exc)
+
+    async def request() -> None:
+        try:
+            await query.answer(text[:MAX_TOAST] if text else None, show_alert=alert)
+        except BadRequest as exc:  # too old (after a restart), or answered already
+            log.debug("could not answer %s: %s", query.id, exc)
+
+    return request()
 
 
 def choose(update: Update, label: str | None) -> None:
@@ -60,6 +71,8 @@ async def ask(
 ) -> None:
     """Ask a question: in place of the question whose button was pressed,
     otherwise as a new message, which becomes the current question."""
+    if markup is not None and not any(markup.inline_keyboard):
+        markup = None  # Telegram refuses a keyboard without buttons
     query = update.callback_query
     message = query.message if query is not None else None
     if isinstance(message, Message) and message.message_id == state.get("msg"):
@@ -69,7 +82,7 @@ async def ask(
             head = f"➜ <b>{esc(chosen[1])}</b>\n\n"
         edited, _ = await asyncio.gather(
             message.edit_text(head + text, reply_markup=markup),
-            answer(update),
+            _answering(update),
             return_exceptions=True,
         )
         if not isinstance(edited, BaseException):
@@ -88,7 +101,7 @@ async def edit_keyboard(update: Update, markup: InlineKeyboardMarkup) -> bool:
     query = update.callback_query
     assert query is not None
     edited, _ = await asyncio.gather(
-        query.edit_message_reply_markup(markup), answer(update), return_exceptions=True
+        query.edit_message_reply_markup(markup), _answering(update), return_exceptions=True
     )
     if isinstance(edited, BadRequest):
         log.debug("could not update the keyboard: %s", edited)
@@ -107,7 +120,7 @@ async def close(update: Update, state: dict[str, Any], text: str) -> None:
         body = message.text_html or ""
         edited, _ = await asyncio.gather(
             message.edit_text(f"{body}\n\n{text}", reply_markup=None),
-            answer(update),
+            _answering(update),
             return_exceptions=True,
         )
         if not isinstance(edited, BaseException):

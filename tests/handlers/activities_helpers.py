@@ -85,3 +85,11 @@ def screen(bot: BotHarness, user: int = USER) -> str:
 async def tap(bot: BotHarness, label: str, user: int = USER) -> str:
     await bot.press(user, label=label)
     return screen(bot, user)
+
+
+def every_button_answered_once(bot: BotHarness) -> bool:
+    """Each pressed button got exactly one answer (no spinner left, no second
+    answerCallbackQuery refused by Telegram)."""
+    refused = [r for r in bot.api.log if r.method == "answerCallbackQuery" and r.status != 200]
+    queries = bot.api.world.callback_queries.values()
+    return not refused and all(q.answer is not None for q in queries)

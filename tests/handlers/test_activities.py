@@ -9,12 +9,12 @@ import pytest
 
 from bot.localapi import Limits
 from bot.localapi.limits import FaultInjector
-
 from storage.models import ActivityKind, SessionLanguage, Topic
 from tests.handlers.activities_helpers import (
     conversation_state,
     count_stored,
     draft,
+    every_button_answered_once,
     one_line,
     screen,
     setup_people,
@@ -22,7 +22,7 @@ from tests.handlers.activities_helpers import (
     tap,
     voice,
 )
-from tests.handlers.conftest import USER
+from tests.handlers.conftest import ADMIN, USER
 from tests.harness import texts
 
 VISITOR = 3001
@@ -95,6 +95,7 @@ async def test_guided_conversation_stores_every_field(bot, places):
     assert len(activity.photo_file_ids) == 2 and activity.voice_file_id
     assert activity.note == "Họp dân <b>thôn</b> & trường học"
     assert draft(bot) == {} and conversation_state(bot) is None
+    assert every_button_answered_once(bot)
     # The last place and language name are offered first next time.
     replies = await bot.send(USER, "/log tt hom-nay 10")
     assert texts(replies) == ["How many of them were women (16 and over)?"]
@@ -209,7 +210,9 @@ async def test_wrong_input_at_each_step_gets_its_reason_and_keeps_the_step(bot, 
     question = bot.api.bot_messages(USER)[-1]
     await bot.press_data(USER, question.message_id, f"lp:{places.elsewhere.id}")
     assert bot.answer().startswith("You cannot log activities at that place.")
-    assert screen(bot).endswith("Where did it take place? Choose, or type the name of a village or commune:")
+    assert screen(bot).endswith(
+        "Where did it take place? Choose, or type the name of a village or commune:"
+    )
     replies = await bot.send(USER, "binh son")  # a commune outside the user's own
     assert texts(replies)[0] == "No village or commune in your area matches “binh son”."
     replies = await bot.send(USER, "thon 2")
@@ -286,6 +289,7 @@ async def test_wrong_input_at_each_step_gets_its_reason_and_keeps_the_step(bot, 
     (activity,) = await stored(bot)
     assert (activity.total, activity.boys, activity.ethnic_language) == (45, 2, "Ca Dong")
     assert len(activity.photo_file_ids) == 5
+    assert every_button_answered_once(bot)
 
 
 async def test_summary_edits_in_place_and_old_cards_are_stale(bot, places):
@@ -321,9 +325,11 @@ async def test_summary_edits_in_place_and_old_cards_are_stale(bot, places):
     question = await tap(bot, "Training class")
     # Changing the kind makes 0 participants wrong: the count is asked again.
     assert bot.answer().startswith("A session of this kind has at least 1 participant.")
-    assert question.endswith("How many people took part in total? Type a number, or all six "
-                             "at once: total/women/men/girls/boys/ethnic minority, for example "
-                             "45/30/15/0/0/40.")
+    assert question.endswith(
+        "How many people took part in total? Type a number, or all six "
+        "at once: total/women/men/girls/boys/ethnic minority, for example "
+        "45/30/15/0/0/40."
+    )
     await bot.send(USER, "12/6/6/0/0/0")
     assert "\n\n✖ Cancelled. Nothing was saved." in await tap(bot, "✖ Cancel")
     assert draft(bot) == {} and await count_stored(bot) == 0
@@ -357,7 +363,9 @@ async def test_a_draft_survives_a_restart(bot, places):
 async def test_double_tap_and_failed_reply_never_store_twice(bot, places):
     await one_line(bot, "th 19/11 20/10/10/0/0/0 kinh-te")
     card = bot.api.bot_messages(USER)[-1]
-    confirm = next(b["callback_data"] for row in card.reply_markup for b in row if "Confirm" in b["text"])
+    confirm = next(
+        b["callback_data"] for row in card.reply_markup for b in row if "Confirm" in b["text"]
+    )
     first = await bot.api.press(USER, card.message_id, confirm)
     second = await bot.api.press(USER, card.message_id, confirm)
     await bot.app.wait_processed(first, 10)
@@ -369,7 +377,9 @@ async def test_double_tap_and_failed_reply_never_store_twice(bot, places):
     # the draft and its step are kept, and confirming again stores nothing new.
     await one_line(bot, "th 19/11 20/10/10/0/0/0 kinh-te")
     card = bot.api.bot_messages(USER)[-1]
-    confirm = next(b["callback_data"] for row in card.reply_markup for b in row if "Confirm" in b["text"])
+    confirm = next(
+        b["callback_data"] for row in card.reply_markup for b in row if "Confirm" in b["text"]
+    )
     bot.api.methods.faults = FaultInjector(Limits(server_error_rate=1.0))
     update_id = await bot.api.press(USER, card.message_id, confirm)
     await bot.app.wait_processed(update_id, 10)
@@ -382,8 +392,24 @@ async def test_double_tap_and_failed_reply_never_store_twice(bot, places):
 
 
 async def test_visitors_cannot_log(bot, places):
+    bot.api.add_user(VISITOR, first_name="Khách", language_code="en")
     replies = await bot.send(VISITOR, "/log")
     assert texts(replies) == [
         "Only registered collaborators and coordinators can log activities. Send /start to register."
     ]
 
+
+async def test_an_administrator_logs_anywhere_in_vietnamese(bot, places):
+    replies = await one_line(bot, "dt 20/11 21/11/10/0/0/21 lanh-dao,bdg", ADMIN)
+    # No home village: the place is asked, by name, anywhere in the country.
+    assert replies == ["Hoạt động diễn ra ở đâu? Gõ tên thôn hoặc xã:"]
+    await bot.send(ADMIN, "thon 2")
+    assert bot.labels(ADMIN) == ["Thôn 2, Xã Trà Bồng"]
+    summary = await tap(bot, "Thôn 2, Xã Trà Bồng", ADMIN)
+    assert summary.startswith(
+        "➜ Thôn 2\n\nVui lòng kiểm tra hoạt động\nHoạt động: Đối thoại chính sách"
+    )
+    assert "Chủ đề: Bình đẳng giới, Phụ nữ tham gia lãnh đạo" in summary
+    assert "✅ Đã lưu. Mã hoạt động: HD-" in await tap(bot, "✅ Xác nhận", ADMIN)
+    (activity,) = await stored(bot)
+    assert activity.unit_id == places.other_village.id
