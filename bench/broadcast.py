@@ -7,7 +7,8 @@ them), 1 % of send requests answered 502, and 2 % of the recipients having
 blocked the bot. The bot runs in a child process, as a deployment would, and
 the coordinator drives /broadcast through the API like a person. With
 ``--crash-at 0.5`` the child is killed with SIGKILL once half the recipients
-have the message, and started again on the same database.
+have the message (at a random instant of the following 1/30 s), and started
+again on the same database.
 
 Counted here, from what the API actually delivered: ``delivered`` recipients
 with the message, ``duplicates`` extra copies, ``blocked`` recipients
@@ -29,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import sys
 import tempfile
@@ -235,6 +237,7 @@ class Count:
     def __init__(self, recipients: list[int]) -> None:
         self.recipients = set(recipients)
         self.copies: dict[int, int] = {}
+        self.times: dict[int, list[float]] = {}
         self.blocked: set[int] = set()
         self.last_outcome = 0.0
         self.killed_at: float | None = None
@@ -245,6 +248,7 @@ class Count:
         if message.chat_id in self.recipients and (message.text or "").startswith(HEADER):
             self.copies[message.chat_id] = self.copies.get(message.chat_id, 0) + 1
             self.last_outcome = time.monotonic()
+            self.times.setdefault(message.chat_id, []).append(self.last_outcome)
             if self.killed_at is not None and self.back_at is None:
                 self.back_at = self.last_outcome
 
@@ -322,6 +326,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             count.scan(api)
             if crash_at is not None and len(count.copies) >= crash_at:
                 crash_at = None
+                # At a random instant of the next send interval, so that the kill is
+                # not tied to the delivery that crossed the mark (this loop and the
+                # API share one event loop, and wake together on a busy machine).
+                await asyncio.sleep(random.Random(args.seed).uniform(0, 1 / LIMIT_PER_S))
                 child.kill()
                 count.killed_at = time.monotonic()
                 await child.wait()
@@ -370,6 +378,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     errors_5xx = sum(1 for r in api.log if r.outcome == "5xx")
     too_many = sum(1 for r in api.log if r.outcome == "429" and r.chat_id != COORDINATOR)
+    if os.environ.get("BENCH_DEBUG"):
+        for r in api.log:
+            if r.outcome == "429":
+                print(
+                    f"429 at {r.received - started:.3f}s chat {r.chat_id} {r.method} {r.description}"
+                )
+        if count.killed_at:
+            print(f"killed at {count.killed_at - started:.3f}s")
+            for chat, times in count.times.items():
+                if len(times) > 1:
+                    after = ", ".join(f"{1000 * (t - count.killed_at):+.1f} ms" for t in times)
+                    print(f"duplicate to {chat}: delivered at {after} from the kill")
     print(
         f"blocked beforehand: {blocked_expected}; 502 answers: {errors_5xx}; "
         f"429 answers to recipients: {too_many}; restarts: {restarts}",

@@ -81,7 +81,9 @@ class Throttle:
         self.capacity = max(1.0, rate_per_s * burst_s)
         self._now = monotonic
         self._sleep = sleep
-        self._tokens = self.capacity
+        # A process that has just started does not know what the one before it
+        # sent in its last second (a crash, a quick restart): no burst at first.
+        self._tokens = 1.0
         self._updated = monotonic()
         self._paused_until = 0.0
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []

@@ -150,3 +150,21 @@ async def test_coordinator_filters_by_period_commune_and_kind(bot, places):
     assert bot.answer() == "You cannot see or change that activity: it is outside your area."
     await bot.press_data(COORDINATOR, message.message_id, "la:zz:0:-:0")
     assert bot.answer() == "That button is no longer valid."
+
+
+async def test_photos_are_downloaded_only_when_a_folder_is_set(engine, sessions, tmp_path):
+    from tests.harness import BotHarness
+
+    harness = BotHarness(engine, sessions, activity_media_dir=str(tmp_path / "media"))
+    harness.api.add_user(USER, first_name="Lan", language_code="en")
+    async with harness as bot:
+        await setup_people(bot)
+        await one_line(bot, "tt 20/11 10/5/5/0/0/0 bdg")
+        await bot.press(USER, label="✏️ Photos, note")
+        await bot.photo(USER)
+        await bot.press(USER, label="Continue ➡")
+        await bot.press(USER, label="✅ Confirm")
+        (activity,) = await stored(bot)
+    saved = list((tmp_path / "media").iterdir())
+    assert len(saved) == 1 and saved[0].read_bytes() == b"\x89PNG fake"
+    assert len(activity.photo_file_ids) == 1
