@@ -32,7 +32,8 @@ Telegram allows a bot about 30 messages/s, the local Bot API no limit.
 
 Diagnostics (environment): ``BENCH_PROFILE=path`` writes a cProfile of each
 child, ``BENCH_SQL_LOG=path`` counts the bot's SQL statements, ``BENCH_STEPS=1``
-prints the latency of each step and of each Bot API method.
+prints the latency of each step and of each Bot API method, ``BENCH_GC=1`` the
+garbage collector's pauses in the bot.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _engine(url: str, schema: str | None) -> AsyncEngine:
 
 
 async def serve_bot(api_url: str, db_url: str, schema: str | None) -> None:
-    from bot.app import build_application, prepare_database, startup
+    from bot.app import build_application, prepare_database, settle_memory, startup
     from bot.services import Services
     from bot.settings import Settings
 
@@ -103,6 +104,9 @@ async def serve_bot(api_url: str, db_url: str, schema: str | None) -> None:
     await prepare_database(services)
     await app.initialize()
     await startup(app)
+    settle_memory()  # as `binhdang run` does
+    if os.environ.get("BENCH_GC"):
+        _time_collections()
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=10)
@@ -134,6 +138,35 @@ def _count_statements(engine: AsyncEngine, path: str) -> None:
         Path(path).write_text("\n".join(f"{n:7d} {s}" for s, n in seen.most_common()))
 
     atexit.register(_dump)
+
+
+def _time_collections() -> None:
+    """Diagnostics: how long the garbage collector stops the bot, per generation."""
+    import atexit
+    import gc
+
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def timing(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(timing)
+
+    def report() -> None:
+        for generation, values in pauses.items():
+            if values:
+                print(
+                    f"  gc gen{generation}: {len(values)} collections, "
+                    f"max {max(values) * 1000:.1f} ms, total {sum(values) * 1000:.0f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    atexit.register(report)
 
 
 async def serve_echo(api_url: str) -> None:
@@ -340,6 +373,29 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def print_steps(driver: Driver, api: LocalBotApi) -> None:
+    """BENCH_STEPS=1: the latency of each step, and of each Bot API method."""
+    if driver.by_step is None:
+        return
+    for step, values in sorted(driver.by_step.items()):
+        print(
+            f"  step {step:8s} n={len(values):5d} p50 {percentile(values, 0.5) * 1000:7.1f} ms"
+            f"  p99 {percentile(values, 0.99) * 1000:7.1f} ms",
+            flush=True,
+        )
+    driver.by_step.clear()
+    methods: dict[str, list[float]] = {}
+    for r in api.log:
+        methods.setdefault(r.method, []).append(r.latency)
+    api.log.clear()
+    for method, values in sorted(methods.items()):
+        print(
+            f"  api {method:22s} n={len(values):6d} p50 {percentile(values, 0.5) * 1000:7.1f} ms"
+            f"  p99 {percentile(values, 0.99) * 1000:7.1f} ms",
+            flush=True,
+        )
+
+
 # Database and processes.
 async def prepare(db_url: str, schema: str | None, users: int) -> list[int]:
     """Migrate, load the official tree, and register ``users`` collaborators in
@@ -523,23 +579,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
 
-        if driver.by_step is not None:
-            for step, values in sorted(driver.by_step.items()):
-                print(
-                    f"  step {step:8s} n={len(values):5d} p50 {percentile(values, 0.5) * 1000:7.1f} ms"
-                    f"  p99 {percentile(values, 0.99) * 1000:7.1f} ms",
-                    flush=True,
-                )
-            driver.by_step.clear()
-            methods: dict[str, list[float]] = {}
-            for r in api.log:
-                methods.setdefault(r.method, []).append(r.latency)
-            for method, values in sorted(methods.items()):
-                print(
-                    f"  api {method:22s} n={len(values):6d} p50 {percentile(values, 0.5) * 1000:7.1f} ms"
-                    f"  p99 {percentile(values, 0.99) * 1000:7.1f} ms",
-                    flush=True,
-                )
+        print_steps(driver, api)
 
         # 3. Our bot, users pausing like people.
         driver.latencies.clear()
@@ -555,6 +595,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"p99 {p99 * 1000:.1f} ms",
             flush=True,
         )
+        print_steps(driver, api)
         usage = await bot.stop()
         rss = usage["rss_mb"]
         stored = await count_activities(db_url, schema)

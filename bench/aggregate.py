@@ -6,19 +6,28 @@ over a synthetic but realistic country.
     .venv/bin/python bench/aggregate.py --rows 100000        # a smaller data set
 
 The data set: the 34 provinces and 3,321 communes of vietnam-provinces, 10
-villages per commune, 50,000 users, ``--rows`` activities (default 1,000,000)
-over 2024 and 2025 with one to three topics each, targets shaped like seed
-004's for the largest province and each of its communes, and "no activity"
-declarations. Incidents (100,000 at full scale) are generated only when an
-``incidents`` table exists (the incidents issue); otherwise the summary's
-incident section is the empty one and the generator says so.
+villages per commune, ``--rows`` activities (default 1,000,000) over 2024 and
+2025 with one to three topics each, 50,000 users per million activities,
+targets shaped like seed 004's for the largest province and each of its
+communes, and "no activity" declarations. Incidents (100,000 at full scale)
+are generated only when an ``incidents`` table exists (the incidents issue);
+otherwise the summary's incident section is the empty one and the generator
+says so.
 
-Generation runs in a child process with bulk inserts (executemany on SQLite,
-COPY on PostgreSQL, whose data goes to the schema ``bench_aggregate``) and is
-not timed. The parent then times, three times each, the median printed:
-a province summary for a half-year, the national summary for a year, the XLSX
-export of a province for a year, and the completeness query for a province.
-The last line is one JSON object.
+Generation runs in a child process and is not timed: bulk inserts over one
+connection (executemany in one transaction, journal in memory, no fsync or
+foreign-key checks on SQLite; COPY without foreign-key checks on PostgreSQL,
+whose data goes to the schema ``bench_aggregate``), secondary indexes built at
+the end, and the monthly rollups summed with numpy as the rows are made rather
+than by the triggers; summaries from them are then checked against counting
+the activities (and tests/bench checks, on a small scale, that they equal a
+rebuild). Each stage's time goes to stderr.
+
+The parent then times, three times each, the median printed: a province
+summary for a half-year, the national summary for a year, the XLSX export of
+a province for a year, the completeness query for a province (half-year) and
+for the whole country (a year: what a national administrator's /summary
+computes). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -33,8 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,14 +57,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from bot.i18n import translator  # noqa: E402
 from storage import migrate, units  # noqa: E402
 from storage.db import is_sqlite, make_engine, make_sessionmaker  # noqa: E402
 from storage.models import (  # noqa: E402
-    Activity,
     ActivityKind,
-    ActivityTopic,
+    Base,
     Role,
     Topic,
     Unit,
@@ -120,28 +131,65 @@ def engine_for(url: str) -> AsyncEngine:
 
 
 # Generation (child process).
-async def _bulk(
-    engine: AsyncEngine, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert many rows at once: COPY on PostgreSQL, executemany on SQLite."""
-    if not rows:
-        return
+class Loader:
+    """Bulk inserts over one driver connection. PostgreSQL: COPY, with the
+    foreign-key checks off (the generator's rows are consistent by
+    construction). SQLite: executemany in one transaction, the journal in
+    memory, no fsync and no foreign-key checks (a benchmark file need not
+    survive a crash); the inserts run in aiosqlite's thread while the next
+    batch is made (at most two in flight, in order)."""
+
+    def __init__(self, driver: Any, sqlite: bool, schema: str) -> None:
+        self.driver, self.sqlite, self.schema = driver, sqlite, schema
+        self.pending: deque[asyncio.Future[Any]] = deque()
+
+    async def insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        if not self.sqlite:
+            await self.driver.copy_records_to_table(
+                table, records=rows, columns=list(columns), schema_name=self.schema
+            )
+            return
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        self.pending.append(asyncio.ensure_future(self.driver.executemany(sql, rows)))
+        while len(self.pending) > 2:
+            await self.pending.popleft()
+
+    async def flush(self) -> None:
+        while self.pending:
+            await self.pending.popleft()
+
+
+@asynccontextmanager
+async def bulk_loader(engine: AsyncEngine, schema: str) -> AsyncIterator[Loader]:
+    """One connection and one transaction for the whole load. On SQLite the
+    engine must have no other connection open (the journal mode changes)."""
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         if is_sqlite(str(engine.url)):
-            # A benchmark load: no need to survive a power cut halfway.
-            await driver.execute("PRAGMA synchronous=OFF")
-            await driver.execute("PRAGMA cache_size=-262144")
-            marks = ", ".join("?" for _ in columns)
-            await driver.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-            )
+            pragmas = ("journal_mode=MEMORY", "synchronous=OFF", "cache_size=-262144")
+            for pragma in (*pragmas, "foreign_keys=OFF"):
+                await driver.execute(f"PRAGMA {pragma}")
+            load = Loader(driver, True, schema)
+            try:
+                yield load
+            finally:
+                await load.flush()
             await driver.commit()
-        else:
-            await driver.copy_records_to_table(
-                table, records=rows, columns=list(columns), schema_name=SCHEMA
-            )
+            await driver.execute("PRAGMA journal_mode=WAL")
+            await driver.execute("PRAGMA foreign_keys=ON")
+            return
+        await driver.execute("SET session_replication_role = replica")
+        try:
+            async with driver.transaction():
+                yield Loader(driver, False, schema)
+        finally:
+            await driver.execute("RESET session_replication_role")
 
 
 def _value(value: Any, sqlite: bool) -> Any:
@@ -156,93 +204,176 @@ def _value(value: Any, sqlite: bool) -> Any:
     return value
 
 
-async def generate(url: str, rows: int, seed: int) -> None:
-    started = time.perf_counter()
+class Laps:
+    """Prints how long each stage of the generation took."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+
+    def lap(self, label: str) -> None:
+        now = time.perf_counter()
+        print(f"  {label:<44} {now - self.last:6.1f} s", file=sys.stderr)
+        self.last = now
+
+    @property
+    def total(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def generator_engine(url: str, schema: str) -> AsyncEngine:
+    if is_sqlite(url):
+        # No idle pooled connection: the loader switches the journal mode.
+        return make_engine(url, poolclass=NullPool)
+    return make_engine(url, connect_args={"server_settings": {"search_path": schema}})
+
+
+async def generate(url: str, rows: int, seed: int, schema: str = SCHEMA) -> None:
+    """The data set. The rollups are summed here with numpy from the rows as
+    they are made, then checked against counting the activities
+    (:func:`check_rollups`); ``tests/bench`` checks at a small scale that
+    they equal what ``rollups.rebuild`` (and so the triggers) gives."""
+    laps = Laps()
     rng = random.Random(seed)
-    if not is_sqlite(url):
+    sqlite = is_sqlite(url)
+    if not sqlite:
         admin = make_engine(url)
         async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-            await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         await admin.dispose()
-    engine = engine_for(url)
-    sqlite = is_sqlite(url)
+    engine = generator_engine(url, schema)
     await migrate.upgrade(engine)
-    async with engine.begin() as conn:  # bulk load first, then rebuild the rollups once
+    async with engine.begin() as conn:
         await conn.run_sync(rollups.drop_triggers)
     sessions = make_sessionmaker(engine)
     async with sessions.begin() as session:
         await units.import_official_tree(session)
+    async with sessions() as session:
         communes = (
             await session.execute(
-                select(Unit.id, Unit.code, Unit.path).where(Unit.level == UnitLevel.COMMUNE)
+                select(Unit.id, Unit.code, Unit.path, Unit.parent_id)
+                .where(Unit.level == UnitLevel.COMMUNE)
+                .order_by(Unit.id)
             )
         ).all()
         provinces = (
-            await session.execute(
-                select(Unit.id, Unit.code, Unit.path).where(Unit.level == UnitLevel.PROVINCE)
-            )
+            await session.scalars(select(Unit.id).where(Unit.level == UnitLevel.PROVINCE))
         ).all()
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    village_rows = []
-    for _id, code, path in communes:
-        for i in range(1, VILLAGES_PER_COMMUNE + 1):
-            vcode = f"{code}-{i:03d}"
-            village_rows.append(
-                tuple(
-                    _value(v, sqlite)
-                    for v in (
-                        vcode,
-                        f"Thôn {i}",
-                        "village",
-                        "village",
-                        _id,
-                        f"{path}{vcode}/",
-                        f"thon {i}",
-                        True,
-                        now.replace(tzinfo=None),
+        next_id = int(await session.scalar(select(func.max(Unit.id))) or 0) + 1
+    province = await largest_province(sessions)
+    laps.lap("schema and official tree")
+    # Secondary indexes are built once at the end: faster than keeping them
+    # up to date row by row.
+    tables = Base.metadata.tables
+    deferred = [*tables["activities"].indexes, *tables["activity_topics"].indexes]
+    async with engine.begin() as conn:
+        for index in deferred:
+            await conn.run_sync(index.drop)
+    async with bulk_loader(engine, schema) as load:
+        villages = await _villages(load, communes, next_id, sqlite)
+        people = await _users(load, rng, rows, communes, provinces, villages, sqlite)
+        laps.lap(f"{len(villages):,} villages, {len(people):,} users")
+        topics = await _activities(load, rows, seed, people, villages, communes, sqlite)
+        laps.lap(f"{rows:,} activities, {topics:,} topics, rollups")
+        mine = [c[0] for c in communes if c[3] == province.id]
+        await _targets_and_declarations(load, rng, province.id, mine, people, sqlite)
+        incidents = await _incidents(load, rng, rows, villages, sqlite)
+        laps.lap(f"targets, declarations, {incidents:,} incidents")
+    async with engine.begin() as conn:
+        if not sqlite:
+            await conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        for index in deferred:
+            await conn.run_sync(index.create)
+        await conn.run_sync(rollups.install_triggers)
+        if not sqlite:
+            for table in ("units", "users", "activities"):
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
                     )
                 )
-            )
-    await _bulk(
-        engine,
-        "units",
-        (
-            "code",
-            "name",
-            "level",
-            "kind",
-            "parent_id",
-            "path",
-            "search_key",
-            "active",
-            "created_at",
-        ),
-        village_rows,
+    laps.lap("indexes and triggers")
+    if sqlite:
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    else:
+        # As autovacuum would leave a live database: statistics, and the
+        # visibility map that lets PostgreSQL answer from an index alone.
+        names = ", ".join(f'"{schema}"."{t.name}"' for t in Base.metadata.sorted_tables)
+        async with engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.execute(text(f"VACUUM (ANALYZE) {names}"))
+    laps.lap("statistics")
+    await check_rollups(sessions, province)
+    laps.lap("rollups checked against the activities")
+    await engine.dispose()
+    print(
+        f"generated {rows:,} activities, {topics:,} topics, {len(people):,} users, "
+        f"{len(villages):,} villages, {incidents:,} incidents in {laps.total:.1f} s",
+        file=sys.stderr,
     )
-    async with sessions() as session:
-        villages = (
-            await session.execute(
-                select(Unit.id, Unit.parent_id).where(Unit.level == UnitLevel.VILLAGE)
+
+
+async def _villages(
+    load: Loader, communes: Sequence[Any], next_id: int, sqlite: bool
+) -> list[tuple[int, int]]:
+    """Ten villages per commune; returns (village id, commune id)."""
+    now = _value(datetime(2026, 1, 1), sqlite)
+    yes = _value(True, sqlite)
+    found: list[tuple[int, int]] = []
+    rows = []
+    for commune_id, code, path, _province in communes:
+        for i in range(1, VILLAGES_PER_COMMUNE + 1):
+            vcode = f"{code}-{i:03d}"
+            village_id = next_id + len(found)
+            found.append((village_id, commune_id))
+            rows.append(
+                (
+                    village_id,
+                    vcode,
+                    f"Thôn {i}",
+                    "village",
+                    "village",
+                    commune_id,
+                    f"{path}{vcode}/",
+                    f"thon {i}",
+                    yes,
+                    now,
+                )
             )
-        ).all()
-    commune_ids = [c[0] for c in communes]
-    # People: village collaborators and team members, one trusted address per
-    # commune, commune and province coordinators.
-    people: list[tuple[int, str, int]] = []  # (user id, role, unit id)
-    for i, commune_id in enumerate(commune_ids):
+    columns = ("id", "code", "name", "level", "kind", "parent_id", "path", "search_key")
+    await load.insert("units", (*columns, "active", "created_at"), rows)
+    return found
+
+
+async def _users(
+    load: Loader,
+    rng: random.Random,
+    rows: int,
+    communes: Sequence[Any],
+    provinces: Sequence[int],
+    villages: list[tuple[int, int]],
+    sqlite: bool,
+) -> list[tuple[int, str, int]]:
+    """Village collaborators and team members, one trusted address per
+    commune, commune and province coordinators: 50,000 people for a million
+    activities. Returns (user id, role, unit id)."""
+    people: list[tuple[int, str, int]] = []
+    for i, (commune_id, *_rest) in enumerate(communes):
         people.append((len(people) + 1, Role.TRUSTED_ADDRESS_STAFF.value, commune_id))
         if i % 5 == 0:
             people.append((len(people) + 1, Role.COMMUNE_COORDINATOR.value, commune_id))
-    for province_id, _code, _path in provinces:
+    for province_id in provinces:
         people.append((len(people) + 1, Role.PROVINCE_COORDINATOR.value, province_id))
-    while len(people) < USERS:
+    wanted = max(USERS * rows // 1_000_000, len(people) + 1000)
+    while len(people) < wanted:
         village_id, _parent = villages[rng.randrange(len(villages))]
         role = Role.TEAM_MEMBER if rng.random() < 0.15 else Role.COLLABORATOR
         people.append((len(people) + 1, role.value, village_id))
-    stamp = datetime(2023, 12, 1)
-    await _bulk(
-        engine,
+    stamp = _value(datetime(2023, 12, 1), sqlite)
+    no = _value(False, sqlite)
+    await load.insert(
         "users",
         (
             "id",
@@ -257,77 +388,39 @@ async def generate(url: str, rows: int, seed: int) -> None:
             "updated_at",
         ),
         [
-            tuple(
-                _value(v, sqlite)
-                for v in (
-                    uid,
-                    10_000_000 + uid,
-                    f"CTV {uid}",
-                    "vi",
-                    role,
-                    unit,
-                    "active",
-                    False,
-                    stamp,
-                    stamp,
-                )
-            )
+            (uid, 10_000_000 + uid, f"CTV {uid}", "vi", role, unit, "active", no, stamp, stamp)
             for uid, role, unit in people
         ],
     )
-    stage = time.perf_counter()
-    # Secondary indexes are built once at the end: faster than keeping them
-    # up to date row by row.
-    deferred = [*Activity.__table__.indexes, *ActivityTopic.__table__.indexes]
-    async with engine.begin() as conn:
-        for index in deferred:
-            await conn.run_sync(index.drop)
-    topics = await _activities(engine, rows, seed, people, villages, sqlite)
-    async with engine.begin() as conn:
-        for index in deferred:
-            await conn.run_sync(index.create)
-    print(f"activities and topics inserted in {time.perf_counter() - stage:.1f} s", file=sys.stderr)
-    await _targets_and_declarations(engine, sessions, rng, people, sqlite)
-    incidents = await _incidents(engine, rng, rows, villages, sqlite)
-    rebuilt = time.perf_counter()
-    async with engine.begin() as conn:  # statistics first: the rebuild's plans need them
-        await conn.execute(text("ANALYZE"))
-    async with sessions.begin() as session:
-        await rollups.rebuild(session)
-    async with engine.begin() as conn:
-        await conn.run_sync(rollups.install_triggers)
-    print(f"rollups rebuilt in {time.perf_counter() - rebuilt:.1f} s", file=sys.stderr)
-    async with engine.begin() as conn:
-        if not sqlite:
-            await conn.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('activities', 'id'), (SELECT max(id) FROM activities))"
-                )
-            )
-            await conn.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
-                )
-            )
-        await conn.execute(text("ANALYZE"))
-    await engine.dispose()
-    print(
-        f"generated {rows:,} activities, {topics:,} topics, {len(people):,} users, "
-        f"{len(village_rows):,} villages, {incidents:,} incidents in {time.perf_counter() - started:.1f} s",
-        file=sys.stderr,
+    return people
+
+
+def _sum_by(
+    keys: Sequence[np.ndarray], sizes: Sequence[int], values: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Group the rows by ``keys`` (each column in ``range(size)``) and sum the
+    columns of ``values``; returns the distinct keys' columns and the sums."""
+    flat = np.ravel_multi_index([np.asarray(k, dtype=np.intp) for k in keys], sizes)
+    unique, inverse = np.unique(flat, return_inverse=True)
+    sums = np.column_stack(
+        [np.bincount(inverse, weights=column, minlength=len(unique)) for column in values.T]
     )
+    # Float sums of integers below 2**53 are exact.
+    return list(np.unravel_index(unique, sizes)), np.rint(sums).astype(np.int64)
 
 
 async def _activities(
-    engine: AsyncEngine,
+    load: Loader,
     rows: int,
     seed: int,
     people: list[tuple[int, str, int]],
-    villages: Any,
+    villages: list[tuple[int, int]],
+    communes: Sequence[Any],
     sqlite: bool,
 ) -> int:
     """``rows`` activities over 2024 and 2025, made with numpy a batch at a
-    time; returns the number of topic rows."""
+    time, their topics, and the monthly rollups that the triggers would have
+    kept; returns the number of topic rows."""
     nrng = np.random.default_rng(seed)
     parent_of = dict(villages)
     reporters = [
@@ -349,9 +442,23 @@ async def _activities(
     noon = [datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days]
     day_values = [_value(d, sqlite) for d in days]
     noon_values = [_value(d, sqlite) for d in noon]
+    month_of_day = np.array([(d.year - first.year) * 12 + d.month - 1 for d in days])
+    months = 24
+    month_values = [_value(date(2024 + m // 12, m % 12 + 1, 1), sqlite) for m in range(months)]
     languages = ["vi", "ethnic", "both"]
     topic_values = [t.value for t in TOPICS]
     yes, no = _value(True, sqlite), _value(False, sqlite)
+    # Where a unit's sessions are rolled up: its commune and that commune's province.
+    size = max(v for v, _c in villages) + 1
+    commune_of = np.zeros(size, dtype=np.intp)
+    province_of = np.zeros(size, dtype=np.intp)
+    for commune_id, _code, _path, province_id in communes:
+        commune_of[commune_id], province_of[commune_id] = commune_id, province_id
+    for village_id, commune_id in villages:
+        commune_of[village_id], province_of[village_id] = commune_id, province_of[commune_id]
+    live_activities: list[np.ndarray] = []  # unit, month, kind, language, people...
+    live_topics: list[np.ndarray] = []  # unit, month, kind, topic, people...
+    live_reporters: list[np.ndarray] = []  # reporter, month
     topic_count = 0
     for start in range(0, rows, BATCH):
         n = min(BATCH, rows - start)
@@ -412,47 +519,115 @@ async def _activities(
             )
             for i, u, r, k, d, t, w, m, g, b, e, lang in zip(*columns, strict=True)
         ]
-        await _bulk(engine, "activities", ACTIVITY_COLUMNS, batch)
+        await load.insert("activities", ACTIVITY_COLUMNS, batch)
+        # One to three distinct topics each, in primary key order.
         how_many = nrng.choice([1, 1, 2, 3], n)
         first_topic = nrng.integers(0, 13, n)
         second = nrng.integers(1, 13, n)
         third = nrng.integers(1, 13, n)
         third = np.where(third == second, second % 12 + 1, third)
-        topic_rows = []
-        for i, k, a, b, c in zip(
-            ids.tolist(),
-            how_many.tolist(),
-            first_topic.tolist(),
-            second.tolist(),
-            third.tolist(),
-            strict=True,
-        ):
-            topic_rows.append((i, topic_values[a]))
-            if k > 1:
-                topic_rows.append((i, topic_values[(a + b) % 13]))
-            if k > 2:
-                topic_rows.append((i, topic_values[(a + c) % 13]))
-        await _bulk(engine, "activity_topics", ("activity_id", "topic"), topic_rows)
-        topic_count += len(topic_rows)
+        two, three = np.nonzero(how_many > 1)[0], np.nonzero(how_many > 2)[0]
+        owner = np.concatenate([np.arange(n), two, three])
+        topic = np.concatenate(
+            [first_topic, (first_topic + second)[two] % 13, (first_topic + third)[three] % 13]
+        )
+        order = np.lexsort((topic, owner))
+        owner, topic = owner[order], topic[order]
+        await load.insert(
+            "activity_topics",
+            ("activity_id", "topic"),
+            list(zip(ids[owner].tolist(), [topic_values[t] for t in topic.tolist()], strict=True)),
+        )
+        topic_count += len(owner)
+        month = month_of_day[day]
+        figures = np.column_stack([total, women, men, girls, boys, ethnic])
+        live = ids % 97 != 0
+        live_activities.append(np.column_stack([unit, month, kind, language, figures])[live])
+        live_topics.append(
+            np.column_stack([unit[owner], month[owner], kind[owner], topic, figures[owner]])[
+                live[owner]
+            ]
+        )
+        live_reporters.append(np.column_stack([reporter_ids[who], month])[live])
+    shapes = {"activity_rollups": len(languages), "activity_topic_rollups": len(topic_values)}
+    names = {"activity_rollups": languages, "activity_topic_rollups": topic_values}
+    for table, parts in (
+        ("activity_rollups", live_activities),
+        ("activity_topic_rollups", live_topics),
+    ):
+        found = np.concatenate(parts)
+        values = np.column_stack([np.ones(len(found), dtype=np.int64), found[:, 4:]])
+        sizes = (size, months, len(kinds), shapes[table])
+        by_commune = _sum_by(
+            [commune_of[found[:, 0]], found[:, 1], found[:, 2], found[:, 3]], sizes, values
+        )
+        by_province = _sum_by(
+            [province_of[by_commune[0][0]], *by_commune[0][1:]], sizes, by_commune[1]
+        )
+        last = "language" if table == "activity_rollups" else "topic"
+        for (scope, month, kind, other_key), sums in (by_commune, by_province):
+            await load.insert(
+                table,
+                ("scope_id", "month", "kind", last, *rollups.SUMS),
+                list(
+                    zip(
+                        scope.tolist(),
+                        [month_values[m] for m in month.tolist()],
+                        [kinds[k] for k in kind.tolist()],
+                        [names[table][x] for x in other_key.tolist()],
+                        *(sums[:, c].tolist() for c in range(sums.shape[1])),
+                        strict=True,
+                    )
+                ),
+            )
+    found = np.concatenate(live_reporters)
+    (user, month), counts = _sum_by(
+        [found[:, 0], found[:, 1]], (len(people) + 1, months), np.ones((len(found), 1))
+    )
+    await load.insert(
+        "reporter_months",
+        ("user_id", "month", "sessions"),
+        list(
+            zip(
+                user.tolist(),
+                [month_values[m] for m in month.tolist()],
+                counts[:, 0].tolist(),
+                strict=True,
+            )
+        ),
+    )
     return topic_count
 
 
+async def check_rollups(sessions: Any, province: Unit) -> None:
+    """The generated rollups give the same summaries as counting the
+    activities (every figure, collaborators who reported included): the
+    largest province's communes for one month, the provinces for another.
+    Months, because counting who reported over a longer period from the
+    activities is slow on PostgreSQL (a subquery too large to hash)."""
+    for area, period in (
+        (areas.unit_area(province), periods.month_period(2025, 3)),
+        (areas.COUNTRY, periods.month_period(2024, 2)),
+    ):
+        async with sessions() as session:
+            rolled = await summarize(session, area, period, ZONE)
+            counted = await summarize(session, area, period, ZONE, rollups=False)
+        if rolled != counted:
+            raise SystemExit(f"rollups differ from the activities for {area.name} {period.token}")
+
+
 async def _targets_and_declarations(
-    engine: AsyncEngine,
-    sessions: Any,
+    load: Loader,
     rng: random.Random,
+    province_id: int,
+    communes: list[int],
     people: list[tuple[int, str, int]],
     sqlite: bool,
 ) -> None:
-    province = await largest_province(sessions)
-    async with sessions() as session:
-        communes = (
-            await session.scalars(select(Unit.id).where(Unit.parent_id == province.id))
-        ).all()
-    stamp = datetime(2024, 1, 2)
+    stamp = _value(datetime(2024, 1, 2), sqlite)
     rows = []
     for year in (2024, 2025):
-        for owner, scale in [(province.id, 20), *((c, 1) for c in communes)]:
+        for owner, scale in [(province_id, 20), *((c, 1) for c in communes)]:
             for position, (indicator, kind, value) in enumerate(
                 (
                     ("sessions", "policy_dialogue", 2 * scale),
@@ -462,14 +637,8 @@ async def _targets_and_declarations(
                     ("participants", None, 2000 * scale),
                 )
             ):
-                rows.append(
-                    tuple(
-                        _value(v, sqlite)
-                        for v in (owner, year, indicator, kind, value, position, stamp, stamp)
-                    )
-                )
-    await _bulk(
-        engine,
+                rows.append((owner, year, indicator, kind, value, position, stamp, stamp))
+    await load.insert(
         "targets",
         (
             "unit_id",
@@ -484,17 +653,17 @@ async def _targets_and_declarations(
         rows,
     )
     declarations = []
-    for uid, role, unit in rng.sample(people, 5000):
+    for uid, role, unit in rng.sample(people, min(5000, len(people))):
         if role in ("collaborator", "team_member"):
             month = date(2025, rng.randint(1, 12), 1)
-            declarations.append(tuple(_value(v, sqlite) for v in (uid, unit, month, stamp)))
-    await _bulk(
-        engine, "no_activity_reports", ("user_id", "unit_id", "month", "created_at"), declarations
+            declarations.append((uid, unit, _value(month, sqlite), stamp))
+    await load.insert(
+        "no_activity_reports", ("user_id", "unit_id", "month", "created_at"), declarations
     )
 
 
 async def _incidents(
-    engine: AsyncEngine, rng: random.Random, rows: int, villages: Any, sqlite: bool
+    load: Loader, rng: random.Random, rows: int, villages: Any, sqlite: bool
 ) -> int:
     """Incidents in the columns that ``storage.reports.incidents`` reads, plus
     whatever else the incidents table requires (codes, contact mode...), if
@@ -535,7 +704,7 @@ async def _incidents(
     for i in range(1, count + 1):
         reported = datetime(2024, 1, 1) + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
         batch.append(tuple(_value(makers[c](i, reported), sqlite) for c in columns))
-    await _bulk(engine, "incidents", columns, batch)
+    await load.insert("incidents", columns, batch)
     return count
 
 
@@ -551,7 +720,7 @@ async def largest_province(sessions: Any) -> Unit:
             )
         ).first()
         assert parent is not None
-        unit = await session.get(Unit, parent[0])
+        unit: Unit | None = await session.get(Unit, parent[0])
         assert unit is not None
         return unit
 
@@ -608,6 +777,10 @@ async def measure(url: str, rows: int, repeat: int, out_dir: Path) -> dict[str, 
         async with sessions() as session:
             await completeness(session, area, half, TODAY, ZONE)
 
+    async def national_completeness() -> None:
+        async with sessions() as session:
+            await completeness(session, areas.COUNTRY, year, TODAY, ZONE)
+
     async def national_incidents() -> None:
         async with sessions() as session:
             await incident_figures(session, areas.COUNTRY, year, ZONE)
@@ -623,6 +796,9 @@ async def measure(url: str, rows: int, repeat: int, out_dir: Path) -> dict[str, 
         "province_xlsx_s": await _timed("province XLSX export, year", province_xlsx, repeat),
         "completeness_s": await _timed(
             "province completeness, half-year", province_completeness, repeat
+        ),
+        "national_completeness_s": await _timed(
+            "national completeness, year", national_completeness, repeat
         ),
     }
     # How much of each summary is the incident section (storage.incidents.stats).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import warnings
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from telegram.warnings import PTBUserWarning
 
 import handlers
 from bot.context import SERVICES_KEY, BotApplication, BotContext
+from bot.http import AiohttpRequest
 from bot.i18n import translator
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
@@ -84,6 +86,16 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     await jobs.start(application)
 
 
+def settle_memory() -> None:
+    """Call once the process has loaded what it keeps for life (modules, the
+    unit tree, translations), just before taking updates. Python's full
+    garbage collections walk every object; with these ~1 M objects they
+    stopped the bot for up to 217 ms (bench/activity_throughput.py,
+    BENCH_GC=1). Frozen, they are no longer walked."""
+    gc.collect()
+    gc.freeze()
+
+
 def build_application(
     services: Services,
     *,
@@ -102,12 +114,10 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.zone))
         .persistence(SqlPersistence(services.sessions, services.settings.persistence_interval))
         .concurrent_updates(PerUserUpdateProcessor())
-        # httpcore polls every idle connection of the pool on each request: a
-        # small pool is cheaper (bench/activity_throughput.py: 13 ms CPU per
-        # update with 8 connections, 18 ms with 16), and 8 requests in flight
-        # exceed Telegram's 30 messages/s anyway. Requests beyond them wait.
-        .connection_pool_size(8)
-        .pool_timeout(30)
+        # 8 requests in flight exceed Telegram's 30 messages/s; requests beyond
+        # them wait for a connection rather than fail.
+        .request(AiohttpRequest(connection_pool_size=8, pool_timeout=30))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(startup)
     )
     throttle = jobs.make_throttle(services)

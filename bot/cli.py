@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot import directory_cli, report_cli
-from bot.app import build_application, prepare_database
+from bot.app import build_application, prepare_database, settle_memory
 from bot.offline import main_chat
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
@@ -74,6 +74,7 @@ def _run(settings: Settings) -> int:
         base_url=f"{root}/bot" if root else None,
         base_file_url=f"{root}/file/bot" if root else None,
     )
+    settle_memory()
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 

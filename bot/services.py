@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from storage.db import make_engine, make_sessionmaker
+from storage.profiles import ProfileCache
 
 
 def system_clock() -> datetime:
@@ -22,6 +23,10 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime] = field(default=system_clock)
+    profiles: ProfileCache = field(default_factory=ProfileCache)
+
+    def __post_init__(self) -> None:
+        self.profiles.attach(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     reminder_max_late_hours: float = Field(default=24.0, ge=0, le=24 * 14)
     background_jobs: bool = True
     outbox_journal: str | None = None  # docs/outbox.md; default: beside a SQLite file
+    # How long finished outbox rows (sent, blocked, failed, expired, cancelled)
+    # are kept before the daily purge deletes them: incident rows link a chat id
+    # to an incident code, so they go sooner (docs/outbox.md, "Retention").
+    outbox_retention_days: int = Field(default=30, ge=1, le=3660)
+    outbox_incident_retention_days: int = Field(default=7, ge=1, le=3660)
     # Activities (docs/activities.md): how far back a session may be dated, how
     # long its reporter may correct it, and where to keep photos and voice
     # notes (unset: only Telegram's file_id is stored, nothing is downloaded).

@@ -8,6 +8,7 @@ work from any state."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -56,10 +57,17 @@ LIST, VIEW, NAME, PLACES, ADDRESS, PHONES, HOURS, SERVICES, STAFF, LOCATION, FOR
 )
 MAX_LISTED = 20
 CLEAR = "-"
+Step = Callable[[Update, BotContext], Awaitable[str]]
 
 
 def _state(context: BotContext) -> dict[str, Any]:
     return draft(context, KEY)
+
+
+async def _ask(update: Update, context: BotContext, step: str, question: str) -> str:
+    _state(context)["step"] = step
+    await reply(update, question)
+    return step
 
 
 def _data(update: Update) -> list[str]:
@@ -245,14 +253,10 @@ async def new_chosen(update: Update, context: BotContext) -> str:
 
 
 async def ask_name(update: Update, context: BotContext) -> str:
-    _state(context)["step"] = NAME
-    await reply(
-        update,
-        context.t(
-            "Type the name of the trusted address, for example “Trạm y tế xã Trà Bồng” or “Nhà chị Lan, thôn 3”:"
-        ),
+    question = context.t(
+        "Type the name of the trusted address, for example “Trạm y tế xã Trà Bồng” or “Nhà chị Lan, thôn 3”:"
     )
-    return NAME
+    return await _ask(update, context, NAME, question)
 
 
 async def name_typed(update: Update, context: BotContext) -> str:
@@ -385,31 +389,18 @@ async def ask_form(update: Update, context: BotContext) -> str:
 
 
 async def field_chosen(update: Update, context: BotContext) -> str:
-    field = _data(update)[2]
-    asks: dict[str, Ask] = {
-        "name": ask_name,
-        "places": ask_places,
-        "address": ask_address,
-        "phones": ask_phones,
-        "hours": ask_hours,
-        "services": ask_services,
-        "staff": ask_staff,
-        "location": ask_location,
-    }
-    ask = asks.get(field)
+    # The button of a field ("ad:f:phones") names its step in lower case.
+    ask = FIELD_STEPS.get(_data(update)[2].upper())
     if update.callback_query is not None:
         await settle(update.callback_query)
     if ask is None:
         return await ask_form(update, context)
-    result = await ask(update, context)
-    assert isinstance(result, str)
-    return result
+    return await ask(update, context)
 
 
 async def ask_address(update: Update, context: BotContext) -> str:
-    _state(context)["step"] = ADDRESS
-    await reply(update, context.t("Type the address (street, village), or “-” for none:"))
-    return ADDRESS
+    question = context.t("Type the address (street, village), or “-” for none:")
+    return await _ask(update, context, ADDRESS, question)
 
 
 async def address_typed(update: Update, context: BotContext) -> str:
@@ -422,14 +413,10 @@ async def address_typed(update: Update, context: BotContext) -> str:
 
 
 async def ask_phones(update: Update, context: BotContext) -> str:
-    _state(context)["step"] = PHONES
-    await reply(
-        update,
-        context.t(
-            "Type the phone numbers, separated by commas, for example “0255 3822 123, 0905 123 456”, or “-” for none:"
-        ),
+    question = context.t(
+        "Type the phone numbers, separated by commas, for example “0255 3822 123, 0905 123 456”, or “-” for none:"
     )
-    return PHONES
+    return await _ask(update, context, PHONES, question)
 
 
 async def phones_typed(update: Update, context: BotContext) -> str:
@@ -458,14 +445,10 @@ async def phones_typed(update: Update, context: BotContext) -> str:
 
 
 async def ask_hours(update: Update, context: BotContext) -> str:
-    _state(context)["step"] = HOURS
-    await reply(
-        update,
-        context.t(
-            "Type the opening hours, for example “T2-T6 7:30-11:30, 13:30-17:00; T7 7:30-11:30”, or “24/7”, or “-” if not known:"
-        ),
+    question = context.t(
+        "Type the opening hours, for example “T2-T6 7:30-11:30, 13:30-17:00; T7 7:30-11:30”, or “24/7”, or “-” if not known:"
     )
-    return HOURS
+    return await _ask(update, context, HOURS, question)
 
 
 async def hours_typed(update: Update, context: BotContext) -> str:
@@ -496,39 +479,67 @@ def _toggles(
     return keyboard(rows)
 
 
-async def ask_services(update: Update, context: BotContext) -> str:
-    state = _state(context)
-    state["step"] = SERVICES
-    t = context.t
-    options = [(s.value, t(name)) for s, name in SERVICE_NAMES.items()]
-    await reply(
-        update,
-        t("Which services does it offer? Tap to choose, then Done."),
-        _toggles(t, options, state.setdefault("services", []), "ad:sv"),
-    )
-    return SERVICES
-
-
-async def service_button(update: Update, context: BotContext) -> str:
+async def _toggle_pressed(
+    update: Update,
+    context: BotContext,
+    options: list[tuple[str, str]],
+    *,
+    field: str,
+    prefix: str,
+    step: str,
+    again: Step,
+    item: Callable[[str], object] = str,
+) -> str:
+    """A button of a ``_toggles`` keyboard: Done goes back to the card; an
+    option is put into the draft's list ``field`` (as ``item(value)``) or
+    taken out of it, and the keyboard is redrawn."""
     value = _data(update)[2]
-    state = _state(context)
-    chosen: list[str] = state.setdefault("services", [])
+    chosen: list[object] = _state(context).setdefault(field, [])
     query = update.callback_query
     assert query is not None
     if value == "done":
         await settle(query)
         return await ask_form(update, context)
-    if value not in {s.value for s in AddressService}:
-        return await ask_services(update, context)
-    if value in chosen:
-        chosen.remove(value)
+    if value not in {v for v, _ in options}:
+        return await again(update, context)
+    picked = item(value)
+    if picked in chosen:
+        chosen.remove(picked)
     else:
-        chosen.append(value)
-    t = context.t
-    options = [(s.value, t(name)) for s, name in SERVICE_NAMES.items()]
+        chosen.append(picked)
     await query.answer()
-    await query.edit_message_reply_markup(_toggles(t, options, chosen, "ad:sv"))
+    await query.edit_message_reply_markup(
+        _toggles(context.t, options, [str(i) for i in chosen], prefix)
+    )
+    return step
+
+
+def _service_options(t: Translator) -> list[tuple[str, str]]:
+    return [(s.value, t(name)) for s, name in SERVICE_NAMES.items()]
+
+
+async def ask_services(update: Update, context: BotContext) -> str:
+    state = _state(context)
+    state["step"] = SERVICES
+    t = context.t
+    await reply(
+        update,
+        t("Which services does it offer? Tap to choose, then Done."),
+        _toggles(t, _service_options(t), state.setdefault("services", []), "ad:sv"),
+    )
     return SERVICES
+
+
+async def service_button(update: Update, context: BotContext) -> str:
+    return await _toggle_pressed(
+        update,
+        context,
+        _service_options(context.t),
+        field="services",
+        prefix="ad:sv",
+        step=SERVICES,
+        again=ask_services,
+    )
 
 
 async def _staff_options(context: BotContext) -> list[tuple[str, str]]:
@@ -561,27 +572,16 @@ async def ask_staff(update: Update, context: BotContext) -> str:
 
 
 async def staff_button(update: Update, context: BotContext) -> str:
-    value = _data(update)[2]
-    state = _state(context)
-    chosen: list[int] = state.setdefault("staff", [])
-    query = update.callback_query
-    assert query is not None
-    if value == "done":
-        await settle(query)
-        return await ask_form(update, context)
-    options = await _staff_options(context)
-    if value not in {v for v, _ in options}:
-        return await ask_staff(update, context)
-    user_id = int(value)
-    if user_id in chosen:
-        chosen.remove(user_id)
-    else:
-        chosen.append(user_id)
-    await query.answer()
-    await query.edit_message_reply_markup(
-        _toggles(context.t, options, [str(i) for i in chosen], "ad:st")
+    return await _toggle_pressed(
+        update,
+        context,
+        await _staff_options(context),
+        field="staff",
+        prefix="ad:st",
+        step=STAFF,
+        again=ask_staff,
+        item=int,
     )
-    return STAFF
 
 
 async def ask_location(update: Update, context: BotContext) -> str:
@@ -607,12 +607,7 @@ async def location_shared(update: Update, context: BotContext) -> str:
     assert message is not None and message.location is not None
     state = _state(context)
     state["lat"], state["lon"] = message.location.latitude, message.location.longitude
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(
-        context.t("Location saved in the card."), reply_markup=ReplyKeyboardRemove()
-    )
-    return await ask_form(update, context)
+    return await _location_set(update, context)
 
 
 async def location_typed(update: Update, context: BotContext) -> str:
@@ -629,12 +624,30 @@ async def location_typed(update: Update, context: BotContext) -> str:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return await ask_location(update, context)
         state["lat"], state["lon"] = lat, lon
+    return await _location_set(update, context)
+
+
+async def _location_set(update: Update, context: BotContext) -> str:
+    """Take the location keyboard away, and show the card again."""
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(
         context.t("Location saved in the card."), reply_markup=ReplyKeyboardRemove()
     )
     return await ask_form(update, context)
+
+
+# The steps that set one field of the card.
+FIELD_STEPS: dict[str, Step] = {
+    NAME: ask_name,
+    PLACES: ask_places,
+    ADDRESS: ask_address,
+    PHONES: ask_phones,
+    HOURS: ask_hours,
+    SERVICES: ask_services,
+    STAFF: ask_staff,
+    LOCATION: ask_location,
+}
 
 
 async def save(update: Update, context: BotContext) -> str | int:
@@ -714,18 +727,7 @@ async def check_answer(update: Update, context: BotContext) -> None:
 
 
 def build() -> ConversationHandler[BotContext]:
-    steps: dict[str, Ask] = {
-        LIST: ask_list,
-        NAME: ask_name,
-        PLACES: ask_places,
-        ADDRESS: ask_address,
-        PHONES: ask_phones,
-        HOURS: ask_hours,
-        SERVICES: ask_services,
-        STAFF: ask_staff,
-        LOCATION: ask_location,
-        FORM: ask_form,
-    }
+    steps: dict[str, Ask] = {LIST: ask_list, FORM: ask_form, **FIELD_STEPS}
     text = filters.TEXT & ~filters.COMMAND
     back = CallbackQueryHandler(list_back, pattern=r"^ad:list$")
     states: dict[object, list[Any]] = {

@@ -7,10 +7,11 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -61,6 +62,8 @@ WEEKDAYS_SHORT = (
     N_("Sun"),
 )
 STOP_PATTERN = rf"^{broadcasting.CANCEL_PREFIX}:\d+$"
+# Draws a checklist keyboard from what is chosen so far.
+Checklist = Callable[[Translator, list[Any]], InlineKeyboardMarkup]
 
 
 def _data(update: Update) -> str:
@@ -332,42 +335,68 @@ async def place_pressed(update: Update, context: BotContext) -> str:
     return await advance(update, valid[0].name, ask_places(update, context))
 
 
-def _roles_markup(t: Translator, chosen: list[str]) -> Any:
-    rows = [
-        [(("✓ " if r.value in chosen else "") + role_name(t, r), f"br:{r.value}")]
-        for r in MEMBER_ROLES
+def _checklist(
+    t: Translator, options: list[tuple[Any, str]], chosen: list[Any], prefix: str, width: int
+) -> InlineKeyboardMarkup:
+    """A button per ``(value, label)`` option, ticked when chosen, then Done."""
+    buttons = [
+        (("✓ " if value in chosen else "") + label, f"{prefix}:{value}") for value, label in options
     ]
-    rows.append([(t("✅ Done"), "br:done")])
+    rows = columns(buttons, width)
+    rows.append([(t("✅ Done"), f"{prefix}:done")])
     return keyboard(rows)
 
 
-async def ask_roles(update: Update, context: BotContext) -> str:
+async def _ask_checklist(
+    update: Update, context: BotContext, step: str, question: str, field: str, markup: Checklist
+) -> str:
+    """Ask ``question`` with the keyboard ``markup`` draws of the draft's list ``field``."""
     state = draft(context, KEY)
-    state["step"] = ROLES
-    t = context.t
-    await reply(
-        update,
-        t("Who should receive it? Tap the roles to choose them; none chosen means everyone."),
-        _roles_markup(t, state.get("roles", [])),
+    state["step"] = step
+    await reply(update, question, markup(context.t, state.get(field, [])))
+    return step
+
+
+async def _toggle(
+    update: Update,
+    context: BotContext,
+    field: str,
+    item: object,
+    markup: Checklist,
+    *,
+    ordered: bool,
+) -> None:
+    """Put ``item`` into the draft's list ``field`` or take it out (kept
+    sorted if ``ordered``, else in the order chosen), and redraw the keyboard."""
+    query = update.callback_query
+    assert query is not None
+    state = draft(context, KEY)
+    chosen = list(state.get(field, []))
+    chosen = [x for x in chosen if x != item] if item in chosen else [*chosen, item]
+    state[field] = sorted(chosen) if ordered else chosen
+    await query.answer()
+    await _edit_markup(query.message, markup(context.t, state[field]))
+
+
+def _roles_markup(t: Translator, chosen: list[str]) -> InlineKeyboardMarkup:
+    options = [(r.value, role_name(t, r)) for r in MEMBER_ROLES]
+    return _checklist(t, options, chosen, "br", 1)
+
+
+async def ask_roles(update: Update, context: BotContext) -> str:
+    question = context.t(
+        "Who should receive it? Tap the roles to choose them; none chosen means everyone."
     )
-    return ROLES
+    return await _ask_checklist(update, context, ROLES, question, "roles", _roles_markup)
 
 
 async def role_pressed(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None
-    t = context.t
-    state = draft(context, KEY)
     value = _data(update)
     if value == "done":
-        return await advance(update, t("✅ Done"), ask_audience(update, context))
+        return await advance(update, context.t("✅ Done"), ask_audience(update, context))
     if value not in {r.value for r in MEMBER_ROLES}:
         return await ask_roles(update, context)
-    roles = list(state.get("roles", []))
-    roles = [r for r in roles if r != value] if value in roles else [*roles, value]
-    state["roles"] = roles
-    await query.answer()
-    await _edit_markup(query.message, _roles_markup(t, roles))
+    await _toggle(update, context, "roles", value, _roles_markup, ordered=False)
     return ROLES
 
 
@@ -479,47 +508,29 @@ def _first_local(context: BotContext) -> datetime | None:
     return datetime.fromisoformat(at).astimezone(context.services.settings.zone)
 
 
-def _weekdays_markup(t: Translator, chosen: list[int]) -> Any:
-    buttons = [
-        (("✓ " if i in chosen else "") + t(name), f"bd:{i}")
-        for i, name in enumerate(WEEKDAYS_SHORT)
-    ]
-    rows = columns(buttons, 4)
-    rows.append([(t("✅ Done"), "bd:done")])
-    return keyboard(rows)
+def _weekdays_markup(t: Translator, chosen: list[int]) -> InlineKeyboardMarkup:
+    options = [(i, t(name)) for i, name in enumerate(WEEKDAYS_SHORT)]
+    return _checklist(t, options, chosen, "bd", 4)
 
 
 async def ask_weekdays(update: Update, context: BotContext) -> str:
-    state = draft(context, KEY)
-    state["step"] = WEEKDAYS
-    t = context.t
-    await reply(
-        update,
-        t("On which days of the week? Tap to choose, then Done."),
-        _weekdays_markup(t, state.get("weekdays", [])),
-    )
-    return WEEKDAYS
+    question = context.t("On which days of the week? Tap to choose, then Done.")
+    return await _ask_checklist(update, context, WEEKDAYS, question, "weekdays", _weekdays_markup)
 
 
 async def weekday_pressed(update: Update, context: BotContext) -> str:
     query = update.callback_query
     assert query is not None
     t = context.t
-    state = draft(context, KEY)
     value = _data(update)
-    chosen: list[int] = list(state.get("weekdays", []))
     if value == "done":
-        if not chosen:
+        if not draft(context, KEY).get("weekdays"):
             await query.answer(t("Choose at least one day of the week."), show_alert=True)
             return WEEKDAYS
         return await advance(update, t("✅ Done"), ask_until(update, context))
     if not value.isdigit() or not 0 <= int(value) <= 6:
         return await ask_weekdays(update, context)
-    day = int(value)
-    chosen = [d for d in chosen if d != day] if day in chosen else sorted([*chosen, day])
-    state["weekdays"] = chosen
-    await query.answer()
-    await _edit_markup(query.message, _weekdays_markup(t, chosen))
+    await _toggle(update, context, "weekdays", int(value), _weekdays_markup, ordered=True)
     return WEEKDAYS
 
 

@@ -43,9 +43,10 @@ async def load_profile(update: Update, context: BotContext) -> None:
     if user is None:
         return
     context.telegram_language = user.language_code
-    async with context.services.sessions.begin() as session:
-        record = await users.touch(session, user.id, user.full_name, user.username)
-        context.profile = await users.profile_of(session, record)
+    services = context.services
+    context.profile = await services.profiles.load(
+        services.sessions, user.id, user.full_name, user.username
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 from bot.context import BotContext
 from bot.i18n import Translator, translator
+from handlers.area_period import today
 from handlers.ui import columns, esc, keyboard, reply, settle
 from scheduler import jobs
 from storage import outbox
@@ -19,7 +20,7 @@ from storage.models import Priority
 from storage.reports import completeness as storage_completeness
 from storage.reports.areas import Area
 from storage.reports.completeness import Declared, declarable_months, month_of
-from storage.reports.periods import Period, local_day
+from storage.reports.periods import Period
 from storage.reports.render import period_name
 
 NUDGE_KIND = "report_nudge"
@@ -32,10 +33,6 @@ def month_label(month: date) -> str:
     return f"{month.month:02d}/{month.year}"
 
 
-def _today(context: BotContext) -> date:
-    return local_day(context.services.clock(), context.services.settings.zone)
-
-
 # "No activity this month".
 async def no_activity_command(update: Update, context: BotContext) -> None:
     t = context.t
@@ -43,7 +40,7 @@ async def no_activity_command(update: Update, context: BotContext) -> None:
     if profile is None or not profile.is_active or profile.unit_id is None:
         await reply(update, t("Only registered members can report a month without activity."))
         return
-    months = declarable_months(_today(context))
+    months = declarable_months(today(context))
     buttons = [
         (t("No activity in {month}").format(month=month_label(m)), f"na:{m:%Y%m}") for m in months
     ]
@@ -104,12 +101,12 @@ async def nudge(update: Update, context: BotContext, area: Area, period: Period)
     query = update.callback_query
     assert query is not None
     t = context.t
-    today = _today(context)
-    month = nudge_month(period, today)
+    day = today(context)
+    month = nudge_month(period, day)
     now = context.services.clock()
     settings = context.services.settings
     async with context.services.sessions.begin() as session:
-        found = await storage_completeness.completeness(session, area, period, today, settings.zone)
+        found = await storage_completeness.completeness(session, area, period, day, settings.zone)
         payloads: dict[str, int] = {}
         queued = 0
         for person in found.silent:
@@ -127,7 +124,7 @@ async def nudge(update: Update, context: BotContext, area: Area, period: Period)
                 user_id=person.user_id,
                 message=payloads[lang],
                 priority=Priority.NORMAL,
-                dedupe_key=f"{NUDGE_KIND}:{period.token}:{person.user_id}:{today:%Y%m%d}",
+                dedupe_key=f"{NUDGE_KIND}:{period.token}:{person.user_id}:{day:%Y%m%d}",
                 ref=f"{NUDGE_KIND}:{area.token}:{period.token}",
                 expires_at=now + NUDGE_LIFETIME,
             )

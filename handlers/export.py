@@ -9,6 +9,7 @@ import tempfile
 from telegram import InputFile, Update
 
 from bot.context import BotContext
+from handlers.area_period import compute
 from handlers.ui import esc
 from storage.reports import exports
 from storage.reports.areas import Area
@@ -27,8 +28,6 @@ async def send_export(
     update: Update, context: BotContext, area: Area, period: Period, choice: str
 ) -> None:
     """``choice`` is ``x`` (XLSX) or ``c`` (CSV)."""
-    from handlers.summary import compute
-
     t = context.t
     chat = update.effective_chat
     assert chat is not None

@@ -24,30 +24,24 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers import completeness, export
+from handlers.area_period import AreaStep, chosen_area, compute, today
 from handlers.flow import Ask, draft, drop_draft, fallbacks
 from handlers.ui import advance, esc, guards, keyboard, reply, text_of
-from storage import units
-from storage.models import UnitLevel
-from storage.reports import areas, charts, periods, render
+from storage.reports import charts, periods, render
 from storage.reports.areas import Area
 from storage.reports.periods import Period, PeriodError
-from storage.reports.report import Report, build_report
+from storage.reports.report import Report
 from storage.reports.targets import Status
 
 KEY = "sum"
 PERIOD, DATES, AREA, FORMAT = "PERIOD", "DATES", "AREA", "FORMAT"
 SUMMARY, EXPORT = "summary", "export"
 ACTIONS = r"^sx:[xcn]:[ung]\d{0,12}:[mqhyc]\d{8}-\d{8}$"
-MAX_AREA_BUTTONS = 8
 
 
 def calendar(context: BotContext) -> periods.ReportCalendar:
     end = context.services.settings.report_half_year_end
     return periods.ReportCalendar(periods.parse_month_day(end))
-
-
-def today(context: BotContext) -> date:
-    return periods.local_day(context.services.clock(), context.services.settings.zone)
 
 
 def period_labels(t: Translator, day: date) -> dict[str, str]:
@@ -67,22 +61,6 @@ def _data(update: Update) -> str:
     return query.data
 
 
-async def current_area(context: BotContext) -> Area | None:
-    """The area in the draft, or the coordinator's own; ``None`` if it is
-    gone or no longer allowed."""
-    profile = context.profile
-    assert profile is not None
-    state = draft(context, KEY)
-    async with context.services.sessions() as session:
-        token = state.get("area")
-        area = await areas.resolve(session, token) if isinstance(token, str) else None
-        if area is None or not await areas.may_see(session, profile, area):
-            area = await areas.default_area(session, profile)
-    if area is not None:
-        state["area"] = area.token
-    return area
-
-
 # Entry.
 async def start_summary(update: Update, context: BotContext) -> str | int:
     return await _start(update, context, SUMMARY)
@@ -93,17 +71,8 @@ async def start_export(update: Update, context: BotContext) -> str | int:
 
 
 async def _start(update: Update, context: BotContext, intent: str) -> str | int:
-    profile = context.profile
-    if profile is None or not profile.is_coordinator:
-        await reply(update, context.t("Only coordinators can see summaries and export reports."))
-        return ConversationHandler.END
-    drop_draft(context, KEY)
-    draft(context, KEY)["intent"] = intent
-    if await current_area(context) is None:
-        drop_draft(context, KEY)
-        await reply(
-            update, context.t("Your account has no area to report on. Ask an administrator.")
-        )
+    refusal = context.t("Only coordinators can see summaries and export reports.")
+    if not await AREA_STEP.begin(update, context, refusal, intent=intent):
         return ConversationHandler.END
     return await ask_period(update, context)
 
@@ -113,9 +82,8 @@ async def ask_period(update: Update, context: BotContext) -> str:
     state = draft(context, KEY)
     state["step"] = PERIOD
     t = context.t
-    area = await current_area(context)
+    area = await AREA_STEP.required(update, context)
     if area is None:
-        await reply(update, t("Your account has no area to report on. Ask an administrator."))
         return PERIOD
     labels = period_labels(t, today(context))
     names = list(labels)
@@ -123,7 +91,7 @@ async def ask_period(update: Update, context: BotContext) -> str:
         [(labels[a], f"sm:p:{a}"), (labels[b], f"sm:p:{b}")]
         for a, b in zip(names[::2], names[1::2], strict=True)
     ]
-    rows.append([(t("📅 Other dates"), "sm:dates"), (t("📍 Other area"), "sm:area")])
+    rows.append([(t("📅 Other dates"), "sm:dates"), AREA_STEP.button(context)])
     title = (
         t("📊 Summary of {area}. Which period?")
         if state.get("intent") == SUMMARY
@@ -147,7 +115,7 @@ async def _period_set(update: Update, context: BotContext, period: Period) -> st
     state["period"] = period.token
     if state.get("intent") == EXPORT:
         return await ask_format(update, context)
-    area = await current_area(context)
+    area = await AREA_STEP.current(context)
     if area is None:
         return await ask_period(update, context)
     drop_draft(context, KEY)
@@ -199,93 +167,7 @@ async def back(update: Update, context: BotContext) -> str:
 
 
 # Step 1c: another area.
-async def ask_area(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = AREA
-    await reply(
-        update,
-        context.t("Choose an area, or type the name of a commune or village under yours:"),
-        keyboard(await area_rows(context, "sm", back_data="sm:back")),
-    )
-    return AREA
-
-
-async def area_rows(
-    context: BotContext, prefix: str, back_data: str
-) -> list[list[tuple[str, str]]]:
-    """Buttons for the coordinator's own area, their groups of communes and,
-    for an administrator, the whole country."""
-    t = context.t
-    profile = context.profile
-    assert profile is not None
-    rows: list[list[tuple[str, str]]] = []
-    async with context.services.sessions() as session:
-        own = await areas.default_area(session, profile)
-        groups = await areas.visible_groups(session, profile)
-    if profile.is_admin:
-        rows.append([(t("🇻🇳 Whole country"), f"{prefix}:a:n")])
-    elif own is not None:
-        rows.append([(own.name, f"{prefix}:a:{own.token}")])
-    for group in groups[:MAX_AREA_BUTTONS]:
-        rows.append([(f"👥 {group.name}", f"{prefix}:a:{group.token}")])
-    rows.append([(t("◀ Back"), back_data)])
-    return rows
-
-
-async def area_search(context: BotContext, text: str, prefix: str) -> list[list[tuple[str, str]]]:
-    """Units under the coordinator's own unit whose name matches ``text``."""
-    profile = context.profile
-    assert profile is not None
-    async with context.services.sessions() as session:
-        within = None
-        if not profile.is_admin and profile.unit_id is not None:
-            within = await units.get_unit(session, profile.unit_id)
-        hits = []
-        for level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.VILLAGE):
-            hits += await units.search(session, text, level=level, within=within, limit=6)
-    rows = []
-    for hit in hits[:MAX_AREA_BUTTONS]:
-        where = ", ".join(p for p in (hit.name, hit.commune_name, hit.province_name) if p)
-        rows.append([(where[:60], f"{prefix}:a:u{hit.id}")])
-    return rows
-
-
-async def area_button(update: Update, context: BotContext) -> str:
-    return await advance(update, None, ask_area(update, context))
-
-
-async def area_typed(update: Update, context: BotContext) -> str:
-    text = text_of(update)
-    rows = await area_search(context, text, "sm")
-    if not rows:
-        await reply(
-            update,
-            context.t("No place under your area matches “{text}”. Type it again.").format(
-                text=esc(text[:40])
-            ),
-        )
-        return await ask_area(update, context)
-    rows.append([(context.t("◀ Back"), "sm:back")])
-    await reply(update, context.t("Which one?"), keyboard(rows))
-    return AREA
-
-
-async def chosen_area(context: BotContext, token: str) -> Area | None:
-    """The area of a pressed button, if it exists and the user may see it."""
-    profile = context.profile
-    assert profile is not None
-    async with context.services.sessions() as session:
-        area = await areas.resolve(session, token)
-        if area is None or not await areas.may_see(session, profile, area):
-            return None
-    return area
-
-
-async def area_chosen(update: Update, context: BotContext) -> str:
-    area = await chosen_area(context, _data(update).split(":", 2)[2])
-    if area is None:
-        return await ask_area(update, context)
-    draft(context, KEY)["area"] = area.token
-    return await advance(update, area.name, ask_period(update, context))
+AREA_STEP = AreaStep(KEY, "sm", AREA, then=ask_period)
 
 
 # Step 2 (export): the format.
@@ -303,7 +185,7 @@ async def ask_format(update: Update, context: BotContext) -> str:
 async def format_chosen(update: Update, context: BotContext) -> str | int:
     state = draft(context, KEY)
     choice = _data(update).split(":", 2)[2]
-    area = await current_area(context)
+    area = await AREA_STEP.current(context)
     try:
         period = periods.parse_period(str(state.get("period", "")))
     except PeriodError:
@@ -349,21 +231,6 @@ def _chart_caption(report: Report, t: Translator) -> str:
     return text
 
 
-async def compute(
-    context: BotContext, area: Area, period: Period, *, with_children: bool = False
-) -> Report:
-    settings = context.services.settings
-    async with context.services.sessions() as session:
-        return await build_report(
-            session,
-            area,
-            period,
-            today=today(context),
-            zone=settings.zone,
-            with_children=with_children,
-        )
-
-
 # The buttons under a summary.
 async def action_pressed(update: Update, context: BotContext) -> None:
     """XLSX, CSV or the nudge, from any state; the area and period are checked again."""
@@ -395,7 +262,7 @@ def build() -> ConversationHandler[BotContext]:
     steps: dict[str, Ask] = {
         PERIOD: ask_period,
         DATES: ask_dates,
-        AREA: ask_area,
+        AREA: AREA_STEP.ask,
         FORMAT: ask_format,
     }
     text = filters.TEXT & ~filters.COMMAND
@@ -404,7 +271,7 @@ def build() -> ConversationHandler[BotContext]:
         PERIOD: [
             CallbackQueryHandler(period_chosen, pattern=r"^sm:p:"),
             CallbackQueryHandler(dates_button, pattern=r"^sm:dates$"),
-            CallbackQueryHandler(area_button, pattern=r"^sm:area$"),
+            AREA_STEP.opener(),
             *guards(ask_period),
         ],
         DATES: [
@@ -412,12 +279,7 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(text, dates_typed),
             *guards(ask_dates, expects_text=True),
         ],
-        AREA: [
-            back_button,
-            CallbackQueryHandler(area_chosen, pattern=r"^sm:a:"),
-            MessageHandler(text, area_typed),
-            *guards(ask_area, expects_text=True),
-        ],
+        AREA: [back_button, *AREA_STEP.handlers()],
         FORMAT: [CallbackQueryHandler(format_chosen, pattern=r"^sm:f:"), *guards(ask_format)],
     }
     entry: list[BaseHandler[Update, BotContext, Any]] = [

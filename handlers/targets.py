@@ -4,9 +4,10 @@ or imports a CSV file of them (the format is in docs/reports.md)."""
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from telegram import Update
@@ -21,11 +22,11 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers.area_period import AreaStep, Step, today
 from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.summary import area_rows, area_search, chosen_area, today
-from handlers.ui import advance, columns, esc, guards, keyboard, reply, text_of
+from handlers.ui import Button, advance, columns, esc, guards, keyboard, reply, text_of
 from storage.models import ActivityKind, Indicator, ParticipantField, Topic
-from storage.reports import areas, targets
+from storage.reports import targets
 from storage.reports.areas import Area, AreaKind
 from storage.reports.labels import FIELD_NAMES, INDICATOR_NAMES, KIND_NAMES, TOPIC_NAMES
 from storage.reports.render import day, spec_name, target_line
@@ -46,6 +47,7 @@ MAX_CSV_BYTES = 200_000
 # Kinds whose sessions differ enough that a plan counts them by name
 # ("Chương trình 3", "giám sát và đánh giá").
 KEYWORD_KINDS = (ActivityKind.TRAINING, ActivityKind.OTHER, ActivityKind.LIVELIHOOD)
+E = TypeVar("E", bound=enum.Enum)
 
 
 def _data(update: Update) -> str:
@@ -58,24 +60,19 @@ def _arg(update: Update) -> str:
     return _data(update).split(":", 2)[2]
 
 
+def _choice(update: Update, kind: type[E]) -> E | None:
+    """The pressed button's value as a ``kind``; ``None`` if forged or stale."""
+    try:
+        return kind(_arg(update))
+    except ValueError:
+        return None
+
+
 def _new(context: BotContext) -> dict[str, Any]:
     state = draft(context, KEY)
     value = state.setdefault("new", {})
     assert isinstance(value, dict)
     return value
-
-
-async def _area(context: BotContext) -> Area | None:
-    profile = context.profile
-    assert profile is not None
-    token = draft(context, KEY).get("area")
-    async with context.services.sessions() as session:
-        area = await areas.resolve(session, token) if isinstance(token, str) else None
-        if area is None or not await areas.may_see(session, profile, area):
-            area = await areas.default_area(session, profile)
-    if area is not None:
-        draft(context, KEY)["area"] = area.token
-    return area
 
 
 def _settable(area: Area) -> bool:
@@ -84,17 +81,8 @@ def _settable(area: Area) -> bool:
 
 # Entry and the view.
 async def start(update: Update, context: BotContext) -> str | int:
-    profile = context.profile
-    if profile is None or not profile.is_coordinator:
-        await reply(update, context.t("Only coordinators can set targets."))
-        return ConversationHandler.END
-    drop_draft(context, KEY)
-    draft(context, KEY)["year"] = today(context).year
-    if await _area(context) is None:
-        drop_draft(context, KEY)
-        await reply(
-            update, context.t("Your account has no area to report on. Ask an administrator.")
-        )
+    refusal = context.t("Only coordinators can set targets.")
+    if not await AREA_STEP.begin(update, context, refusal, year=today(context).year):
         return ConversationHandler.END
     return await ask_view(update, context)
 
@@ -104,9 +92,8 @@ async def ask_view(update: Update, context: BotContext) -> str:
     state["step"] = VIEW
     state.pop("new", None)
     t = context.t
-    area = await _area(context)
+    area = await AREA_STEP.required(update, context)
     if area is None:
-        await reply(update, t("Your account has no area to report on. Ask an administrator."))
         return VIEW
     year = int(state.get("year") or today(context).year)
     as_of = min(today(context), date(year, 12, 31))
@@ -132,7 +119,7 @@ async def ask_view(update: Update, context: BotContext) -> str:
     rows.append(
         [
             (f"◀ {year - 1}", f"tg:y:{year - 1}"),
-            (t("📍 Other area"), "tg:area"),
+            AREA_STEP.button(context),
             (f"{year + 1} ▶", f"tg:y:{year + 1}"),
         ]
     )
@@ -159,42 +146,7 @@ async def done(update: Update, context: BotContext) -> int:
 
 
 # Another area.
-async def ask_area(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = AREA
-    await reply(
-        update,
-        context.t("Choose an area, or type the name of a commune or village under yours:"),
-        keyboard(await area_rows(context, "tg", back_data="tg:back")),
-    )
-    return AREA
-
-
-async def area_button(update: Update, context: BotContext) -> str:
-    return await advance(update, None, ask_area(update, context))
-
-
-async def area_typed(update: Update, context: BotContext) -> str:
-    text = text_of(update)
-    rows = await area_search(context, text, "tg")
-    if not rows:
-        await reply(
-            update,
-            context.t("No place under your area matches “{text}”. Type it again.").format(
-                text=esc(text[:40])
-            ),
-        )
-        return await ask_area(update, context)
-    rows.append([(context.t("◀ Back"), "tg:back")])
-    await reply(update, context.t("Which one?"), keyboard(rows))
-    return AREA
-
-
-async def area_chosen(update: Update, context: BotContext) -> str:
-    area = await chosen_area(context, _arg(update))
-    if area is None:
-        return await ask_area(update, context)
-    draft(context, KEY)["area"] = area.token
-    return await advance(update, area.name, ask_view(update, context))
+AREA_STEP = AreaStep(KEY, "tg", AREA, then=ask_view)
 
 
 async def back(update: Update, context: BotContext) -> str:
@@ -202,26 +154,44 @@ async def back(update: Update, context: BotContext) -> str:
 
 
 # Adding: indicator → kind (→ keyword) or topic → field → population → value → label.
+async def _ask(
+    update: Update, context: BotContext, step: str, question: str, rows: list[list[Button]] | None
+) -> str:
+    draft(context, KEY)["step"] = step
+    await reply(update, question, keyboard(rows) if rows is not None else None)
+    return step
+
+
+async def _text_typed(
+    update: Update, context: BotContext, name: str, longest: int, ask: Step, then: Step
+) -> str:
+    """The typed text (spaces folded), of 1 to ``longest`` characters, becomes
+    the new target's ``name``; otherwise the step is asked again."""
+    text = " ".join(text_of(update).split())
+    if not text or len(text) > longest:
+        await reply(update, context.t("Please type 1 to {max} characters.").format(max=longest))
+        return await ask(update, context)
+    _new(context)[name] = text
+    return await then(update, context)
+
+
 async def ask_indicator(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = INDICATOR
     t = context.t
     rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator]
     rows.append([(t("◀ Back"), "tg:back")])
-    await reply(update, t("What does the target count?"), keyboard(rows))
-    return INDICATOR
+    return await _ask(update, context, INDICATOR, t("What does the target count?"), rows)
 
 
 async def add_pressed(update: Update, context: BotContext) -> str:
-    area = await _area(context)
+    area = await AREA_STEP.current(context)
     if area is None or not _settable(area):
         return await advance(update, None, ask_view(update, context))
     return await advance(update, None, ask_indicator(update, context))
 
 
 async def indicator_chosen(update: Update, context: BotContext) -> str:
-    try:
-        indicator = Indicator(_arg(update))
-    except ValueError:
+    indicator = _choice(update, Indicator)
+    if indicator is None:
         return await ask_indicator(update, context)
     draft(context, KEY)["new"] = {"indicator": indicator.value}
     label = context.t(INDICATOR_NAMES[indicator])
@@ -233,13 +203,11 @@ async def indicator_chosen(update: Update, context: BotContext) -> str:
 
 
 async def ask_kind(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = KIND
     t = context.t
     buttons = [(t(KIND_NAMES[k]), f"tg:k:{k.value}") for k in ActivityKind]
     rows = columns(buttons, 1)
     rows.append([(t("Any kind of activity"), "tg:k:any")])
-    await reply(update, t("Which kind of activity?"), keyboard(rows))
-    return KIND
+    return await _ask(update, context, KIND, t("Which kind of activity?"), rows)
 
 
 async def kind_chosen(update: Update, context: BotContext) -> str:
@@ -250,9 +218,8 @@ async def kind_chosen(update: Update, context: BotContext) -> str:
         new["kind"] = None
         label = t("Any kind of activity")
     else:
-        try:
-            kind = ActivityKind(value)
-        except ValueError:
+        kind = _choice(update, ActivityKind)
+        if kind is None:
             return await ask_kind(update, context)
         new["kind"] = kind.value
         label = t(KIND_NAMES[kind])
@@ -264,28 +231,17 @@ async def kind_chosen(update: Update, context: BotContext) -> str:
 
 
 async def ask_keyword(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = KEYWORD
     t = context.t
-    await reply(
-        update,
-        t(
-            "Count only the sessions whose note names something, such as “Chương trình 3”? Type that word, or count them all."
-        ),
-        keyboard([[(t("Count them all"), "tg:kw:all")]]),
+    question = t(
+        "Count only the sessions whose note names something, such as “Chương trình 3”? Type that word, or count them all."
     )
-    return KEYWORD
+    return await _ask(update, context, KEYWORD, question, [[(t("Count them all"), "tg:kw:all")]])
 
 
 async def keyword_typed(update: Update, context: BotContext) -> str:
-    text = " ".join(text_of(update).split())
-    if not text or len(text) > targets.MAX_KEYWORD:
-        await reply(
-            update,
-            context.t("Please type 1 to {max} characters.").format(max=targets.MAX_KEYWORD),
-        )
-        return await ask_keyword(update, context)
-    _new(context)["keyword"] = text
-    return await ask_value(update, context)
+    return await _text_typed(
+        update, context, "keyword", targets.MAX_KEYWORD, ask_keyword, then=ask_value
+    )
 
 
 async def keyword_skipped(update: Update, context: BotContext) -> str:
@@ -294,34 +250,28 @@ async def keyword_skipped(update: Update, context: BotContext) -> str:
 
 
 async def ask_topic(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = TOPIC
     t = context.t
     rows = columns([(t(TOPIC_NAMES[x]), f"tg:t:{x.value}") for x in Topic], 1)
-    await reply(update, t("Reached by sessions on which topic?"), keyboard(rows))
-    return TOPIC
+    return await _ask(update, context, TOPIC, t("Reached by sessions on which topic?"), rows)
 
 
 async def topic_chosen(update: Update, context: BotContext) -> str:
-    try:
-        topic = Topic(_arg(update))
-    except ValueError:
+    topic = _choice(update, Topic)
+    if topic is None:
         return await ask_topic(update, context)
     _new(context)["topic"] = topic.value
     return await advance(update, context.t(TOPIC_NAMES[topic]), ask_field(update, context))
 
 
 async def ask_field(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = FIELD
     t = context.t
     rows = columns([(t(FIELD_NAMES[f]), f"tg:f:{f.value}") for f in ParticipantField], 2)
-    await reply(update, t("Which participants?"), keyboard(rows))
-    return FIELD
+    return await _ask(update, context, FIELD, t("Which participants?"), rows)
 
 
 async def field_chosen(update: Update, context: BotContext) -> str:
-    try:
-        field = ParticipantField(_arg(update))
-    except ValueError:
+    field = _choice(update, ParticipantField)
+    if field is None:
         return await ask_field(update, context)
     new = _new(context)
     new["field"] = field.value
@@ -334,15 +284,12 @@ async def field_chosen(update: Update, context: BotContext) -> str:
 
 
 async def ask_population(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = POPULATION
+    t = context.t
     field = ParticipantField(_new(context).get("field") or "total")
-    await reply(
-        update,
-        context.t(
-            "How many {people} are in the group to reach (for example all the women of the villages with many home births)? Type a number."
-        ).format(people=context.t(FIELD_NAMES[field])),
-    )
-    return POPULATION
+    question = t(
+        "How many {people} are in the group to reach (for example all the women of the villages with many home births)? Type a number."
+    ).format(people=t(FIELD_NAMES[field]))
+    return await _ask(update, context, POPULATION, question, None)
 
 
 def parse_number(text: str) -> int | None:
@@ -363,14 +310,12 @@ async def population_typed(update: Update, context: BotContext) -> str:
 
 
 async def ask_value(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = VALUE
     t = context.t
     if _new(context).get("indicator") == Indicator.SHARE.value:
         question = t("What share must be reached, in percent? Type a number from 1 to 100.")
     else:
         question = t("What is the target for the year? Type a number.")
-    await reply(update, question)
-    return VALUE
+    return await _ask(update, context, VALUE, question, None)
 
 
 async def value_typed(update: Update, context: BotContext) -> str:
@@ -390,28 +335,15 @@ async def value_typed(update: Update, context: BotContext) -> str:
 
 
 async def ask_label(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = LABEL
     t = context.t
-    await reply(
-        update,
-        t(
-            "Type the wording of this line in your plan (it appears in the report), or keep the name shown."
-        ),
-        keyboard([[(t("Keep the name shown"), "tg:skip")]]),
+    question = t(
+        "Type the wording of this line in your plan (it appears in the report), or keep the name shown."
     )
-    return LABEL
+    return await _ask(update, context, LABEL, question, [[(t("Keep the name shown"), "tg:skip")]])
 
 
 async def label_typed(update: Update, context: BotContext) -> str:
-    text = " ".join(text_of(update).split())
-    if not text or len(text) > targets.MAX_LABEL:
-        await reply(
-            update,
-            context.t("Please type 1 to {max} characters.").format(max=targets.MAX_LABEL),
-        )
-        return await ask_label(update, context)
-    _new(context)["label"] = text
-    return await _save(update, context)
+    return await _text_typed(update, context, "label", targets.MAX_LABEL, ask_label, then=_save)
 
 
 async def label_skipped(update: Update, context: BotContext) -> str:
@@ -424,7 +356,7 @@ async def _save(update: Update, context: BotContext) -> str:
     assert profile is not None
     state = draft(context, KEY)
     new = _new(context)
-    area = await _area(context)
+    area = await AREA_STEP.current(context)
     try:
         data = TargetInput(
             indicator=new.get("indicator"),
@@ -468,7 +400,7 @@ def _value_text(data: TargetInput, t: Translator) -> str:
 async def ask_remove(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = REMOVE
     t = context.t
-    area = await _area(context)
+    area = await AREA_STEP.current(context)
     year = int(draft(context, KEY).get("year") or today(context).year)
     own = []
     if area is not None and _settable(area):
@@ -509,17 +441,12 @@ CSV_EXAMPLE = (
 
 
 async def ask_import(update: Update, context: BotContext) -> str:
-    draft(context, KEY)["step"] = IMPORT
     t = context.t
-    await reply(
-        update,
-        t(
-            "Send the CSV file as a document. One target per line, with these columns (the area is a unit code, or group:ID for a group of communes):"
-        )
-        + f"\n<pre>{esc(CSV_EXAMPLE)}</pre>",
-        keyboard([[(t("◀ Back"), "tg:back")]]),
+    question = t(
+        "Send the CSV file as a document. One target per line, with these columns (the area is a unit code, or group:ID for a group of communes):"
     )
-    return IMPORT
+    question += f"\n<pre>{esc(CSV_EXAMPLE)}</pre>"
+    return await _ask(update, context, IMPORT, question, [[(t("◀ Back"), "tg:back")]])
 
 
 async def import_pressed(update: Update, context: BotContext) -> str:
@@ -590,7 +517,7 @@ async def not_a_file(update: Update, context: BotContext) -> str:
 def build() -> ConversationHandler[BotContext]:
     steps: dict[str, Ask] = {
         VIEW: ask_view,
-        AREA: ask_area,
+        AREA: AREA_STEP.ask,
         INDICATOR: ask_indicator,
         KIND: ask_kind,
         KEYWORD: ask_keyword,
@@ -613,16 +540,12 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(add_pressed, pattern=r"^tg:add$"),
             CallbackQueryHandler(remove_pressed, pattern=r"^tg:rm$"),
             CallbackQueryHandler(import_pressed, pattern=r"^tg:csv$"),
-            CallbackQueryHandler(area_button, pattern=r"^tg:area$"),
+            AREA_STEP.opener(),
             CallbackQueryHandler(year_chosen, pattern=r"^tg:y:"),
             CallbackQueryHandler(done, pattern=r"^tg:done$"),
             *guards(ask_view),
         ],
-        AREA: [
-            back_button,
-            CallbackQueryHandler(area_chosen, pattern=r"^tg:a:"),
-            *typed(ask_area, area_typed),
-        ],
+        AREA: [back_button, *AREA_STEP.handlers()],
         INDICATOR: [
             back_button,
             CallbackQueryHandler(indicator_chosen, pattern=r"^tg:i:"),

@@ -1,6 +1,7 @@
 """Wiring of the timed work into the Application: the outbox sender, and the
 JobQueue jobs that wake the process to plan reminders, start scheduled
-broadcasts and update their progress.
+broadcasts and update their progress, and the daily purge of finished outbox
+rows.
 
 Nothing here is the schedule itself: what is due is always derived from
 database rows (``storage.calendar``, ``storage.broadcasts``, ``storage.outbox``),
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,15 @@ from scheduler.journal import SentJournal
 from scheduler.runtime import Runtime, Texts
 from scheduler.sender import Sender
 from scheduler.throttle import Throttle
+from storage import outbox
 
 log = logging.getLogger(__name__)
 
 KEY = "scheduler"
 TICK_S = 30.0  # reminders and scheduled broadcasts go out within half a minute
 PROGRESS_S = 5.0  # live progress of a running broadcast
+PURGE_EVERY = timedelta(days=1)
+PURGE_FIRST = timedelta(minutes=10)  # after start-up, once the backlog is sent
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -104,6 +109,7 @@ async def start(application: AnyApplication) -> None:
         return
     queue.run_repeating(_tick, interval=TICK_S, first=1.0, name="calendar-and-broadcasts")
     queue.run_repeating(_progress, interval=PROGRESS_S, first=PROGRESS_S, name="progress")
+    queue.run_repeating(_purge, interval=PURGE_EVERY, first=PURGE_FIRST, name="outbox-purge")
 
 
 async def stop(application: AnyApplication) -> None:
@@ -145,3 +151,21 @@ async def _progress(context: ContextTypes.DEFAULT_TYPE) -> None:
         await broadcasting.update_progress(wiring.runtime, wiring.texts, wiring.sender)
     except Exception:
         log.exception("updating broadcast progress failed")
+
+
+async def purge_outbox(runtime: Runtime) -> outbox.Purged:
+    """Delete the finished outbox rows older than their retention
+    (``BINHDANG_OUTBOX_RETENTION_DAYS``, ``BINHDANG_OUTBOX_INCIDENT_RETENTION_DAYS``)."""
+    settings = runtime.settings
+    retention = outbox.Retention(
+        default=timedelta(days=settings.outbox_retention_days),
+        incidents=timedelta(days=settings.outbox_incident_retention_days),
+    )
+    return await outbox.purge_finished(runtime.sessions, runtime.clock(), retention)
+
+
+async def _purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await purge_outbox(of(context.application).runtime)
+    except Exception:
+        log.exception("purging the outbox failed; tomorrow's run retries")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,15 @@ class RuntimeSettings(Protocol):
     @property
     def zone(self) -> ZoneInfo: ...
 
+    @property
+    def report_half_year_end(self) -> str: ...
+
+    @property
+    def outbox_retention_days(self) -> int: ...
+
+    @property
+    def outbox_incident_retention_days(self) -> int: ...
+
 
 class Runtime(Protocol):
     @property
@@ -58,7 +68,9 @@ class Translate(Protocol):
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
-    def number(self, value: int) -> str: ...
+    def number(self, value: int | float | Decimal) -> str: ...
+
+    def percent(self, value: float) -> str: ...
 
     def date(self, value: date) -> str: ...
 

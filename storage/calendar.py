@@ -5,12 +5,21 @@ An event applies to the whole country (``unit_id`` NULL) or to a unit's
 subtree. An area changes a date for itself by adding a *version* of the
 event (``base_id``); a user gets the version of the deepest area that
 contains them. Versions use the reminder rules of the event they change.
+
+Report deadlines (``report_half_year``, ``report_annual``) are for a period
+(:func:`deadline_period`), and their reminders (rules with ``only_incomplete``)
+skip whoever has nothing left to report in it (:func:`deadline_standing`): a
+coordinator whose every village and commune has reported, anyone else whose
+own village has reported or who logged a session or said "no activity"
+themselves. A place has reported when something was logged there in the
+period, or when it has collaborators and every one of them said "no activity"
+for each month (the reports' completeness, ``storage.reports.completeness``).
 """
 
 from __future__ import annotations
 
 import calendar as gregorian
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +28,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
-from storage.models import Role, Unit, User, UserStatus
+from storage.models import Role, Unit, UnitLevel, User, UserStatus
 from storage.models.calendar import (
     Anchor,
     CalendarEvent,
@@ -29,6 +38,9 @@ from storage.models.calendar import (
     ReminderRule,
     ReminderRun,
 )
+from storage.reports.areas import unit_area
+from storage.reports.completeness import Completeness, Standing, completeness
+from storage.reports.periods import Period, ReportCalendar, half_period, year_period
 from storage.users import Profile
 
 MEMBER_ROLES = (
@@ -491,30 +503,109 @@ async def recipients(session: AsyncSession, planned: Planned) -> list[Reminded]:
     return found
 
 
-# Which units have completed the report a deadline is for.
+# Report deadlines: the period each one is for, and who has reported in it.
 @dataclass(frozen=True)
 class DeadlineDue:
     code: str | None  # the national event's code: report_half_year, report_annual
     due_on: date
 
 
-CompletenessCheck = Callable[[AsyncSession, Sequence[int], DeadlineDue], Awaitable[set[int]]]
-_completeness: list[CompletenessCheck] = []
+def deadline_period(due: DeadlineDue, report_calendar: ReportCalendar) -> Period | None:
+    """The period a report deadline is for: the first half-year (1 January to
+    ``BINHDANG_REPORT_HALF_YEAR_END``) or the calendar year, whichever of that
+    kind ends nearest the deadline (an area that moves the annual deadline to
+    10 January still reports on the year before). None: not a known report."""
+    year = due.due_on.year
+    if due.code == "report_half_year":
+        candidates = [half_period(y, 1, report_calendar) for y in (year - 1, year)]
+    elif due.code == "report_annual":
+        candidates = [year_period(y) for y in (year - 1, year)]
+    else:
+        return None
+    return min(candidates, key=lambda p: abs((p.end - due.due_on).days))
 
 
-def provide_completeness(check: CompletenessCheck | None) -> None:
-    """The reports feature says which of the given units have completed the
-    report due; their coordinators then get no deadline reminder. Until a
-    check is provided (or after ``None``), every unit is reminded."""
-    _completeness[:] = [check] if check is not None else []
+@dataclass
+class DeadlineStanding:
+    """Where each recipient's unit stands in the period of a deadline."""
+
+    period: Period
+    areas: dict[int, Completeness]  # by unit id, the unit and everything under it
+    done: set[int]  # user ids with nothing left to report
 
 
-async def complete_units(
-    session: AsyncSession, unit_ids: Sequence[int], due: DeadlineDue
-) -> set[int]:
-    if not _completeness or not unit_ids:
-        return set()
-    return await _completeness[0](session, unit_ids, due)
+def _covered(found: Completeness) -> dict[str, bool]:
+    """For each place with collaborators at or under it: whether none of them
+    is silent, so that the place counts as reported even with nothing logged
+    (they said "no activity")."""
+    covered: dict[str, bool] = {}
+    for person in found.collaborators:
+        for path in _prefix_paths(person.place.path):
+            covered[path] = covered.get(path, True) and person.standing is not Standing.SILENT
+    return covered
+
+
+def _area_reported(found: Completeness) -> bool:
+    covered = _covered(found)
+    return all(covered.get(p.path, False) for p in (*found.silent_villages, *found.silent_communes))
+
+
+def _place_reported(found: Completeness, unit: Unit) -> bool:
+    if unit.level not in (UnitLevel.VILLAGE, UnitLevel.COMMUNE):
+        return _area_reported(found)
+    silent = {p.path for p in (*found.silent_villages, *found.silent_communes)}
+    return unit.path not in silent or _covered(found).get(unit.path, False)
+
+
+async def deadline_standing(
+    session: AsyncSession,
+    people: Sequence[Reminded],
+    due: DeadlineDue,
+    *,
+    today: date,
+    zone: ZoneInfo,
+    report_calendar: ReportCalendar,
+) -> DeadlineStanding | None:
+    """Who has nothing left to do before a report deadline, from the reports'
+    completeness (``storage.reports.completeness``) of the deadline's period:
+
+    - a coordinator, when every village and commune of their area has
+      reported: something was logged there in the period, or it has
+      collaborators and each of them said "no activity" for every month;
+    - anyone else (collaborators, team members, trusted-address staff), when
+      their own village (or commune) has reported in that sense, or when they
+      themselves logged a session or said "no activity".
+
+    None when the deadline is not for a known report (nobody is skipped)."""
+    period = deadline_period(due, report_calendar)
+    if period is None:
+        return None
+    standing = DeadlineStanding(period, {}, set())
+    unit_ids = {p.unit_id for p in people}
+    if not unit_ids:
+        return standing
+    ordered = sorted(unit_ids)
+    places: dict[int, Unit] = {}
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        places.update(
+            (u.id, u) for u in await session.scalars(select(Unit).where(Unit.id.in_(chunk)))
+        )
+    for unit_id in ordered:
+        unit = places[unit_id]
+        standing.areas[unit_id] = await completeness(session, unit_area(unit), period, today, zone)
+    for person in people:
+        found = standing.areas[person.unit_id]
+        if person.role.is_coordinator:
+            done = _area_reported(found)
+        else:
+            own = next((c for c in found.collaborators if c.user_id == person.user_id), None)
+            done = _place_reported(found, places[person.unit_id]) or (
+                own is not None and own.standing is not Standing.SILENT
+            )
+        if done:
+            standing.done.add(person.user_id)
+    return standing
 
 
 # Each user's choice.

@@ -12,13 +12,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import User
 from storage.models.outbox import OutboxEntry, OutboxPayload, OutboxStatus, Priority
@@ -214,16 +214,7 @@ async def enqueue_many(
     """Queue the same message for many chats (one payload row). Recipients
     whose dedupe key is already in the outbox are skipped. Returns how many
     entries were added."""
-    keys = [r.dedupe_key for r in recipients if r.dedupe_key is not None]
-    seen: set[str] = set()
-    for key_chunk in _chunks(keys, 500):
-        seen.update(
-            k
-            for k in await session.scalars(
-                select(OutboxEntry.dedupe_key).where(OutboxEntry.dedupe_key.in_(key_chunk))
-            )
-            if k is not None
-        )
+    seen = await _known_keys(session, recipients)
     fresh = [r for r in recipients if r.dedupe_key is None or r.dedupe_key not in seen]
     if not fresh:
         return 0
@@ -236,6 +227,61 @@ async def enqueue_many(
     for chunk in _chunks(rows, 1000):
         await session.execute(_insert(session), chunk)
     return len(fresh)
+
+
+async def enqueue_batches(
+    session: AsyncSession,
+    *,
+    kind: str,
+    batches: Sequence[tuple[Message, Sequence[Recipient]]],
+    priority: int = Priority.NORMAL,
+    ref: str | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    """:func:`enqueue_many` for many messages at once (a reminder whose text
+    differs from one area to the next): the same rules, in a handful of
+    statements however many messages there are. Returns how many entries
+    were added."""
+    every = [r for _, people in batches for r in people]
+    seen = await _known_keys(session, every)
+    fresh = [
+        (message, kept)
+        for message, people in batches
+        if (kept := [r for r in people if r.dedupe_key is None or r.dedupe_key not in seen])
+    ]
+    if not fresh:
+        return 0
+    payload_ids = list(
+        await session.scalars(
+            insert(OutboxPayload).returning(OutboxPayload.id, sort_by_parameter_order=True),
+            [{"content": message.model_dump(mode="json")} for message, _ in fresh],
+        )
+    )
+    rows = []
+    for payload_id, (_, people) in zip(payload_ids, fresh, strict=True):
+        base = _row(kind, priority, payload_id, ref, not_before, expires_at)
+        rows += [
+            {**base, "chat_id": r.chat_id, "user_id": r.user_id, "dedupe_key": r.dedupe_key}
+            for r in people
+        ]
+    for chunk in _chunks(rows, 1000):
+        await session.execute(_insert(session), chunk)
+    return len(rows)
+
+
+async def _known_keys(session: AsyncSession, recipients: Sequence[Recipient]) -> set[str]:
+    keys = [r.dedupe_key for r in recipients if r.dedupe_key is not None]
+    seen: set[str] = set()
+    for key_chunk in _chunks(keys, 500):
+        seen.update(
+            k
+            for k in await session.scalars(
+                select(OutboxEntry.dedupe_key).where(OutboxEntry.dedupe_key.in_(key_chunk))
+            )
+            if k is not None
+        )
+    return seen
 
 
 def _row(
@@ -478,6 +524,103 @@ async def release(
     await session.flush()
 
 
+# Retention.
+INCIDENT_KINDS_PREFIX = "incident_"  # alerts, notices, status updates (storage.incidents)
+PURGE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a finished entry is kept after its outcome, by kind."""
+
+    default: timedelta
+    incidents: timedelta  # kinds starting with "incident_": a chat id next to an incident code
+
+
+@dataclass(frozen=True)
+class Purged:
+    entries: int
+    payloads: int
+
+
+def _purgeable(now: datetime, retention: Retention) -> Any:
+    incident = OutboxEntry.kind.startswith(INCIDENT_KINDS_PREFIX, autoescape=True)
+
+    def older(cutoff: datetime) -> Any:
+        return or_(
+            OutboxEntry.finished_at < cutoff,
+            and_(OutboxEntry.finished_at.is_(None), OutboxEntry.created_at < cutoff),
+        )
+
+    return and_(
+        OutboxEntry.status.in_([s for s in OutboxStatus if s.final]),
+        or_(
+            and_(incident, older(now - retention.incidents)),
+            and_(~incident, older(now - retention.default)),
+        ),
+    )
+
+
+async def purge_finished(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    retention: Retention,
+    *,
+    batch: int = PURGE_BATCH,
+) -> Purged:
+    """Delete the entries whose outcome is older than their retention, then
+    the messages (payloads) that no entry uses any more and that are older
+    than the shorter retention. Pending and sending entries are never
+    touched. Each batch is a transaction of its own, so that SQLite's write
+    lock is held for one batch at a time; the batches walk up the ids once."""
+    entries = await _purge_in_batches(
+        sessions,
+        OutboxEntry.id,
+        _purgeable(now, retention),
+        delete(OutboxEntry),
+        batch,
+    )
+    cutoff = now - min(retention.default, retention.incidents)
+    unused = and_(
+        OutboxPayload.created_at < cutoff,
+        ~exists().where(OutboxEntry.payload_id == OutboxPayload.id),
+    )
+    payloads = await _purge_in_batches(
+        sessions, OutboxPayload.id, unused, delete(OutboxPayload), batch
+    )
+    if entries or payloads:
+        log.info("outbox purge: %d entries and %d messages deleted", entries, payloads)
+    return Purged(entries, payloads)
+
+
+async def _purge_in_batches(
+    sessions: async_sessionmaker[AsyncSession],
+    id_column: Any,
+    condition: Any,
+    statement: Any,
+    batch: int,
+) -> int:
+    deleted, after = 0, 0
+    while True:
+        async with sessions.begin() as session:
+            ids = list(
+                await session.scalars(
+                    select(id_column)
+                    .where(id_column > after, condition)
+                    .order_by(id_column)
+                    .limit(batch)
+                )
+            )
+            if ids:
+                await session.execute(
+                    statement.where(id_column.in_(ids)).execution_options(synchronize_session=False)
+                )
+        deleted += len(ids)
+        if len(ids) < batch:
+            return deleted
+        after = ids[-1]
+
+
 def _outcome(entry: OutboxEntry) -> Outcome:
     return Outcome(
         id=entry.id,
@@ -508,13 +651,16 @@ __all__ = [
     "OutboxStatus",
     "Outcome",
     "Priority",
+    "Purged",
     "Recipient",
+    "Retention",
     "add_payload",
     "by_dedupe_key",
     "cancel",
     "claim",
     "counts",
     "enqueue",
+    "enqueue_batches",
     "enqueue_many",
     "expire_due",
     "finish",
@@ -522,6 +668,7 @@ __all__ = [
     "message_of",
     "next_due",
     "on_outcome",
+    "purge_finished",
     "recover",
     "release",
 ]

@@ -129,6 +129,12 @@ class BotHarness:
         await self._settle(update_id)
         return self.seen[before:]
 
+    async def voice(self, user_id: int, data: bytes = b"OggS fake") -> list[SentMessage]:
+        before = len(self.seen)
+        update_id = await self.api.send_voice(user_id, data)
+        await self._settle(update_id)
+        return self.seen[before:]
+
     def answer(self) -> str:
         """What the bot answered to the last pressed button (the small toast)."""
         answer = self.api.answers_for(self.last_press)

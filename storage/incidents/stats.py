@@ -45,7 +45,8 @@ class seconds_between(FunctionElement[float]):
 @compiles(seconds_between)
 def _seconds_default(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+    # date_part gives a float; EXTRACT gives a numeric, three times slower to sort.
+    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 @compiles(seconds_between, "sqlite")
@@ -83,35 +84,44 @@ async def stats(
     scope = _within(paths)
     if scope is not None:
         conditions.append(scope)
+    # One pass for the counts and how many were acknowledged; the covering
+    # index ``ix_incidents_reported_figures`` answers it without the table.
     grouped = (
-        select(Incident.kind, Incident.status, Incident.escalated, func.count())
+        select(
+            Incident.kind,
+            Incident.status,
+            Incident.escalated,
+            func.count(),
+            func.count(Incident.acknowledged_at),
+        )
         .where(*conditions)
         .group_by(Incident.kind, Incident.status, Incident.escalated)
     )
     by_kind: dict[str, int] = {}
     by_status: dict[str, int] = {}
-    total = escalated = 0
-    for kind, status, was_escalated, count in (await session.execute(grouped)).all():
+    total = escalated = acknowledged = 0
+    for kind, status, was_escalated, count, answered in (await session.execute(grouped)).all():
         by_kind[kind.value] = by_kind.get(kind.value, 0) + count
         by_status[status.value] = by_status.get(status.value, 0) + count
         total += count
         escalated += count if was_escalated else 0
-    median = await _median_wait(session, conditions)
+        acknowledged += answered
+    median = await _median_wait(session, conditions, acknowledged)
     return IncidentStats(total, by_kind, by_status, median, escalated)
 
 
 async def _median_wait(
-    session: AsyncSession, conditions: list[ColumnElement[bool]]
+    session: AsyncSession, conditions: list[ColumnElement[bool]], count: int
 ) -> timedelta | None:
-    acknowledged = [*conditions, Incident.acknowledged_at.is_not(None)]
-    count = int(await session.scalar(select(func.count(Incident.id)).where(*acknowledged)) or 0)
+    """The median of the ``count`` acknowledged reports' waits: the middle
+    one or two in SQL order."""
     if not count:
         return None
     wait = seconds_between(Incident.reported_at, Incident.acknowledged_at)
     middle = (
         await session.scalars(
             select(wait)
-            .where(*acknowledged)
+            .where(*conditions, Incident.acknowledged_at.is_not(None))
             .order_by(wait)
             .offset((count - 1) // 2)
             .limit(2 - count % 2)

@@ -152,7 +152,9 @@ async def test_coordinator_filters_by_period_commune_and_kind(bot, places):
     assert bot.answer() == "That button is no longer valid."
 
 
-async def test_photos_are_downloaded_only_when_a_folder_is_set(engine, sessions, tmp_path):
+async def test_photos_and_voice_are_downloaded_only_when_a_folder_is_set(
+    engine, sessions, tmp_path
+):
     from tests.harness import BotHarness
 
     harness = BotHarness(engine, sessions, activity_media_dir=str(tmp_path / "media"))
@@ -162,9 +164,30 @@ async def test_photos_are_downloaded_only_when_a_folder_is_set(engine, sessions,
         await one_line(bot, "tt 20/11 10/5/5/0/0/0 bdg")
         await bot.press(USER, label="✏️ Photos, note")
         await bot.photo(USER)
+        await bot.voice(USER, b"OggS voice")
         await bot.press(USER, label="Continue ➡")
         await bot.press(USER, label="✅ Confirm")
         (activity,) = await stored(bot)
-    saved = list((tmp_path / "media").iterdir())
-    assert len(saved) == 1 and saved[0].read_bytes() == b"\x89PNG fake"
+    saved = sorted((tmp_path / "media").iterdir(), key=lambda f: f.suffix)
+    assert [f.suffix for f in saved] == [".jpg", ".ogg"]
+    assert [f.read_bytes() for f in saved] == [b"\x89PNG fake", b"OggS voice"]
     assert len(activity.photo_file_ids) == 1
+    assert activity.voice_file_id is not None
+
+
+async def test_without_a_folder_nothing_is_downloaded(engine, sessions):
+    from tests.harness import BotHarness
+
+    harness = BotHarness(engine, sessions)
+    harness.api.add_user(USER, first_name="Lan", language_code="en")
+    async with harness as bot:
+        await setup_people(bot)
+        await one_line(bot, "tt 20/11 10/5/5/0/0/0 bdg")
+        await bot.press(USER, label="✏️ Photos, note")
+        await bot.photo(USER)
+        await bot.voice(USER)
+        await bot.press(USER, label="Continue ➡")
+        await bot.press(USER, label="✅ Confirm")
+        (activity,) = await stored(bot)
+        assert activity.voice_file_id is not None and len(activity.photo_file_ids) == 1
+        assert not [r for r in bot.api.log if r.method == "getFile"]

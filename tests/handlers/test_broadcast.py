@@ -48,6 +48,17 @@ async def _compose_to_confirm(bot, text: str = TEXT) -> None:
     await bot.press(COORDINATOR, label="📤 Now")
 
 
+async def _weekly_from_25_november(bot, text: str) -> list[str]:
+    """Compose ``text`` for everyone, to be sent every week from 25/11 08:00;
+    returns what the bot answered to "Every week"."""
+    await bot.send(COORDINATOR, "/broadcast")
+    await bot.send(COORDINATOR, text)
+    await bot.press(COORDINATOR, label="➡ Continue")
+    await bot.press(COORDINATOR, label="🗓 Later")
+    await bot.send(COORDINATOR, "25/11 08:00")
+    return texts(await bot.press(COORDINATOR, label="Every week, on chosen days"))
+
+
 def _received(bot, chat: int) -> list[str]:
     return [m.text or m.caption or "" for m in bot.api.bot_messages(chat)]
 
@@ -155,12 +166,7 @@ async def test_only_coordinators(bot, sessions):
 
 async def test_repeating_broadcast_runs_each_day_then_ends(bot, sessions):
     await _people(bot, sessions)
-    await bot.send(COORDINATOR, "/broadcast")
-    await bot.send(COORDINATOR, "Tháng hành động: ghi lại mỗi buổi sinh hoạt")
-    await bot.press(COORDINATOR, label="➡ Continue")
-    await bot.press(COORDINATOR, label="🗓 Later")
-    await bot.send(COORDINATOR, "25/11 08:00")
-    await bot.press(COORDINATOR, label="Every week, on chosen days")
+    await _weekly_from_25_november(bot, "Tháng hành động: ghi lại mỗi buổi sinh hoạt")
     assert "✓ Wed" in bot.labels(COORDINATOR)  # 25 November 2026 is a Wednesday
     await bot.press(COORDINATOR, label="Fri")
     await bot.press(COORDINATOR, label="✅ Done")
@@ -227,3 +233,56 @@ async def test_conversation_survives_a_restart(bot, sessions):
     await bot.press(COORDINATOR, label="➡ Continue")
     replies = await bot.press(COORDINATOR, label="🗓 Later")
     assert "Type the day and the time" in texts(replies)[-1]
+
+
+def _buttons(bot, chat: int) -> list[tuple[str, str]]:
+    message = next(m for m in reversed(bot.api.bot_messages(chat)) if m.reply_markup)
+    return [(b["text"], b["callback_data"]) for b in message.buttons()]
+
+
+async def test_roles_are_ticked_and_unticked_in_the_order_chosen(bot, sessions):
+    await _people(bot, sessions)
+    await bot.send(COORDINATOR, "/broadcast")
+    await bot.send(COORDINATOR, "Họp tổ truyền thông")
+    replies = await bot.press(COORDINATOR, label="👥 Roles")
+    assert texts(replies)[0].startswith("Who should receive it? Tap the roles")
+    assert _buttons(bot, COORDINATOR) == [
+        ("Village collaborator", "br:collaborator"),
+        ("Community communication team member", "br:team_member"),
+        ("Trusted address staff", "br:ta_staff"),
+        ("Commune coordinator", "br:commune_coordinator"),
+        ("Province coordinator", "br:province_coordinator"),
+        ("✅ Done", "br:done"),
+    ]
+    for label in ("Commune coordinator", "Village collaborator", "Trusted address staff"):
+        await bot.press(COORDINATOR, label=label)
+    await bot.press(COORDINATOR, label="✓ Trusted address staff")  # taken back
+    assert [label for label in bot.labels(COORDINATOR) if label.startswith("✓")] == [
+        "✓ Village collaborator",
+        "✓ Commune coordinator",
+    ]
+    roles = bot.last(COORDINATOR)
+    replies = await bot.press_data(COORDINATOR, roles.message_id, "br:admin")  # forged
+    assert texts(replies)[0].startswith("Who should receive it? Tap the roles")
+    await bot.press(COORDINATOR, label="✅ Done")
+    assert "Roles: Commune coordinator, Village collaborator" in bot.last(COORDINATOR).text
+    assert "Recipients now: 2" in bot.last(COORDINATOR).text
+
+
+async def test_weekdays_are_kept_in_order_and_one_is_needed(bot, sessions):
+    await _people(bot, sessions)
+    replies = await _weekly_from_25_november(bot, "Nhắc ghi sổ")
+    assert replies == ["On which days of the week? Tap to choose, then Done."]
+    assert _buttons(bot, COORDINATOR)[:3] == [("Mon", "bd:0"), ("Tue", "bd:1"), ("✓ Wed", "bd:2")]
+    assert _buttons(bot, COORDINATOR)[-1] == ("✅ Done", "bd:done")
+    await bot.press(COORDINATOR, label="✓ Wed")
+    await bot.press(COORDINATOR, label="✅ Done")
+    assert bot.answer() == "Choose at least one day of the week."
+    days = bot.last(COORDINATOR)
+    replies = await bot.press_data(COORDINATOR, days.message_id, "bd:7")  # forged
+    assert texts(replies) == ["On which days of the week? Tap to choose, then Done."]
+    for label in ("Fri", "Mon", "Wed"):
+        await bot.press(COORDINATOR, label=label)
+    await bot.press(COORDINATOR, label="✅ Done")
+    replies = await bot.send(COORDINATOR, "4/12")
+    assert "When: every Mon, Wed, Fri at 08:00" in texts(replies)[-1]

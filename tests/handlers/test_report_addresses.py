@@ -128,3 +128,90 @@ async def test_monthly_confirmation_and_the_out_of_date_flag(bot):
     assert len(flagged) == 1 and "Trạm y tế xã Trà Bồng" in flagged[0]
     await bot.send(COORDINATOR, "/addresses")
     assert bot.labels(COORDINATOR)[0] == "⚠️ Trạm y tế xã Trà Bồng"
+
+
+async def test_every_field_of_the_card_opens_its_own_step(bot):
+    await bot.send(COORDINATOR, "/addresses")
+    await bot.press(COORDINATOR, label="🏠 Trạm y tế xã Trà Bồng")
+    await bot.press(COORDINATOR, label="✏️ Edit")
+    card = bot.last(COORDINATOR)
+    replies = await bot.press_data(COORDINATOR, card.message_id, "ad:f:list")  # forged
+    assert texts(replies)[0].startswith("Trạm y tế xã Trà Bồng\nPlaces: Xã Trà Bồng")
+    for button, question, answer in (
+        ("✏️ Name", "Type the name of the trusted address", "Trạm y tế Trà Bồng"),
+        ("✏️ Places", "Which communes or villages does it cover?", "Done ➜"),
+        ("✏️ Address", "Type the address (street, village)", "-"),
+        ("✏️ Phones", "Type the phone numbers", "-"),
+        ("✏️ Opening hours", "Type the opening hours", "-"),
+        ("✏️ Services", "Which services does it offer?", "Done ➜"),
+        ("✏️ Staff", "Who works there?", "Done ➜"),
+        ("✏️ Location", "Share the location of the address", "-"),
+    ):
+        replies = await bot.press(COORDINATOR, label=button)
+        assert texts(replies)[0].startswith(question), button
+        if answer == "Done ➜":
+            replies = await bot.press(COORDINATOR, label=answer)
+        else:
+            replies = await bot.send(COORDINATOR, answer)
+        assert texts(replies)[-1].startswith("Trạm y tế"), button
+    await bot.press(COORDINATOR, label="💾 Save")
+    (entry,) = await entries(bot)
+    assert (entry.name, entry.address, entry.phones, entry.hours) == (
+        "Trạm y tế Trà Bồng",
+        "",
+        [],
+        "",
+    )
+    assert (entry.latitude, entry.longitude) == (None, None)
+
+
+async def test_wrong_answers_on_the_card_ask_again(bot):
+    await bot.send(COORDINATOR, "/addresses")
+    await bot.press(COORDINATOR, label="🏠 Trạm y tế xã Trà Bồng")
+    await bot.press(COORDINATOR, label="✏️ Edit")
+    await bot.press(COORDINATOR, label="✏️ Address")
+    replies = await bot.send(COORDINATOR, "x" * 301)
+    assert texts(replies)[0] == "The address is too long (at most 300 characters)."
+    assert texts(replies)[1].startswith("Type the address")
+    replies = await bot.send(COORDINATOR, "Thôn 2,   xã Trà Bồng")
+    assert "Address: Thôn 2, xã Trà Bồng" in texts(replies)[0]
+    await bot.press(COORDINATOR, label="✏️ Location")
+    replies = await bot.send(COORDINATOR, "north of the school")
+    assert texts(replies)[0].startswith("Share the location of the address")
+    replies = await bot.send(COORDINATOR, "95, 108")  # no such latitude
+    assert texts(replies)[0].startswith("Share the location of the address")
+    replies = await bot.send(COORDINATOR, "15.1; 108.8")
+    assert texts(replies)[0] == "Location saved in the card."
+    assert "Location: 15.10000, 108.80000" in texts(replies)[1]
+    await bot.press(COORDINATOR, label="✏️ Location")
+    update_id = await bot.api.send_location(COORDINATOR, 15.2, 108.7)
+    replies = await bot._settle(update_id)
+    assert texts(replies)[0] == "Location saved in the card."
+    assert "Location: 15.20000, 108.70000" in texts(replies)[1]
+
+    # Toggles: a second tap takes a choice back; a forged option asks again.
+    await bot.press(COORDINATOR, label="✏️ Services")
+    await bot.press(COORDINATOR, label="Temporary shelter")
+    assert "✅ Temporary shelter" in bot.labels(COORDINATOR)
+    await bot.press(COORDINATOR, label="Counselling")
+    await bot.press(COORDINATOR, label="✅ Temporary shelter")
+    assert bot.labels(COORDINATOR)[:2] == ["Temporary shelter", "✅ Counselling"]
+    services = bot.last(COORDINATOR)
+    replies = await bot.press_data(COORDINATOR, services.message_id, "ad:sv:bogus")
+    assert texts(replies)[0].startswith("Which services does it offer?")
+    await bot.press(COORDINATOR, label="Done ➜")
+    await bot.press(COORDINATOR, label="✏️ Staff")
+    assert bot.labels(COORDINATOR) == ["✅ Lan", "✅ Mai", "Done ➜"]
+    await bot.press(COORDINATOR, label="✅ Lan")
+    staff = bot.last(COORDINATOR)
+    replies = await bot.press_data(COORDINATOR, staff.message_id, "ad:st:999999")
+    assert texts(replies)[0].startswith("Who works there?")
+    assert bot.labels(COORDINATOR) == ["Lan", "✅ Mai", "Done ➜"]
+    replies = await bot.press(COORDINATOR, label="Done ➜")
+    assert "Services: Counselling" in texts(replies)[0]
+    assert "Staff on the bot: Mai" in texts(replies)[0]
+    await bot.press(COORDINATOR, label="💾 Save")
+    (entry,) = await entries(bot)
+    assert entry.services == [AddressService.COUNSELLING.value]
+    assert (entry.latitude, entry.longitude) == (15.2, 108.7)
+    assert entry.address == "Thôn 2, xã Trà Bồng"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
 import pytest_asyncio
 from telegram import Bot
 
+from bot.http import AiohttpRequest
 from bot.localapi import LocalBotApi
 
 TOKEN = "123456:local-test-token"
@@ -20,7 +23,13 @@ async def api() -> AsyncIterator[LocalBotApi]:
         yield server
 
 
-@pytest_asyncio.fixture
-async def bot(api: LocalBotApi) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
+@pytest_asyncio.fixture(params=["aiohttp", "httpx"])
+async def bot(api: LocalBotApi, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """A PTB Bot on the bot's own HTTP client (bot/http.py) and on PTB's default."""
+    clients: dict[str, Any] = {}
+    if request.param == "aiohttp":
+        clients = {"request": AiohttpRequest(), "get_updates_request": AiohttpRequest()}
+    async with Bot(
+        TOKEN, base_url=api.base_url, base_file_url=api.base_file_url, **clients
+    ) as client:
         yield client

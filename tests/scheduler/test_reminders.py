@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -22,12 +23,15 @@ from storage.models import (
     OutboxStatus,
     ReminderRule,
     Role,
+    Unit,
 )
 from storage.models.calendar import Anchor, ReminderPurpose
+from storage.reports.completeness import Declared, declare_no_activity
 from storage.users import get_by_telegram_id
 from tests.harness import Clock
 from tests.scheduler.test_sender import ScriptedBot, make_sender
 from tests.storage.helpers import person, place, profile, tra_bong
+from tests.storage.reports_data import JOINED, activity, log, member, villages
 
 ZONE_NAME = "Asia/Ho_Chi_Minh"
 
@@ -237,20 +241,137 @@ async def test_deadlines_follow_the_area_and_skip_complete_units(world):
     # 28 November 08:00: 7 days before 5 December, outside Quảng Ngãi only.
     assert await plan(runtime, utc(2026, 11, 28, 1, 0)) == 1
     assert set(await queued(runtime)) == {people.elsewhere}
-    # 3 December 08:00: 7 days before 10 December in Quảng Ngãi; its commune is complete.
-    complete_commune = commune.id
-
-    async def check(session, unit_ids, due):
-        assert due == calendar.DeadlineDue("report_annual", datetime(2026, 12, 10).date())
-        return {complete_commune} & set(unit_ids)
-
-    calendar.provide_completeness(check)
-    try:
-        assert await plan(runtime, utc(2026, 12, 3, 1, 0)) == 1
-    finally:
-        calendar.provide_completeness(None)
+    # 3 December 08:00: 7 days before 10 December in Quảng Ngãi. Trà Bồng (no
+    # villages) logged a session this year: it has reported; the province has not.
+    async with runtime.sessions.begin() as session:
+        reporter = await get_by_telegram_id(session, people.vi)
+        await log(session, activity(commune, reporter, date(2026, 3, 8)))
+    assert await plan(runtime, utc(2026, 12, 3, 1, 0)) == 1
     latest = await queued(runtime)
     assert 105 in latest and people.coordinator not in latest
+
+
+@dataclass
+class Villages:
+    logged: Unit  # village 1: one of its two collaborators logged sessions
+    silent: Unit  # village 2: nothing logged, its collaborator is silent
+    declared: Unit  # village 3: nothing logged, its collaborator said "no activity"
+    logger: int
+    teammate: int  # in the village that logged, logged nothing themselves
+    silent_one: int
+    declarer: int
+    coordinator_en: int
+
+
+async def _villages(runtime) -> Villages:
+    """Three villages of Trà Bồng in 2026, and the annual deadline (5 December)
+    reminding collaborators, team members and commune coordinators the day before."""
+    async with runtime.sessions.begin() as session:
+        commune, _ = await tra_bong(session)
+        first, second, third = await villages(session, commune, 3)
+        logger = await member(session, first, telegram_id=201)
+        teammate = await member(session, first, Role.TEAM_MEMBER, telegram_id=202)
+        silent = await member(session, second, telegram_id=203)
+        declarer = await member(session, third, telegram_id=204, joined=utc(2026, 12, 1))
+        coordinator_en = await person(
+            session, 205, Role.COMMUNE_COORDINATOR, commune, language="en"
+        )
+        for chat in (101, 102):  # the world's members at the commune itself joined long ago
+            (await get_by_telegram_id(session, chat)).created_at = JOINED
+        await log(
+            session,
+            activity(first, logger, date(2026, 3, 8), women=12, men=3, girls=2, ethnic=4),
+            activity(first, logger, date(2026, 11, 20), women=8, men=6),
+        )
+        said = await declare_no_activity(
+            session,
+            await profile(session, declarer),
+            date(2026, 12, 1),
+            utc(2026, 12, 2, 3, 0),
+            ZoneInfo(ZONE_NAME),
+        )
+        assert said is Declared.SAVED
+        annual = await session.scalar(
+            select(CalendarEvent).where(CalendarEvent.code == "report_annual")
+        )
+        for rule in (
+            await session.scalars(select(ReminderRule).where(ReminderRule.event_id == annual.id))
+        ).all():
+            rule.active = False
+        session.add(
+            ReminderRule(
+                event_id=annual.id,
+                anchor=Anchor.START,
+                offset_days=-1,
+                at_minute=8 * 60,
+                purpose=ReminderPurpose.DEADLINE,
+                roles=["collaborator", "team_member", "commune_coordinator"],
+                only_incomplete=True,
+                active=True,
+            )
+        )
+    return Villages(
+        first,
+        second,
+        third,
+        *(u.telegram_id for u in (logger, teammate, silent, declarer, coordinator_en)),
+    )
+
+
+async def test_deadline_skips_the_villages_that_reported(world):
+    runtime, people = world
+    v = await _villages(runtime)
+    assert await plan(runtime, utc(2026, 12, 4, 1, 0)) == 4
+    # Village 1 logged (the teammate too is done); village 3 said "no activity";
+    # the members at the commune itself: their commune logged. Village 2 did not,
+    # and neither has every place of either coordinator's commune.
+    assert set(await queued(runtime)) == {
+        v.silent_one,
+        people.coordinator,
+        v.coordinator_en,
+        people.elsewhere,
+    }
+    texts = {c: t for _, c, t in (await deliver(runtime)).calls}
+    assert "/mine" in texts[v.silent_one]
+    assert "📊" not in texts[v.silent_one]  # no summary for a collaborator
+
+
+async def test_coordinators_deadline_reminder_carries_the_draft(world):
+    runtime, people = world
+    v = await _villages(runtime)
+    await plan(runtime, utc(2026, 12, 4, 1, 0))
+    texts = {c: t for _, c, t in (await deliver(runtime)).calls}
+    mine = texts[v.coordinator_en]
+    assert mine.startswith("⏰ The <b>Annual report</b> is due in 1 day")
+    assert "📊 <b>Xã Trà Bồng, Quảng Ngãi</b>\nYear 2026 (01/01/2026 – 31/12/2026)" in mine
+    assert "<b>2 sessions, 31 participants</b>" in mine
+    assert "Women 20 · Men 9 · Girls 2 · Boys 0" in mine
+    assert "Ethnic-minority participants: 4" in mine
+    assert "Collaborators: 6 (logged sessions: 1; said there was no activity: 1; silent: 4)" in mine
+    assert f"Villages with nothing logged: 2 of 3: {v.silent.name}, {v.declared.name}" in mine
+    assert mine.endswith("\n\nTo turn these reminders off: /reminders")
+    # The Vietnamese coordinator of the same commune: the same figures, in Vietnamese.
+    assert "<b>2 buổi, 31 người tham gia</b>" in texts[people.coordinator]
+    assert "Năm 2026" in texts[people.coordinator]
+    # Another commune: its own (empty) area.
+    other = texts[people.elsewhere]
+    assert "📊 <b>Xã Vĩnh Linh, Quảng Trị</b>" in other
+    assert "<b>0 sessions, 0 participants</b>" in other
+    assert "Communes with nothing logged: 1 of 1: Xã Vĩnh Linh" in other
+
+
+async def test_a_deadline_rule_for_everyone_still_carries_the_draft(world):
+    runtime, people = world
+    v = await _villages(runtime)
+    async with runtime.sessions.begin() as session:
+        rule = await session.scalar(select(ReminderRule).order_by(ReminderRule.id.desc()))
+        assert rule.roles == ["collaborator", "team_member", "commune_coordinator"]
+        rule.only_incomplete = False
+    # Everyone with one of the rule's roles: the world's four, and the five of the villages.
+    assert await plan(runtime, utc(2026, 12, 4, 1, 0)) == 9
+    texts = {c: t for _, c, t in (await deliver(runtime)).calls}
+    assert "<b>2 sessions, 31 participants</b>" in texts[v.coordinator_en]
+    assert "📊" not in texts[v.logger] and "📊" not in texts[people.vi]
 
 
 async def test_deadline_text_counts_days(world):

@@ -127,3 +127,29 @@ async def test_opt_out_and_back_in(session):
     assert await calendar.opted_out(session, user.id) == {EventKind.ACTION_MONTH}
     await calendar.set_reminders(session, user.id, EventKind.ACTION_MONTH, on=True)
     assert await calendar.opted_out(session, user.id) == set()
+
+
+def test_the_period_a_report_deadline_is_for():
+    from storage.reports.periods import ReportCalendar
+
+    default, june_30 = ReportCalendar(), ReportCalendar((6, 30))
+
+    def period(code: str | None, due: date, report_calendar=default):
+        found = calendar.deadline_period(calendar.DeadlineDue(code, due), report_calendar)
+        return found and (found.start, found.end, found.kind)
+
+    assert period("report_half_year", date(2026, 6, 5)) == (
+        date(2026, 1, 1),
+        date(2026, 6, 5),
+        "half",
+    )
+    assert period("report_half_year", date(2026, 7, 10), june_30)[1] == date(2026, 6, 30)
+    assert period("report_annual", date(2026, 12, 5)) == (
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        "year",
+    )
+    # An area that moved the annual report into January reports on the year before.
+    assert period("report_annual", date(2027, 1, 10))[:2] == (date(2026, 1, 1), date(2026, 12, 31))
+    assert period(None, date(2026, 12, 5)) is None
+    assert period("womens_day", date(2026, 3, 8)) is None

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from storage import outbox
-from storage.models import OutboxEntry, OutboxStatus, Priority, Role, User
+from storage.models import OutboxEntry, OutboxPayload, OutboxStatus, Priority, Role, User
 from tests.storage.helpers import person, tra_bong
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -40,6 +40,24 @@ async def test_enqueue_many_shares_one_payload_and_skips_known_keys(session):
     assert [r.chat_id for r in rows] == [1, 2, 3, 4, 5, 9, 10]
     assert len({r.payload_id for r in rows[:5]}) == 1
     assert all(r.priority == Priority.BULK for r in rows)
+
+
+async def test_enqueue_batches_one_payload_per_message(session):
+    known = await outbox.enqueue(session, kind="r", chat_id=3, message=text(), dedupe_key="r:3")
+    batches = [
+        (text(f"to {n}"), [outbox.Recipient(chat_id=c, dedupe_key=f"r:{c}") for c in chats])
+        for n, chats in ((1, (1, 2)), (2, (3,)), (3, (4, 5, 6)))
+    ]
+    assert await outbox.enqueue_batches(session, kind="r", batches=batches, ref="x") == 5
+    assert await outbox.enqueue_batches(session, kind="r", batches=batches) == 0
+    rows = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.chat_id))).all()
+    assert [r.chat_id for r in rows] == [1, 2, 3, 4, 5, 6]
+    texts = [(await outbox.message_of(session, r.payload_id)).text for r in rows]
+    assert texts == ["to 1", "to 1", "Xin chào", "to 3", "to 3", "to 3"]
+    assert rows[2].id == known.id and {r.ref for r in rows if r.id != known.id} == {"x"}
+    # One message per batch, shared by its entries; the batch for 3 alone stored nothing.
+    assert len({r.payload_id for r in rows}) == 3
+    assert len((await session.scalars(select(OutboxPayload.id))).all()) == 3
 
 
 def test_message_limits():
@@ -149,3 +167,72 @@ async def test_release_and_cancel(session):
     assert await outbox.cancel(session, "bcr:1") == 3
     counts = await outbox.counts(session, "bcr:1")
     assert counts[OutboxStatus.CANCELLED] == 3 and counts[OutboxStatus.PENDING] == 0
+
+
+async def _finished(session, kind: str, status: OutboxStatus, finished_at, key: str) -> int:
+    """An entry (and its own message) written a minute before it finished."""
+    queued = await outbox.enqueue(session, kind=kind, chat_id=77, message=text(key), dedupe_key=key)
+    entry = await session.get(OutboxEntry, queued.id)
+    entry.status, entry.finished_at = status, finished_at
+    entry.created_at = (finished_at or NOW) - timedelta(minutes=1)
+    (await session.get(OutboxPayload, entry.payload_id)).created_at = entry.created_at
+    await session.flush()
+    return queued.id
+
+
+async def test_purge_deletes_finished_rows_after_their_retention(sessions):
+    retention = outbox.Retention(default=timedelta(days=30), incidents=timedelta(days=7))
+    day, hour = timedelta(days=1), timedelta(hours=1)
+    async with sessions.begin() as session:
+        gone = [
+            await _finished(session, "incident_status", OutboxStatus.SENT, NOW - 8 * day, "s8"),
+            await _finished(
+                session, "incident_alert", OutboxStatus.FAILED, NOW - 7 * day - hour, "a7h"
+            ),
+            await _finished(session, "reminder", OutboxStatus.SENT, NOW - 31 * day, "r31"),
+            await _finished(session, "broadcast", OutboxStatus.BLOCKED, NOW - 40 * day, "b40"),
+            await _finished(session, "report_nudge", OutboxStatus.EXPIRED, NOW - 31 * day, "n31"),
+            await _finished(session, "broadcast", OutboxStatus.CANCELLED, NOW - 60 * day, "c60"),
+        ]
+        kept = [
+            await _finished(session, "incident_status", OutboxStatus.SENT, NOW - 6 * day, "s6"),
+            await _finished(session, "reminder", OutboxStatus.SENT, NOW - 8 * day, "r8"),
+            await _finished(session, "reminder", OutboxStatus.FAILED, NOW - 29 * day, "f29"),
+            # Exactly as old as the retention: kept until it is older.
+            await _finished(session, "incident_alert", OutboxStatus.SENT, NOW - 7 * day, "a7"),
+            await _finished(session, "reminder", OutboxStatus.EXPIRED, NOW - 30 * day, "r30"),
+            # "incidentally" is not an incident kind: the 30 days apply.
+            await _finished(session, "incidentally", OutboxStatus.SENT, NOW - 8 * day, "i8"),
+        ]
+        # Not finished, however old: waiting, and being sent.
+        for status, key in ((OutboxStatus.PENDING, "p"), (OutboxStatus.SENDING, "sending")):
+            kept.append(await _finished(session, "incident_status", status, None, key))
+            (await session.get(OutboxEntry, kept[-1])).created_at = NOW - 90 * day
+        # A message shared by an entry past its retention and one within it stays.
+        shared = await outbox.add_payload(session, text("shared"))
+        (await session.get(OutboxPayload, shared)).created_at = NOW - 32 * day
+        for chat, when, into in ((1, NOW - 31 * day, gone), (2, NOW - day, kept)):
+            queued = await outbox.enqueue(session, kind="broadcast", chat_id=chat, message=shared)
+            entry = await session.get(OutboxEntry, queued.id)
+            entry.status, entry.finished_at = OutboxStatus.SENT, when
+            into.append(queued.id)
+        # A message written just now, whose entries are not enqueued yet, stays.
+        fresh = await outbox.add_payload(session, text("fresh"))
+        (await session.get(OutboxPayload, fresh)).created_at = NOW - timedelta(minutes=1)
+    # Batches of 2: several transactions walking up the ids.
+    purged = await outbox.purge_finished(sessions, NOW, retention, batch=2)
+    assert purged == outbox.Purged(entries=7, payloads=6)
+    async with sessions() as session:
+        assert set((await session.scalars(select(OutboxEntry.id))).all()) == set(kept)
+        left = (await session.scalars(select(OutboxPayload))).all()
+        assert sorted(outbox.Message.model_validate(p.content).text for p in left) == sorted(
+            ["s6", "r8", "f29", "a7", "r30", "i8", "p", "sending", "shared", "fresh"]
+        )
+        assert set(gone).isdisjoint((await session.scalars(select(OutboxEntry.id))).all())
+    # Nothing more to do the same day; a purged dedupe key may be used again.
+    assert await outbox.purge_finished(sessions, NOW, retention) == outbox.Purged(0, 0)
+    async with sessions.begin() as session:
+        again = await outbox.enqueue(
+            session, kind="incident_status", chat_id=77, message=text(), dedupe_key="s8"
+        )
+        assert again.created

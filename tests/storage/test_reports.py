@@ -21,6 +21,8 @@ from storage.models import (
     SessionLanguage,
     Topic,
     TopicRollup,
+    Unit,
+    UnitLevel,
 )
 from storage.reports import areas, periods, rollups
 from storage.reports.aggregates import summarize
@@ -301,6 +303,54 @@ async def test_silent_places_and_collaborators(session):
     assert {c.standing for c in half.collaborators if c.user_id == quiet.id} == {Standing.SILENT}
     assert half.communes == 96 and len(half.silent_communes) == 95
     assert await session.scalar(select(func.count()).select_from(NoActivityReport)) == 1
+
+
+async def test_completeness_of_the_country(session):
+    """Communes only, every collaborator of the country in place order, and the
+    same standings as a smaller area gives (declarations of people who are not
+    collaborators are read and ignored)."""
+    commune, province, (_v1, _v2, v3) = await _commune_with_data(session)
+    quiet = await member(session, v3)
+    elsewhere = await session.scalar(
+        select(Unit)
+        .where(Unit.level == UnitLevel.COMMUNE, Unit.parent_id != province.id)
+        .order_by(Unit.path)
+        .limit(1)
+    )
+    far = await member(session, elsewhere)
+    boss = await person(session, 91, Role.PROVINCE_COORDINATOR, province)
+    now = datetime(2024, 6, 3, 3, 0, tzinfo=UTC)
+    for who in (quiet, boss):
+        said = await profile(session, who)
+        assert await declare_no_activity(session, said, date(2024, 6, 1), now, ZONE) is (
+            Declared.SAVED
+        )
+    june = periods.month_period(2024, 6)
+    nation = await completeness(session, areas.COUNTRY, june, date(2024, 6, 3), ZONE)
+    assert (nation.communes, nation.villages, nation.silent_villages) == (3321, 0, [])
+    assert len(nation.silent_communes) == 3320
+    assert commune.id not in {p.id for p in nation.silent_communes}
+    order = [(c.place.path, c.user_id) for c in nation.collaborators]
+    assert order == sorted(order) and len(order) == 5
+    assert order[0] == (elsewhere.path, far.id)
+    standing = {c.user_id: c.standing for c in nation.collaborators}
+    assert boss.id not in standing
+    assert standing[quiet.id] is Standing.DECLARED_NONE
+    assert standing[far.id] is Standing.SILENT
+    assert sorted(s.value for s in standing.values()) == [
+        "declared_none",
+        "reported",
+        "silent",
+        "silent",
+        "silent",
+    ]
+    local = await completeness(session, areas.unit_area(province), june, date(2024, 6, 3), ZONE)
+    assert {c.user_id: c.standing for c in local.collaborators} == {
+        k: v for k, v in standing.items() if k != far.id
+    }
+    assert [c.place for c in local.collaborators] == [
+        c.place for c in nation.collaborators if c.user_id != far.id
+    ]
 
 
 def test_month_tokens():

@@ -1,0 +1,138 @@
+"""The HTTP client the bot talks to the Bot API with.
+
+python-telegram-bot uses httpx by default. For every request, httpx and
+httpcore check each pooled connection for expiry (a ``poll`` and a
+``getpeername`` system call per connection), go through anyio, and build
+several layers of request objects; that is about half of the bot's CPU time
+per update (bench/activity_throughput.py, py-spy). aiohttp does the same work
+in a fraction of it, and PTB supports a different client through
+:class:`telegram.request.BaseRequest`. Requests are sent exactly as PTB's
+httpx client sends them: form fields, or multipart when there are files.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+class AiohttpRequest(BaseRequest):
+    """A :class:`~telegram.request.BaseRequest` on an aiohttp session.
+
+    ``pool_timeout`` bounds the wait for a free connection together with the
+    connection itself (aiohttp's ``connect``); ``write_timeout`` has no
+    counterpart in aiohttp, so a request's whole duration is bounded by the
+    sum of the four timeouts instead."""
+
+    __slots__ = (
+        "_connect_timeout",
+        "_media_write_timeout",
+        "_pool_size",
+        "_pool_timeout",
+        "_read_timeout",
+        "_session",
+        "_write_timeout",
+    )
+
+    def __init__(
+        self,
+        connection_pool_size: int = 8,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                headers={"User-Agent": self.USER_AGENT},
+                # The Bot API answers JSON; PTB parses the bytes itself.
+                auto_decompress=True,
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data else None
+        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
+        connect = (
+            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        )
+        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        if isinstance(write_timeout, DefaultValue):
+            write = self._media_write_timeout if files else self._write_timeout
+        else:
+            write = write_timeout
+        parts = (read, write, connect, pool)
+        timeout = aiohttp.ClientTimeout(
+            total=None if None in parts else sum(p for p in parts if p is not None),
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=read,
+        )
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    files = request_data.multipart_data
+    if not files:
+        return fields or None
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, part in files.items():
+        filename, content, mimetype = _file_part(part)
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
+
+
+def _file_part(part: object) -> tuple[str | None, bytes, str | None]:
+    if isinstance(part, tuple):
+        if len(part) == 3:
+            return part[0], part[1], part[2]
+        if len(part) == 2:
+            return part[0], part[1], None
+    if isinstance(part, bytes):
+        return None, part, None
+    raise TypeError(f"unexpected multipart value {type(part).__name__}")
