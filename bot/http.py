@@ -12,7 +12,10 @@ httpx client sends them: form fields, or multipart when there are files.
 
 from __future__ import annotations
 
+import ssl
+
 import aiohttp
+import certifi
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -60,11 +63,13 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            # As with PTB's httpx: certifi's CA bundle (a slim image may have no
+            # system one) and the HTTPS_PROXY/ALL_PROXY environment variables.
+            tls = ssl.create_default_context(cafile=certifi.where())
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls),
                 headers={"User-Agent": self.USER_AGENT},
-                # The Bot API answers JSON; PTB parses the bytes itself.
-                auto_decompress=True,
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 from babel.dates import format_date, format_timedelta
 
 from storage.models import Indicator, ParticipantField, UnitLevel
-from storage.reports.aggregates import ChildRow, Summary
+from storage.reports.aggregates import ChildRow, Counts, Summary
 from storage.reports.completeness import Collaborator, Completeness, Standing
 from storage.reports.labels import (
     FIELD_NAMES,
@@ -135,6 +135,34 @@ def _child_line(row: ChildRow, t: Translate) -> str:
     return text
 
 
+def headline(
+    place_name: str, period: Period, c: Counts, t: Translate, *, html: bool = True
+) -> list[str]:
+    """The first lines of every summary: the place and period, the sessions
+    and participants, by sex and age, and the ethnic-minority participants."""
+
+    def esc(text: object) -> str:
+        return html_module.escape(str(text), quote=False) if html else str(text)
+
+    def bold(text: str) -> str:
+        return f"<b>{esc(text)}</b>" if html else text
+
+    return [
+        bold(f"📊 {place_name}"),
+        esc(period_name(period, t)),
+        bold(f"{_sessions(c.sessions, t)}, {_participants(c.total, t)}"),
+        esc(
+            t("Women {women} · Men {men} · Girls {girls} · Boys {boys}").format(
+                women=t.number(c.women),
+                men=t.number(c.men),
+                girls=t.number(c.girls),
+                boys=t.number(c.boys),
+            )
+        ),
+        esc(t("Ethnic-minority participants: {n}").format(n=t.number(c.ethnic_minority))),
+    ]
+
+
 def summary_text(
     summary: Summary,
     targets: TargetReport | None,
@@ -152,22 +180,10 @@ def summary_text(
     def bold(text: str) -> str:
         return f"<b>{esc(text)}</b>" if html else text
 
-    c = summary.counts
-    lines = [
-        bold(f"📊 {summary.place_name}"),
-        esc(period_name(summary.period, t)),
-        "",
-        bold(f"{_sessions(c.sessions, t)}, {_participants(c.total, t)}"),
-        esc(
-            t("Women {women} · Men {men} · Girls {girls} · Boys {boys}").format(
-                women=t.number(c.women),
-                men=t.number(c.men),
-                girls=t.number(c.girls),
-                boys=t.number(c.boys),
-            )
-        ),
-        esc(t("Ethnic-minority participants: {n}").format(n=t.number(c.ethnic_minority))),
-    ]
+    title, period, *totals = headline(
+        summary.place_name, summary.period, summary.counts, t, html=html
+    )
+    lines = [title, period, "", *totals]
     if summary.by_kind:
         lines += ["", bold(t("By kind of activity"))]
         for kind, counts in summary.by_kind.items():

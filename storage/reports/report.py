@@ -16,7 +16,7 @@ from storage.reports.areas import Area
 from storage.reports.completeness import Completeness, Standing, completeness
 from storage.reports.labels import Translate
 from storage.reports.periods import Period
-from storage.reports.render import MAX_NAMES, period_name, summary_text
+from storage.reports.render import MAX_NAMES, headline, summary_text
 from storage.reports.tally import tally
 from storage.reports.targets import TargetReport, progress
 
@@ -104,21 +104,8 @@ def draft_text(figures: Draft, t: Translate) -> str:
     def esc(text: str) -> str:
         return html.escape(text, quote=False)
 
-    sessions = t.ngettext("{n} session", "{n} sessions", c.sessions).format(n=t.number(c.sessions))
-    people = t.ngettext("{n} participant", "{n} participants", c.total).format(n=t.number(c.total))
     lines = [
-        f"📊 <b>{esc(figures.place_name)}</b>",
-        esc(period_name(figures.period, t)),
-        f"<b>{esc(sessions)}, {esc(people)}</b>",
-        esc(
-            t("Women {women} · Men {men} · Girls {girls} · Boys {boys}").format(
-                women=t.number(c.women),
-                men=t.number(c.men),
-                girls=t.number(c.girls),
-                boys=t.number(c.boys),
-            )
-        ),
-        esc(t("Ethnic-minority participants: {n}").format(n=t.number(c.ethnic_minority))),
+        *headline(figures.place_name, figures.period, c, t),
         esc(
             t(
                 "Collaborators: {all} (logged sessions: {reported}; said there was no activity: {declared}; silent: {silent})"

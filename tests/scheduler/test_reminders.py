@@ -343,7 +343,7 @@ async def test_coordinators_deadline_reminder_carries_the_draft(world):
     texts = {c: t for _, c, t in (await deliver(runtime)).calls}
     mine = texts[v.coordinator_en]
     assert mine.startswith("⏰ The <b>Annual report</b> is due in 1 day")
-    assert "📊 <b>Xã Trà Bồng, Quảng Ngãi</b>\nYear 2026 (01/01/2026 – 31/12/2026)" in mine
+    assert "<b>📊 Xã Trà Bồng, Quảng Ngãi</b>\nYear 2026 (01/01/2026 – 31/12/2026)" in mine
     assert "<b>2 sessions, 31 participants</b>" in mine
     assert "Women 20 · Men 9 · Girls 2 · Boys 0" in mine
     assert "Ethnic-minority participants: 4" in mine
@@ -355,7 +355,7 @@ async def test_coordinators_deadline_reminder_carries_the_draft(world):
     assert "Năm 2026" in texts[people.coordinator]
     # Another commune: its own (empty) area.
     other = texts[people.elsewhere]
-    assert "📊 <b>Xã Vĩnh Linh, Quảng Trị</b>" in other
+    assert "<b>📊 Xã Vĩnh Linh, Quảng Trị</b>" in other
     assert "<b>0 sessions, 0 participants</b>" in other
     assert "Communes with nothing logged: 1 of 1: Xã Vĩnh Linh" in other
 
