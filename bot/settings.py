@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     incident_escalate_danger_minutes: int = Field(default=30, ge=1, le=24 * 60)
     incident_escalate_minutes: int = Field(default=240, ge=1, le=7 * 24 * 60)
     incident_check_seconds: float = Field(default=60.0, ge=5, le=3600)
+    # A /report draft with no input for this long is erased from the chat and
+    # forgotten; Telegram lets a bot delete messages only for 48 hours.
+    report_draft_minutes: int = Field(default=30, ge=5, le=24 * 60)
     # Reports (docs/reports.md): where the first half-year ends, as MM-DD (the
     # six-month report deadline; seeds 001 and 002 say "before 5 June").
     report_half_year_end: str = "06-05"

@@ -1,7 +1,7 @@
 """Wiring of the timed work into the Application: the outbox sender, and the
 JobQueue jobs that wake the process to plan reminders, start scheduled
-broadcasts and update their progress, and the daily purge of finished outbox
-rows.
+broadcasts and update their progress, discard abandoned conversation drafts
+(``scheduler.abandoned``), and the daily purge of finished outbox rows.
 
 Nothing here is the schedule itself: what is due is always derived from
 database rows (``storage.calendar``, ``storage.broadcasts``, ``storage.outbox``),
@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from scheduler import broadcasting, reminders
+from scheduler import abandoned, broadcasting, reminders
 from scheduler.journal import SentJournal
 from scheduler.runtime import Runtime, Texts
 from scheduler.sender import Sender
@@ -110,6 +110,7 @@ async def start(application: AnyApplication) -> None:
     queue.run_repeating(_tick, interval=TICK_S, first=1.0, name="calendar-and-broadcasts")
     queue.run_repeating(_progress, interval=PROGRESS_S, first=PROGRESS_S, name="progress")
     queue.run_repeating(_purge, interval=PURGE_EVERY, first=PURGE_FIRST, name="outbox-purge")
+    queue.run_repeating(_abandoned, interval=abandoned.EVERY_S, first=1.0, name="abandoned-drafts")
 
 
 async def stop(application: AnyApplication) -> None:
@@ -120,10 +121,12 @@ async def stop(application: AnyApplication) -> None:
 
 
 async def run_due(application: AnyApplication) -> None:
-    """Everything the timers would do, once, at ``clock()``: plan reminders,
-    start the broadcasts that are due, send what the outbox holds, and update
-    the progress messages. Tests call this after moving the clock."""
+    """Everything the timers would do, once, at ``clock()``: discard abandoned
+    drafts, plan reminders, start the broadcasts that are due, send what the
+    outbox holds, and update the progress messages. Tests call this after
+    moving the clock."""
     wiring = of(application)
+    await abandoned.sweep(application, wiring.runtime.clock())
     await tick(application)
     await wiring.sender.drain()
     await broadcasting.update_progress(wiring.runtime, wiring.texts, wiring.sender)
@@ -143,6 +146,13 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         await tick(context.application)
     except Exception:
         log.exception("the calendar and broadcast tick failed; the next one retries")
+
+
+async def _abandoned(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await abandoned.sweep(context.application, of(context.application).runtime.clock())
+    except Exception:
+        log.exception("the check for abandoned drafts failed; the next one retries")
 
 
 async def _progress(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,6 +3,7 @@ one with its reference code (``addinfo``), in discreet mode (``discreet``)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -17,7 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import SERVICES_KEY, BotContext
+from bot.services import Services
 from handlers.alerts import cipher_of
 from handlers.report import addinfo, conversation
 from handlers.report.conversation import (
@@ -37,7 +39,18 @@ from handlers.report.conversation import (
     leave,
     state,
 )
-from handlers.report.discreet import KEY, active, note_incoming, remember_update, say, wipe
+from handlers.report.discreet import (
+    CHAT,
+    KEY,
+    abandon,
+    active,
+    note_incoming,
+    remember_update,
+    say,
+    touch,
+    wipe,
+)
+from scheduler import abandoned
 
 MEDIA = filters.PHOTO | filters.VOICE | filters.VIDEO | filters.AUDIO | filters.Document.ALL
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -51,8 +64,13 @@ async def entry(update: Update, context: BotContext) -> str | int:
         await conversation.no_key(update, context)
         return ConversationHandler.END
     if context.args:
-        return await addinfo.start_adding(update, context, " ".join(context.args))
-    return await conversation.start(update, context)
+        result = await addinfo.start_adding(update, context, " ".join(context.args))
+    else:
+        result = await conversation.start(update, context)
+    if active(context) and update.effective_chat is not None:
+        state(context)[CHAT] = update.effective_chat.id
+        touch(context)
+    return result
 
 
 def discreet_guards(
@@ -153,7 +171,16 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Group -9, before everything but the profile loader: remember each message
     # the reporter sends while a report is open, whoever answers it.
     application.add_handler(TypeHandler(Update, note_incoming), group=-9)
-    application.add_handler(build())
+    handler = build()
+    application.add_handler(handler)
+    services = application.bot_data.get(SERVICES_KEY)
+    if isinstance(services, Services):
+
+        async def discard(user_id: int) -> int:
+            return await abandon(application, handler, user_id)
+
+        idle = timedelta(minutes=services.settings.report_draft_minutes)
+        abandoned.watch(application, abandoned.Watch(KEY, idle, discard))
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]

@@ -30,8 +30,9 @@ from bot.i18n import Translator, translator
 from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, hotline_line, local_now
-from handlers.report.discreet import KEY, remember_update, say, wipe
+from handlers.report.discreet import CHAT, KEY, remember_update, say, wipe
 from handlers.ui import columns, esc, keyboard, settle, text_of
+from scheduler import abandoned
 from storage import hotlines, incidents, trusted_addresses, units
 from storage.incidents import Cipher
 from storage.incidents.intake import MAX_DESCRIPTION, MAX_MEDIA
@@ -679,7 +680,9 @@ async def summary_chosen(update: Update, context: BotContext) -> str | int:
         return await leave(update, context)
     if value == "restart":
         current = state(context)
-        keep: dict[str, Any] = {k: current[k] for k in ("key", "msgs") if k in current}
+        keep: dict[str, Any] = {
+            k: current[k] for k in ("key", "msgs", CHAT, abandoned.SEEN) if k in current
+        }
         current.clear()
         current.update(keep)
         return await advance_to(update, t("↺ Start again"), ask_danger(update, context))

@@ -4,7 +4,12 @@ kept in the draft, so that after submission or ``/exit`` the whole
 conversation is deleted from the reporter's chat.
 
 What the reporter types is encrypted before it enters the draft (which is
-persisted), with the same key as the stored report."""
+persisted), with the same key as the stored report.
+
+A reporter who stops half-way is not left with the conversation on screen:
+each input stamps the draft (``scheduler.abandoned.SEEN``), and after
+``BINHDANG_REPORT_DRAFT_MINUTES`` without one the periodic check calls
+:func:`abandon`, which erases the same messages as ``/exit``, silently."""
 
 from __future__ import annotations
 
@@ -13,15 +18,18 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ConversationHandler
 
 from bot.context import BotContext
 from handlers.flow import draft
+from scheduler import abandoned
 
 log = logging.getLogger(__name__)
 
 KEY = "report"
+CHAT = "chat"  # in the draft: the chat of the conversation, to erase it from outside
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
 
 
@@ -43,10 +51,19 @@ def remember_update(update: Update, context: BotContext) -> None:
         remember(context, message.message_id)
 
 
+def touch(context: BotContext) -> None:
+    """The reporter is still there: the draft's idle time starts again."""
+    abandoned.touch(draft(context, KEY), context.services.clock())
+
+
 async def note_incoming(update: Update, context: BotContext) -> None:
     """Group -9: every message the reporter sends during the conversation is
-    remembered, whatever handles it (a wrong input, a command)."""
-    if update.message is not None and active(context):
+    remembered, whatever handles it (a wrong input, a command), and any input
+    (a button too) keeps the draft alive."""
+    if not active(context):
+        return
+    touch(context)
+    if update.message is not None:
         remember(context, update.message.message_id)
 
 
@@ -62,11 +79,18 @@ async def say(update: Update, context: BotContext, text: str, markup: Any = None
 async def wipe(context: BotContext, chat_id: int) -> int:
     """Delete both sides of the conversation. Returns how many ids were asked."""
     ids: list[int] = list(draft(context, KEY).get("msgs", []))
+    await delete_ids(context.bot, chat_id, ids)
+    draft(context, KEY)["msgs"] = []
+    return len(ids)
+
+
+async def delete_ids(bot: Bot, chat_id: int, ids: list[int]) -> None:
+    """Delete these messages, as many as Telegram still allows."""
     for start in range(0, len(ids), DELETE_BATCH):
         batch = ids[start : start + DELETE_BATCH]
         for attempt in range(3):
             try:
-                await context.bot.delete_messages(chat_id, batch)
+                await bot.delete_messages(chat_id, batch)
                 break
             except RetryAfter as exc:
                 await asyncio.sleep(min(_seconds(exc.retry_after), 5.0))
@@ -79,7 +103,28 @@ async def wipe(context: BotContext, chat_id: int) -> int:
             except TelegramError as exc:
                 log.info("could not delete %d report messages: %s", len(batch), exc)
                 break
-    draft(context, KEY)["msgs"] = []
+
+
+async def abandon(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    conversation: ConversationHandler[Any],
+    user_id: int,
+) -> int:
+    """The reporter stopped half-way: end the conversation and forget the
+    draft (before any ``await``, see ``scheduler.abandoned.Discard``), then
+    erase both sides from the chat. Nothing is sent: any message would hint
+    at what was erased. Returns how many ids were asked."""
+    data = application.user_data.get(user_id)
+    current = data.pop(KEY, None) if isinstance(data, dict) else None
+    if not isinstance(current, dict):
+        return 0
+    chat_id = int(current.get(CHAT) or user_id)
+    # PTB has no public way to end a conversation outside an update; this is
+    # what its own conversation_timeout does. The change is persisted with the
+    # next save, like any state change.
+    conversation._update_state(ConversationHandler.END, (chat_id, user_id))
+    ids = [int(i) for i in current.get("msgs", [])]
+    await delete_ids(application.bot, chat_id, ids)
     return len(ids)
 
 

@@ -102,3 +102,37 @@ async def test_flood_control_reaches_the_sender_as_retry_after() -> None:
 async def test_requests_before_initialize_are_refused() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:1/", "POST")
+
+
+async def test_the_proxy_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy from HTTP_PROXY gets the request; NO_PROXY hosts are reached directly."""
+    seen: list[bytes] = []
+    body = b'{"ok": true, "result": true}'
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readline())
+        while (await reader.readline()).strip():
+            pass
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        assert await request.post(f"http://api.example.invalid/bot{TOKEN}/close") is True
+        assert seen == [f"POST http://api.example.invalid/bot{TOKEN}/close HTTP/1.1\r\n".encode()]
+        with pytest.raises(NetworkError):  # 127.0.0.1 is in NO_PROXY: no proxy, nobody there
+            await request.post(f"http://127.0.0.1:{_free_port()}/bot{TOKEN}/close")
+        assert len(seen) == 1
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
