@@ -152,12 +152,13 @@ async def test_coordinator_filters_by_period_commune_and_kind(bot, places):
     assert bot.answer() == "That button is no longer valid."
 
 
-async def test_photos_and_voice_are_downloaded_only_when_a_folder_is_set(
-    engine, sessions, tmp_path
-):
+async def log_with_photo_and_voice(engine, sessions, media_dir=None):
+    """Log an activity with a photo and a voice note; returns it and the
+    Bot API methods the bot called."""
     from tests.harness import BotHarness
 
-    harness = BotHarness(engine, sessions, activity_media_dir=str(tmp_path / "media"))
+    settings = {"activity_media_dir": media_dir} if media_dir else {}
+    harness = BotHarness(engine, sessions, **settings)
     harness.api.add_user(USER, first_name="Lan", language_code="en")
     async with harness as bot:
         await setup_people(bot)
@@ -168,26 +169,22 @@ async def test_photos_and_voice_are_downloaded_only_when_a_folder_is_set(
         await bot.press(USER, label="Continue ➡")
         await bot.press(USER, label="✅ Confirm")
         (activity,) = await stored(bot)
+        methods = [r.method for r in bot.api.log]
+    assert len(activity.photo_file_ids) == 1
+    assert activity.voice_file_id is not None
+    return activity, methods
+
+
+async def test_photos_and_voice_are_downloaded_only_when_a_folder_is_set(
+    engine, sessions, tmp_path
+):
+    _, methods = await log_with_photo_and_voice(engine, sessions, str(tmp_path / "media"))
     saved = sorted((tmp_path / "media").iterdir(), key=lambda f: f.suffix)
     assert [f.suffix for f in saved] == [".jpg", ".ogg"]
     assert [f.read_bytes() for f in saved] == [b"\x89PNG fake", b"OggS voice"]
-    assert len(activity.photo_file_ids) == 1
-    assert activity.voice_file_id is not None
+    assert methods.count("getFile") == 2
 
 
 async def test_without_a_folder_nothing_is_downloaded(engine, sessions):
-    from tests.harness import BotHarness
-
-    harness = BotHarness(engine, sessions)
-    harness.api.add_user(USER, first_name="Lan", language_code="en")
-    async with harness as bot:
-        await setup_people(bot)
-        await one_line(bot, "tt 20/11 10/5/5/0/0/0 bdg")
-        await bot.press(USER, label="✏️ Photos, note")
-        await bot.photo(USER)
-        await bot.voice(USER)
-        await bot.press(USER, label="Continue ➡")
-        await bot.press(USER, label="✅ Confirm")
-        (activity,) = await stored(bot)
-        assert activity.voice_file_id is not None and len(activity.photo_file_ids) == 1
-        assert not [r for r in bot.api.log if r.method == "getFile"]
+    _, methods = await log_with_photo_and_voice(engine, sessions)
+    assert "getFile" not in methods
