@@ -3,7 +3,8 @@
 Every update starts by loading its user's :class:`~storage.users.Profile`
 (role, place, language). Users change rarely (registration, approval, a new
 language), so the profiles are kept in memory and dropped whenever anything
-writes to the ``users`` table through this engine. An entry also expires
+writes to the ``users`` table through this engine: all of them, except when
+the write is a new Telegram name of one user (then only theirs). An entry also expires
 after ``ttl_s``, which bounds how stale it can be after a change made by
 another process (another bot instance, or SQL by hand).
 
@@ -32,6 +33,8 @@ from storage.users import Profile
 
 _WROTE_USERS = "binhdang_wrote_users"
 _USERS = User.__tablename__
+# Columns storage.users.touch() writes, plus the primary key ORM updates bind.
+_TOUCHED = {"display_name", "username", "bot_blocked", "updated_at", "users_id"}
 
 
 # One set of listeners per engine, whatever the number of caches (the tests
@@ -42,25 +45,46 @@ _attached: weakref.WeakKeyDictionary[Engine, weakref.WeakSet[ProfileCache]] = (
 
 
 def _listen(engine: Engine, caches: weakref.WeakSet[ProfileCache]) -> None:
-    def clear_all() -> None:
+    def forget(user_ids: set[int] | None) -> None:
         for cache in list(caches):
-            cache.clear()
+            if user_ids is None:
+                cache.clear()
+            else:
+                cache.forget(user_ids)
 
     @event.listens_for(engine, "after_execute")
-    def _after_execute(conn: Connection, clause: Any, *_: Any) -> None:
-        if isinstance(clause, Update | Delete) and getattr(clause.table, "name", None) == _USERS:
-            conn.info[_WROTE_USERS] = True
-            clear_all()
+    def _after_execute(
+        conn: Connection, clause: Any, multiparams: Any, params: Any, *_: Any
+    ) -> None:
+        if not isinstance(clause, Update | Delete) or getattr(clause.table, "name", None) != _USERS:
+            return
+        wrote: set[int] | None = conn.info.get(_WROTE_USERS, set())
+        one = _renamed_user(clause, multiparams, params)
+        if wrote is None or one is None:
+            wrote = None
+        else:
+            wrote.add(one)
+        conn.info[_WROTE_USERS] = wrote
+        forget(wrote)
 
-    @event.listens_for(engine, "commit")
-    def _commit(conn: Connection) -> None:
-        if conn.info.pop(_WROTE_USERS, False):
-            clear_all()
+    def _ended(conn: Connection) -> None:
+        if _WROTE_USERS in conn.info:
+            forget(conn.info.pop(_WROTE_USERS))
 
-    @event.listens_for(engine, "rollback")
-    def _rollback(conn: Connection) -> None:
-        if conn.info.pop(_WROTE_USERS, False):
-            clear_all()
+    event.listen(engine, "commit", _ended)
+    event.listen(engine, "rollback", _ended)
+
+
+def _renamed_user(clause: Any, multiparams: Any, params: Any) -> int | None:
+    """The user whose name alone an ORM flush changes (what
+    :func:`storage.users.touch` writes); ``None`` for any other change,
+    which forgets every profile."""
+    if not isinstance(clause, Update) or multiparams or not isinstance(params, dict):
+        return None
+    user_id = params.get("users_id")
+    if not isinstance(user_id, int) or not set(params) <= _TOUCHED:
+        return None
+    return user_id
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,12 @@ class ProfileCache:
     def clear(self) -> None:
         self.epoch += 1
         self._entries.clear()
+
+    def forget(self, user_ids: set[int]) -> None:
+        """Forget these users (by ``users.id``) only."""
+        self.epoch += 1
+        for telegram_id in [k for k, e in self._entries.items() if e.profile.id in user_ids]:
+            del self._entries[telegram_id]
 
     def get(self, telegram_id: int, display_name: str, username: str | None) -> Profile | None:
         """The cached profile, unless it is stale or the update brings a new

@@ -119,3 +119,14 @@ async def test_entries_expire(engine: AsyncEngine, sessions: Sessions) -> None:
     clock.now += 2
     assert cache.get(9007, "Vy", None) is None
     assert (await cache.load(sessions, 9007, "Vy", None)).id == first.id
+
+
+async def test_a_new_name_forgets_only_that_user(cache: ProfileCache, sessions: Sessions) -> None:
+    await cache.load(sessions, 9008, "An", None)
+    await cache.load(sessions, 9009, "Bình", None)
+    assert len(cache) == 2
+    await cache.load(sessions, 9008, "An Trần", None)  # touch() writes the new name
+    assert cache.get(9009, "Bình", None) is not None
+    assert cache.get(9008, "An Trần", None) is None  # stored at its next update
+    assert (await cache.load(sessions, 9008, "An Trần", None)).display_name == "An Trần"
+    assert cache.get(9008, "An Trần", None) is not None
