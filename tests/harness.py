@@ -123,9 +123,9 @@ class BotHarness:
         await self._settle(update_id)
         return self.seen[before:]
 
-    async def photo(self, user_id: int) -> list[SentMessage]:
+    async def photo(self, user_id: int, caption: str | None = None) -> list[SentMessage]:
         before = len(self.seen)
-        update_id = await self.api.send_photo(user_id, b"\x89PNG fake")
+        update_id = await self.api.send_photo(user_id, b"\x89PNG fake", caption)
         await self._settle(update_id)
         return self.seen[before:]
 

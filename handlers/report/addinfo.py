@@ -10,25 +10,26 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.i18n import translator
 from handlers.alerts import wake_sender
+from handlers.report import pieces
 from handlers.report.conversation import (
     RETRY_DELAYS,
     P,
     cipher_for,
     finish,
-    media_of,
     settle_query,
     state,
 )
 from handlers.report.discreet import remember_update, say
+from handlers.report.pieces import Added
 from handlers.ui import esc, keyboard, text_of
 from storage import incidents
-from storage.incidents.intake import MAX_DESCRIPTION, MAX_MEDIA
+from storage.incidents.intake import MAX_MEDIA
 from storage.models import Incident
 
 log = logging.getLogger(__name__)
@@ -99,54 +100,36 @@ async def ask_add(update: Update, context: BotContext) -> str:
     return ADD
 
 
-def _ack(context: BotContext) -> str:
-    current = state(context)
-    return context.t(
-        "Received: {texts} written, {media} photos or recordings. Send more, or tap Done."
-    ).format(texts=len(current.get("text", [])), media=len(current.get("media", [])))
+def _done_keyboard(context: BotContext) -> InlineKeyboardMarkup:
+    return keyboard([[(context.t("Done ➜"), f"{P}:add:done")]])
 
 
 async def add_text(update: Update, context: BotContext) -> str:
-    t = context.t
     current = state(context)
-    text = text_of(update).strip()
-    used = int(current.get("text_len", 0))
-    if not text:
+    added = pieces.add_text(cipher_for(context), current, text_of(update))
+    if added is Added.NOTHING:
         return await ask_add(update, context)
-    if used + len(text) > MAX_DESCRIPTION:
-        await say(
-            update,
-            context,
-            t("That is more text than one addition can hold. Tap Done, then add the rest again."),
+    if added is Added.FULL:
+        too_much = context.t(
+            "That is more text than one addition can hold. Tap Done, then add the rest again."
         )
+        await say(update, context, too_much, _done_keyboard(context))
         return ADD
-    current.setdefault("text", []).append(cipher_for(context).encrypt("draft.text", text))
-    current["text_len"] = used + len(text)
-    await say(update, context, _ack(context), keyboard([[(t("Done ➜"), f"{P}:add:done")]]))
+    await say(update, context, pieces.received(context.t, current), _done_keyboard(context))
     return ADD
 
 
 async def add_media(update: Update, context: BotContext) -> str:
     t = context.t
     current = state(context)
-    found = media_of(update)
-    media: list[str] = current.setdefault("media", [])
-    if found is None:
+    added = pieces.add_media(cipher_for(context), current, update)
+    if added is Added.NOTHING:
         return await ask_add(update, context)
-    if len(media) >= MAX_MEDIA:
-        await say(
-            update,
-            context,
-            t("At most {max} photos or recordings fit in one report. Tap Done.").format(
-                max=MAX_MEDIA
-            ),
-        )
+    if added is Added.FULL:
+        full = t("At most {max} photos or recordings fit in one report. Tap Done.")
+        await say(update, context, full.format(max=MAX_MEDIA), _done_keyboard(context))
         return ADD
-    kind, file_id = found
-    media.append(
-        cipher_for(context).encrypt_json("draft.media", {"kind": kind, "file_id": file_id})
-    )
-    await say(update, context, _ack(context), keyboard([[(t("Done ➜"), f"{P}:add:done")]]))
+    await say(update, context, pieces.received(t, current), _done_keyboard(context))
     return ADD
 
 
@@ -159,11 +142,7 @@ async def add_done(update: Update, context: BotContext) -> str | int:
         await query.answer(t("Send some information first, or /exit to leave."), show_alert=True)
         return ADD
     cipher = cipher_for(context)
-    text = "\n\n".join(cipher.decrypt("draft.text", p) for p in current.get("text", []))
-    media = [
-        incidents.Media(str(item["kind"]), str(item["file_id"]))
-        for item in (cipher.decrypt_json("draft.media", m) for m in current.get("media", []))
-    ]
+    text, media = pieces.opened(cipher, current)
     services = context.services
     saved = False
     for delay in (*RETRY_DELAYS, None):

@@ -30,12 +30,14 @@ from bot.i18n import Translator, translator
 from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, hotline_line, local_now
+from handlers.report import pieces
 from handlers.report.discreet import CHAT, KEY, remember_update, say, wipe
+from handlers.report.pieces import Added
 from handlers.ui import columns, esc, keyboard, settle, text_of
 from scheduler import abandoned
 from storage import hotlines, incidents, trusted_addresses, units
 from storage.incidents import Cipher
-from storage.incidents.intake import MAX_DESCRIPTION, MAX_MEDIA
+from storage.incidents.intake import MAX_MEDIA
 from storage.incidents.labels import (
     AFFECTED_NAMES,
     CHILD_KINDS,
@@ -450,76 +452,33 @@ async def ask_details(update: Update, context: BotContext) -> str | int:
     return DETAILS
 
 
-def _collected(t: Translator, current: dict[str, Any]) -> str:
-    texts, media = len(current.get("text", [])), len(current.get("media", []))
-    return t(
-        "Received: {texts} written, {media} photos or recordings. Send more, or tap Done."
-    ).format(texts=texts, media=media)
-
-
 async def details_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     current = state(context)
-    text = text_of(update).strip()
-    used = int(current.get("text_len", 0))
-    if not text:
+    added = pieces.add_text(cipher_for(context), current, text_of(update))
+    if added is Added.NOTHING:
         return await ask_details(update, context)
-    if used + len(text) > MAX_DESCRIPTION:
-        await say(
-            update,
-            context,
-            t(
-                "That is more text than one report can hold. Tap Done; you can add more later with the reference code."
-            ),
-            details_keyboard(t, True),
+    if added is Added.FULL:
+        too_much = t(
+            "That is more text than one report can hold. Tap Done; you can add more later with the reference code."
         )
+        await say(update, context, too_much, details_keyboard(t, True))
         return DETAILS
-    current.setdefault("text", []).append(cipher_for(context).encrypt("draft.text", text))
-    current["text_len"] = used + len(text)
-    await say(update, context, _collected(t, current), details_keyboard(t, True))
+    await say(update, context, pieces.received(t, current), details_keyboard(t, True))
     return DETAILS
-
-
-def media_of(update: Update) -> tuple[str, str] | None:
-    message = update.effective_message
-    if message is None:
-        return None
-    if message.photo:
-        return "photo", message.photo[-1].file_id
-    for kind in ("voice", "video", "audio", "document"):
-        item = getattr(message, kind, None)
-        if item is not None:
-            return kind, item.file_id
-    return None
 
 
 async def details_media(update: Update, context: BotContext) -> str | int:
     t = context.t
     current = state(context)
-    found = media_of(update)
-    if found is None:
+    added = pieces.add_media(cipher_for(context), current, update)
+    if added is Added.NOTHING:
         return await ask_details(update, context)
-    media: list[str] = current.setdefault("media", [])
-    if len(media) >= MAX_MEDIA:
-        await say(
-            update,
-            context,
-            t("At most {max} photos or recordings fit in one report. Tap Done.").format(
-                max=MAX_MEDIA
-            ),
-            details_keyboard(t, True),
-        )
+    if added is Added.FULL:
+        full = t("At most {max} photos or recordings fit in one report. Tap Done.")
+        await say(update, context, full.format(max=MAX_MEDIA), details_keyboard(t, True))
         return DETAILS
-    kind, file_id = found
-    media.append(
-        cipher_for(context).encrypt_json("draft.media", {"kind": kind, "file_id": file_id})
-    )
-    message = update.effective_message
-    if message is not None and message.caption:
-        current.setdefault("text", []).append(
-            cipher_for(context).encrypt("draft.text", message.caption[:1024])
-        )
-    await say(update, context, _collected(t, current), details_keyboard(t, True))
+    await say(update, context, pieces.received(t, current), details_keyboard(t, True))
     return DETAILS
 
 
@@ -695,11 +654,7 @@ def build_input(update: Update, context: BotContext) -> incidents.IncidentInput:
     current = state(context)
     cipher = cipher_for(context)
     contact = ContactMode(current["contact"])
-    description = "\n\n".join(cipher.decrypt("draft.text", p) for p in current.get("text", []))
-    media = []
-    for token in current.get("media", []):
-        item = cipher.decrypt_json("draft.media", token)
-        media.append(incidents.Media(str(item["kind"]), str(item["file_id"])))
+    description, media = pieces.opened(cipher, current)
     location = None
     if current.get("loc"):
         lat, lon = cipher.decrypt_json("draft.location", current["loc"])

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from storage.reports.aggregates import Summary
 from storage.reports.labels import Translate
 from storage.reports.render import spec_name
@@ -32,6 +29,11 @@ def _short(text: str) -> str:
 def render_png(summary: Summary, targets: TargetReport | None, t: Translate) -> bytes:
     """One PNG: participants by sex per month on top, and, if the area has
     targets, achieved against target (with the share of the year elapsed)."""
+    # Imported on the first chart: matplotlib adds about 40 MB and a second to
+    # the start of a bot whose users mostly log activities.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     lines = (targets.lines if targets is not None else [])[:MAX_TARGET_BARS]
     rows = 2 if lines else 1
     height = 4.2 + (0.45 * len(lines) + 1.4 if lines else 0)

@@ -151,7 +151,7 @@ async def test_adding_information_with_the_code(bot):
     (incident,) = await incidents_in_db(bot)
     await bot.send(REPORTER, f"/report {incident.code.lower()}")
     await bot.send(REPORTER, "They moved to her mother's house.")
-    await bot.photo(REPORTER)
+    await bot.photo(REPORTER, caption="The door was broken last night.")
     replies = await bot.press(REPORTER, label="Done ➜")
     assert texts(replies, REPORTER) == [f"✅ Added to {incident.code}. Thank you."]
     assert [m.text for m in bot.api.messages(REPORTER)] == [*said, *texts(replies, REPORTER)]
@@ -162,7 +162,9 @@ async def test_adding_information_with_the_code(bot):
         texts(bot.api.bot_messages(STAFF_A))[-1] == f"{incident.code}: new information was added."
     )
     replies = await bot.press(STAFF_A, label="📄 Open")
-    assert "They moved to her mother's house." in "\n".join(texts(replies, STAFF_A))
+    opened = "\n".join(texts(replies, STAFF_A))
+    assert "They moved to her mother's house." in opened
+    assert "The door was broken last night." in opened  # a caption is information too
     assert note
 
 
