@@ -39,18 +39,19 @@ class Done:
 
 async def _load(
     session: AsyncSession, actor: Profile, incident_id: int, action: str, now: datetime
-) -> tuple[Incident | None, Done | None]:
+) -> Incident | Done:
+    """The open report, locked, or why ``actor`` may not act on it."""
     incident = await session.get(Incident, incident_id, with_for_update=True)
     if incident is None:
-        return None, Done(Result.NOT_FOUND)
+        return Done(Result.NOT_FOUND)
     if not await may_open(session, actor, incident):
         await audit.record(
             session, actor.id, ENTITY, incident.id, "denied", {"action": action}, now
         )
-        return None, Done(Result.NOT_ALLOWED, incident.code)
+        return Done(Result.NOT_ALLOWED, incident.code)
     if incident.status is IncidentStatus.CLOSED:
-        return None, Done(Result.CLOSED, incident.code, await _name(session, incident))
-    return incident, None
+        return Done(Result.CLOSED, incident.code, await _name(session, incident))
+    return incident
 
 
 async def _name(session: AsyncSession, incident: Incident) -> str | None:
@@ -87,10 +88,9 @@ async def take(
     cipher: Cipher | None,
 ) -> Done:
     """ "I take it": the first one becomes responsible."""
-    incident, refused = await _load(session, actor, incident_id, "take", now)
-    if incident is None:
-        assert refused is not None
-        return refused
+    incident = await _load(session, actor, incident_id, "take", now)
+    if isinstance(incident, Done):
+        return incident
     if incident.responsible_id == actor.id:
         return Done(Result.ALREADY_YOURS, incident.code, await _name(session, incident))
     if incident.responsible_id is not None:
@@ -101,23 +101,27 @@ async def take(
     return Done(Result.OK, incident.code, user.display_name)
 
 
-async def _act_as_responsible(
+async def _load_as_responsible(
     session: AsyncSession,
     actor: Profile,
-    incident: Incident,
+    incident_id: int,
+    action: str,
     now: datetime,
     texts: Texts,
     cipher: Cipher | None,
-) -> Done | None:
+) -> Incident | Done:
     """Referring or closing a report nobody has taken makes the actor
     responsible; someone else's report may only be changed by a coordinator."""
+    incident = await _load(session, actor, incident_id, action, now)
+    if isinstance(incident, Done):
+        return incident
     user = await session.get(User, actor.id)
     assert user is not None
     if incident.responsible_id is None:
         await _become_responsible(session, incident, user, now, texts, cipher)
     elif incident.responsible_id != actor.id and not actor.is_coordinator:
         return Done(Result.TAKEN_BY_OTHER, incident.code, await _name(session, incident))
-    return None
+    return incident
 
 
 async def refer(
@@ -130,13 +134,9 @@ async def refer(
     cipher: Cipher | None,
 ) -> Done:
     """ "Referred to…" police, health station, legal aid or child protection."""
-    incident, refused = await _load(session, actor, incident_id, "refer", now)
-    if incident is None:
-        assert refused is not None
-        return refused
-    blocked = await _act_as_responsible(session, actor, incident, now, texts, cipher)
-    if blocked is not None:
-        return blocked
+    incident = await _load_as_responsible(session, actor, incident_id, "refer", now, texts, cipher)
+    if isinstance(incident, Done):
+        return incident
     incident.status, incident.referred_to = IncidentStatus.REFERRED, referral
     incident.updated_at = now
     await audit.record(session, actor.id, ENTITY, incident.id, "refer", {"to": referral.value}, now)
@@ -154,13 +154,9 @@ async def close(
     cipher: Cipher | None,
 ) -> Done:
     """ "Closed", with an outcome."""
-    incident, refused = await _load(session, actor, incident_id, "close", now)
-    if incident is None:
-        assert refused is not None
-        return refused
-    blocked = await _act_as_responsible(session, actor, incident, now, texts, cipher)
-    if blocked is not None:
-        return blocked
+    incident = await _load_as_responsible(session, actor, incident_id, "close", now, texts, cipher)
+    if isinstance(incident, Done):
+        return incident
     incident.status, incident.outcome = IncidentStatus.CLOSED, outcome
     incident.closed_at = incident.updated_at = now
     incident.due_at = None
