@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import units
@@ -19,6 +21,9 @@ async def place(session: AsyncSession, name: str, province: str | None = None) -
     raise LookupError(name)
 
 
+JOINED = datetime(2026, 1, 5, tzinfo=UTC)
+
+
 async def person(
     session: AsyncSession,
     telegram_id: int,
@@ -26,7 +31,11 @@ async def person(
     unit: Unit | None = None,
     status: UserStatus = UserStatus.ACTIVE,
     language: str = "vi",
+    created_at: datetime = JOINED,
 ) -> User:
+    """A user who first wrote to the bot at ``created_at``: fixed, and before the
+    harness's today, so that reports counting who had joined do not depend on
+    the day the tests run."""
     user = User(
         telegram_id=telegram_id,
         display_name=f"User {telegram_id}",
@@ -35,6 +44,7 @@ async def person(
         unit_id=unit.id if unit else None,
         status=status if role else UserStatus.VISITOR,
         bot_blocked=False,
+        created_at=created_at,
     )
     session.add(user)
     await session.flush()
