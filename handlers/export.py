@@ -1,9 +1,11 @@
 """Sending a report as a file (/export and the buttons under a summary): the
 XLSX workbook or the CSV of raw activities, written to a temporary file and
-sent as a document."""
+sent as a document, unless it is larger than Telegram accepts."""
 
 from __future__ import annotations
 
+import math
+import os
 import tempfile
 
 from telegram import InputFile, Update
@@ -16,6 +18,10 @@ from storage.reports.areas import Area
 from storage.reports.periods import Period
 from storage.reports.render import period_name
 from storage.text import fold
+
+# The Bot API refuses documents over 50 MB; a larger file is not sent.
+MAX_UPLOAD_BYTES = 50_000_000
+MEGABYTE = 1_000_000
 
 
 def file_name(area: Area, period: Period, extension: str) -> str:
@@ -40,6 +46,17 @@ async def send_export(
                 rows = await exports.write_xlsx(session, report, out, t)
             else:
                 rows = await exports.write_csv(session, report, out, t)
+        size = out.seek(0, os.SEEK_END)
+        if size > MAX_UPLOAD_BYTES:
+            await chat.send_message(
+                t(
+                    "The file is {size} MB, more than Telegram lets a bot send ({limit} MB). Choose a shorter period or a smaller area, or make the report on a computer with the command “binhdang report”."
+                ).format(
+                    size=t.number(math.ceil(10 * size / MEGABYTE) / 10),
+                    limit=t.number(MAX_UPLOAD_BYTES // MEGABYTE),
+                )
+            )
+            return
         out.seek(0)
         caption = t("{place} · {period} · {n} activities").format(
             place=esc(report.summary.place_name),

@@ -150,6 +150,9 @@ async def dates_typed(update: Update, context: BotContext) -> str | int:
         reasons = {
             "order": t("The first date is after the second."),
             "range": t("That date does not exist or is out of range."),
+            "length": t("A period can be at most {years} years long. Type a shorter one.").format(
+                years=periods.MAX_PERIOD_YEARS
+            ),
         }
         reason = reasons.get(
             error.code, t("I could not read a period in “{text}”.").format(text=esc(text[:40]))

@@ -107,6 +107,21 @@ class BotHarness:
         await self._settle(update_id)
         return self.seen[before:]
 
+    async def edit_last(self, user_id: int, text: str) -> list[SentMessage]:
+        """The user edits the last text they sent."""
+        before = len(self.seen)
+        mine = [m for m in self.api.world.chats[user_id] if not m.from_bot and m.text]
+        update_id = await self.api.edit_text(user_id, mine[-1].message_id, text)
+        await self._settle(update_id)
+        return self.seen[before:]
+
+    async def redeliver(self, update_id: int) -> list[SentMessage]:
+        """Telegram delivers ``update_id`` a second time."""
+        before = len(self.seen)
+        self.api.redeliver(update_id)
+        await self._settle(update_id)
+        return self.seen[before:]
+
     async def press(
         self, user_id: int, index: int | None = None, label: str | None = None
     ) -> list[SentMessage]:

@@ -248,6 +248,23 @@ class LocalBotApi:
             user_id, "text", text=text, html=text, entities=command_entities(text)
         )
 
+    async def edit_text(self, user_id: int, message_id: int, text: str) -> int:
+        """The user edits a text they sent earlier: an ``edited_message`` update."""
+        message = self.world.find_message(user_id, message_id)
+        if message is None or message.from_bot or message.text is None:
+            raise LookupError(f"no text of the user {message_id} in chat {user_id}")
+        message.text, message.html = text, text
+        message.entities = command_entities(text)
+        message.edit_date = int(self.world.clock())
+        update_id = self.world.push_update("edited_message", self.world.message_json(message))
+        self.notify()
+        return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Telegram sends ``update_id`` again (the bot had not confirmed it)."""
+        self.world.redeliver(update_id)
+        self.notify()
+
     async def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
         return self._user_message(user_id, "location", location=(latitude, longitude))
 

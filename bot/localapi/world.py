@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from typing import Any, Literal
 JSONDict = dict[str, Any]
 MessageKind = Literal["text", "photo", "document", "voice", "location"]
 Rows = list[list[JSONDict]]
+HISTORY = 1_000  # delivered updates kept for redeliver()
 
 
 @dataclass
@@ -158,7 +160,12 @@ class World:
         self.chats: dict[int, list[SentMessage]] = {}
         self._next_message_id: dict[int, int] = {}
         self.updates: list[JSONDict] = []  # pending (unconfirmed) updates, ascending ids
-        self.next_update_id = 1
+        # Telegram's ids start at an arbitrary number; starting from the clock
+        # keeps the ids of one run apart from those of an earlier run, whose
+        # last updates a bot on the same database remembers (handlers.delivery).
+        self.next_update_id = int(clock() * 10) % 1_000_000_000 + 1
+        self._history: OrderedDict[int, JSONDict] = OrderedDict()  # for redeliver()
+        self._redelivered: list[JSONDict] = []
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
@@ -262,9 +269,19 @@ class World:
     def push_update(self, kind: str, payload: JSONDict) -> int:
         update_id = self.next_update_id
         self.next_update_id += 1
-        self.updates.append({"update_id": update_id, kind: payload})
+        update = {"update_id": update_id, kind: payload}
+        self.updates.append(update)
+        self._history[update_id] = update
+        while len(self._history) > HISTORY:
+            self._history.popitem(last=False)
         self.touch()
         return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when the bot stopped before
+        confirming it."""
+        self._redelivered.append(copy.deepcopy(self._history[update_id]))
+        self.touch()
 
     def take_updates(self, offset: int | None, limit: int) -> list[JSONDict]:
         """getUpdates semantics: ``offset`` confirms (drops) earlier updates; nothing else is
@@ -273,7 +290,8 @@ class World:
             self.updates = self.updates[offset:]
         elif offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
-        return copy.deepcopy(self.updates[:limit])
+        again, self._redelivered = self._redelivered, []
+        return copy.deepcopy(again + self.updates[: max(limit - len(again), 0)])
 
     def drop_updates(self) -> None:
         self.updates.clear()

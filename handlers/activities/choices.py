@@ -21,6 +21,7 @@ from handlers.activities.draft import (
     prefs_of,
     pressed,
     proceed,
+    refuse_button,
     state_of,
     with_back,
 )
@@ -135,6 +136,7 @@ async def _set_language(update: Update, context: BotContext, text: str, label: s
 async def language_chosen(update: Update, context: BotContext) -> str | int:
     code = pressed(update).split(":", 1)[1]
     if code not in LANGUAGE_BUTTONS:
+        await refuse_button(update, context)
         return await ask_language(update, context)
     return await _set_language(update, context, code, context.t(LANGUAGE_BUTTONS[code]))
 

@@ -111,6 +111,12 @@ def pressed(update: Update) -> str:
     return query.data
 
 
+async def refuse_button(update: Update, context: BotContext) -> None:
+    """A button whose value this step does not know (from an older version of
+    the bot, or forged): said in its toast; the caller asks the step again."""
+    await answer(update, context.t("That button is no longer valid."))
+
+
 def with_back(context: BotContext, rows: list[list[tuple[str, str]]]) -> list[list[Any]]:
     """A step asked from the summary card can go back to it unchanged."""
     if state_of(context).get("backup") is not None:

@@ -20,6 +20,7 @@ from handlers.activities.draft import (
     prefs_of,
     pressed,
     proceed,
+    refuse_button,
     reporter_of,
     state_of,
     today_of,
@@ -64,6 +65,7 @@ async def _set_kind(
 async def kind_chosen(update: Update, context: BotContext) -> str | int:
     kind = KIND_BY_CODE.get(pressed(update).split(":", 1)[1])
     if kind is None:
+        await refuse_button(update, context)
         return await ask_kind(update, context)
     return await _set_kind(update, context, kind, None)
 
@@ -136,6 +138,7 @@ async def _set_date(update: Update, context: BotContext, text: str) -> str | int
 async def date_chosen(update: Update, context: BotContext) -> str | int:
     choice = pressed(update).split(":", 1)[1]
     if choice not in ("today", "yesterday"):
+        await refuse_button(update, context)
         return await ask_date(update, context)
     return await _set_date(update, context, choice)
 
@@ -187,6 +190,7 @@ async def place_chosen(update: Update, context: BotContext) -> str | int:
     try:
         unit_id = int(pressed(update).split(":", 1)[1])
     except ValueError:
+        await refuse_button(update, context)
         return await ask_place(update, context)
     async with context.services.sessions() as session:
         unit = await units.get_unit(session, unit_id)

@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -21,6 +22,7 @@ from telegram.ext import (
 from bot.context import SERVICES_KEY, BotContext
 from bot.services import Services
 from handlers.alerts import cipher_of
+from handlers.delivery import EDIT_NOTICE
 from handlers.report import addinfo, conversation
 from handlers.report.conversation import (
     AFFECTED,
@@ -107,6 +109,14 @@ async def other_command(update: Update, context: BotContext) -> None:
         await ask(update, context)
 
 
+async def edited_in_report(update: Update, context: BotContext) -> None:
+    """An edit during a report is not read: answered protected, and erased with the rest."""
+    if not active(context):
+        return
+    await say(update, context, context.t(EDIT_NOTICE))
+    raise ApplicationHandlerStop
+
+
 def _button(callback: Any, name: str) -> CallbackQueryHandler[BotContext, Any]:
     return CallbackQueryHandler(callback, pattern=rf"^{P}:{name}:")
 
@@ -171,6 +181,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Group -9, before everything but the profile loader: remember each message
     # the reporter sends while a report is open, whoever answers it.
     application.add_handler(TypeHandler(Update, note_incoming), group=-9)
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_in_report), group=-8
+    )
     handler = build()
     application.add_handler(handler)
     services = application.bot_data.get(SERVICES_KEY)

@@ -115,7 +115,9 @@ async def create(
     activity.topic_links = [ActivityTopic(topic=t) for t in data.topics]
     session.add(activity)
     await session.flush()
-    await audit.record(session, reporter.id, ENTITY, activity.id, "create", {}, at=now)
+    created = {f: _json(v) for f, v in _columns(data).items()}
+    created["topics"] = [t.value for t in data.topics]
+    await audit.record(session, reporter.id, ENTITY, activity.id, "create", created, at=now)
     return Saved(activity.id, True)
 
 
@@ -255,7 +257,9 @@ async def delete(
     activity, _ = await load(session, actor, activity_id, now, edit_days, for_edit=True)
     activity.deleted = True
     activity.updated_at = now
-    await audit.record(session, actor.id, ENTITY, activity.id, "delete", {}, at=now)
+    await audit.record(
+        session, actor.id, ENTITY, activity.id, "delete", {"deleted": [False, True]}, at=now
+    )
 
 
 # Lists.

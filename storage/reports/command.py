@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.reports import areas, charts, exports, rollups
 from storage.reports.labels import Translate
-from storage.reports.periods import PeriodError, ReportCalendar, local_day, parse_period
+from storage.reports.periods import (
+    MAX_PERIOD_YEARS,
+    PeriodError,
+    ReportCalendar,
+    local_day,
+    parse_period,
+)
 from storage.reports.render import summary_text
 from storage.reports.report import build_report
 
@@ -148,6 +154,11 @@ async def run(
     try:
         period = parse_period(request.period, calendar)
     except PeriodError as error:
+        if error.code == "length":
+            raise ReportError(
+                f"the period {request.period!r} is longer than {MAX_PERIOD_YEARS} years;"
+                " choose a shorter one"
+            ) from None
         raise ReportError(f"cannot read the period {request.period!r} ({error.code})") from None
     if request.format in ("xlsx", "png") and request.out is None:
         raise ReportError(f"--format {request.format} needs --out FILE")

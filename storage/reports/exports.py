@@ -41,6 +41,7 @@ from storage.reports import areas
 from storage.reports.aggregates import Counts
 from storage.reports.areas import Area, AreaKind
 from storage.reports.completeness import Standing
+from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import KIND_NAMES, LANGUAGE_NAMES, TOPIC_NAMES, Translate
 from storage.reports.periods import Period
 from storage.reports.render import day, level_name, period_name, spec_name
@@ -371,8 +372,10 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
         sheet.append([t("No incident data yet.")])
     else:
         sheet.append([t("Incidents"), incidents.total])
-        for name, n in [*incidents.by_kind.items(), *incidents.by_status.items()]:
-            sheet.append([name, n])
+        for kind, n in incidents.by_kind.items():
+            sheet.append([kind_name(kind, t), n])
+        for status, n in incidents.by_status.items():
+            sheet.append([status_name(status, t), n])
         if incidents.median_to_acknowledge is not None:
             sheet.append(
                 [

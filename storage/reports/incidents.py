@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base
+from storage.models import Base, IncidentKind, IncidentStatus
 from storage.reports import areas
 from storage.reports.areas import Area, AreaKind
+from storage.reports.labels import Gettext
 from storage.reports.periods import Period
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,27 @@ class IncidentFigures:
     @classmethod
     def unavailable(cls) -> IncidentFigures:
         return cls(available=False)
+
+
+def kind_name(value: str, t: Gettext) -> str:
+    """An incident type (``domestic_violence``) as the incidents feature names
+    it, in the reader's language; an unknown value as it is."""
+    from storage.incidents.labels import KIND_NAMES
+
+    try:
+        return t(KIND_NAMES[IncidentKind(value)])
+    except (ValueError, KeyError):
+        return value
+
+
+def status_name(value: str, t: Gettext) -> str:
+    """An incident status (``new``) in the reader's language, as :func:`kind_name`."""
+    from storage.incidents.labels import STATUS_NAMES
+
+    try:
+        return t(STATUS_NAMES[IncidentStatus(value)])
+    except (ValueError, KeyError):
+        return value
 
 
 def incidents_table() -> Table | None:
@@ -71,11 +93,12 @@ async def incident_figures(
     else:
         paths = [area.path]
     found = await stats(session, paths, begin, finish)
+    # Types by count, most first; statuses in the order a report goes through them.
     return IncidentFigures(
         True,
         found.total,
         dict(sorted(found.by_kind.items(), key=lambda kv: -kv[1])),
-        found.by_status,
+        {s.value: found.by_status[s.value] for s in IncidentStatus if s.value in found.by_status},
         found.median_to_acknowledge,
         found.escalated,
     )

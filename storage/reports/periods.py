@@ -13,11 +13,15 @@ from zoneinfo import ZoneInfo
 # half-year period runs from 1 January to that deadline unless configured.
 DEFAULT_HALF_YEAR_END = (6, 5)
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# A typed period (FROM:TO) may not be longer than this: five years cover any
+# plan or programme, and a longer one would only be a slow mistake.
+MAX_PERIOD_YEARS = 5
 NAMED = ("this_month", "last_month", "this_quarter", "last_quarter", "half", "year", "last_year")
 
 
 class PeriodError(ValueError):
-    """Text that is not a period; ``code`` says why (``format``, ``order``, ``range``)."""
+    """Text that is not a period; ``code`` says why (``format``, ``order``,
+    ``range``, or ``length``: longer than :data:`MAX_PERIOD_YEARS`)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -190,6 +194,17 @@ def _of_kind(start: date, end: date, kind: str) -> Period:
 _DATE = r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})"
 
 
+def _within_cap(period: Period) -> Period:
+    """The period, if it ends before the same day :data:`MAX_PERIOD_YEARS` later
+    (``2020-01-01:2024-12-31`` is the longest from 1 January 2020)."""
+    start = period.start
+    # The same day five years on; from 29 February, 1 March.
+    limit = date(start.year + MAX_PERIOD_YEARS, start.month, 1) + timedelta(days=start.day - 1)
+    if period.end >= limit:
+        raise PeriodError("length")
+    return period
+
+
 def _parse_date(text: str) -> date:
     try:
         if "-" in text:
@@ -203,7 +218,8 @@ def _parse_date(text: str) -> date:
 
 def parse_period(text: str, calendar: ReportCalendar | None = None) -> Period:
     """``2024H1``, ``2024H2``, ``2024Q3``, ``2024``, ``2024-11``, ``11/2024``,
-    ``FROM:TO`` (``2024-01-01:2024-05-31``) or ``01/01/2024 - 31/05/2024``."""
+    ``FROM:TO`` (``2024-01-01:2024-05-31``) or ``01/01/2024 - 31/05/2024``;
+    dates typed are at most :data:`MAX_PERIOD_YEARS` apart."""
     raw = text.strip().upper().replace(" ", "")
     raw = raw.replace("–", "-").replace("—", "-")
     try:
@@ -220,9 +236,9 @@ def parse_period(text: str, calendar: ReportCalendar | None = None) -> Period:
         if m := re.fullmatch(r"([MQHYC]?)(\d{8})-(\d{8})", raw):
             start = datetime.strptime(m[2], "%Y%m%d").date()
             end = datetime.strptime(m[3], "%Y%m%d").date()
-            return _of_kind(start, end, _KINDS.get(m[1], "custom"))
+            return _within_cap(_of_kind(start, end, _KINDS.get(m[1], "custom")))
         if m := re.fullmatch(_DATE + r"(?::|-|\.\.)" + _DATE, raw):
-            return Period(_parse_date(m[1]), _parse_date(m[2]))
+            return _within_cap(Period(_parse_date(m[1]), _parse_date(m[2])))
     except ValueError as exc:
         if isinstance(exc, PeriodError):
             raise

@@ -13,6 +13,7 @@ from babel.dates import format_date, format_timedelta
 from storage.models import Indicator, ParticipantField, UnitLevel
 from storage.reports.aggregates import ChildRow, Counts, Summary
 from storage.reports.completeness import Collaborator, Completeness, Standing
+from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import (
     FIELD_NAMES,
     KIND_NAMES,
@@ -236,11 +237,17 @@ def summary_text(
             n=t.number(incidents.total)
         )
         if incidents.by_kind:
-            text += ": " + ", ".join(f"{k} {t.number(n)}" for k, n in incidents.by_kind.items())
+            text += ": " + ", ".join(
+                f"{kind_name(k, t)} {t.number(n)}" for k, n in incidents.by_kind.items()
+            )
         lines.append(esc(text))
         if incidents.by_status:
             lines.append(
-                esc(", ".join(f"{k} {t.number(n)}" for k, n in incidents.by_status.items()))
+                esc(
+                    ", ".join(
+                        f"{status_name(k, t)} {t.number(n)}" for k, n in incidents.by_status.items()
+                    )
+                )
             )
         if incidents.median_to_acknowledge is not None:
             lines.append(

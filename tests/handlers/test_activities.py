@@ -413,3 +413,47 @@ async def test_an_administrator_logs_anywhere_in_vietnamese(bot, places):
     assert "✅ Đã lưu. Mã hoạt động: HD-" in await tap(bot, "✅ Xác nhận", ADMIN)
     (activity,) = await stored(bot)
     assert activity.unit_id == places.other_village.id
+
+
+async def test_the_main_menu_button_starts_the_log(bot, places):
+    await bot.send(USER, "/help")
+    await bot.press(USER, label="📝 Log an activity")
+    assert screen(bot) == "What kind of activity was it?"
+    assert conversation_state(bot) == "KIND"
+
+
+async def test_buttons_this_step_does_not_know_are_refused_with_a_reason(bot, places):
+    await bot.send(USER, "/log")
+    steps = [
+        ("lk:zz", "KIND", "Policy dialogue"),
+        ("ld:never", "DATE", "Today (11/20/26)"),
+        ("lp:abc", "PLACE", "Xã Trà Bồng"),
+    ]
+    for data, state, then in steps:
+        await bot.press_data(USER, bot.last(USER).message_id, data)
+        assert bot.answer() == "That button is no longer valid.", data
+        assert conversation_state(bot) == state
+        await bot.press(USER, label=then)
+    await bot.send(USER, "20/10/10/0/0/0")
+    await bot.press(USER, label="Gender equality")
+    await bot.press(USER, label="Done ➡")
+    await bot.press_data(USER, bot.last(USER).message_id, "ll:xx")
+    assert bot.answer() == "That button is no longer valid."
+    assert conversation_state(bot) == "LANGUAGE"
+    assert every_button_answered_once(bot)
+
+
+async def test_a_one_line_draft_survives_a_restart_at_the_step_it_left_open(bot, places):
+    replies = await one_line(bot, "dt 19/11 21/11/10/0/0/21 zz")
+    assert replies[0].startswith("“zz” is not a topic")
+    assert conversation_state(bot) == "TOPICS"
+    await bot.restart()
+    assert conversation_state(bot) == "TOPICS"
+    assert draft(bot)["participants"]["total"] == 21
+    await bot.press(USER, label="Gender equality")
+    await bot.press(USER, label="Done ➡")
+    summary = screen(bot)
+    assert "Activity: Policy dialogue" in summary and "Topics: Gender equality" in summary
+    await bot.press(USER, label="✅ Confirm")
+    (activity,) = await stored(bot)
+    assert (activity.total, activity.women, activity.held_on) == (21, 11, date(2026, 11, 19))

@@ -101,6 +101,21 @@ async def _open(bot, step: str) -> None:
     assert conversation_state(bot) == step, (step, draft(bot).get("step"))
 
 
+async def _answered_cleanly(bot, caplog, text: str) -> dict:
+    """Send ``text``: it gets an answer, no error is logged, and the conversation
+    is at the step its draft says. Returns the draft."""
+    with caplog.at_level(logging.ERROR):
+        replies = await bot.send(USER, text)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    caplog.clear()
+    answered = texts(replies, USER)
+    assert answered, f"no answer to {text!r}"
+    assert not any(a.startswith("Sorry, something went wrong") for a in answered)
+    state = draft(bot)
+    assert conversation_state(bot) == state["step"]
+    return state
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -112,15 +127,7 @@ async def test_random_input_at_every_typed_step(at_summary, caplog, step, text):
     await _back_to_summary(bot)
     before = {k: draft(bot).get(k) for k in KEPT}
     await _open(bot, step)
-    with caplog.at_level(logging.ERROR):
-        replies = await bot.send(USER, text)
-    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
-    caplog.clear()
-    answered = texts(replies, USER)
-    assert answered, f"no answer to {text!r} at {step}"
-    assert not any(a.startswith("Sorry, something went wrong") for a in answered)
-    state = draft(bot)
-    assert conversation_state(bot) == state["step"]
+    state = await _answered_cleanly(bot, caplog, text)
     changeable = STEP_FIELDS.get(step, {"participants"})
     for key, value in before.items():
         if key not in changeable and key in state:
@@ -138,3 +145,29 @@ async def test_after_the_storm_the_draft_still_confirms(at_summary):
         await _back_to_summary(bot)
     await bot.press(USER, label="✅ Confirm")
     assert await count_stored(bot) == 1
+
+
+one_line_inputs = st.lists(
+    st.one_of(inputs, st.sampled_from(["tt", "20/11", "45/30/15/0/0/40", "bdg", "dt:Cor"])),
+    min_size=1,
+    max_size=6,
+).map(" ".join)
+
+
+@pytest.fixture
+async def registered(bot):
+    await setup_people(bot)
+    return bot
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=one_line_inputs.filter(lambda s: len(s) <= 4000))
+async def test_random_one_line_forms(registered, caplog, text):
+    bot = registered
+    await bot.send(USER, "/cancel")
+    await _answered_cleanly(bot, caplog, f"/log {text}")
+    assert await count_stored(bot) == 0  # nothing is stored before the summary is confirmed

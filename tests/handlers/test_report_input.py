@@ -35,6 +35,25 @@ async def bot(engine, sessions) -> AsyncIterator[BotHarness]:
         yield harness
 
 
+async def test_an_edit_is_answered_protected_and_erased_with_the_rest(bot):
+    await bot.send(REPORTER, "/report")
+    await bot.press(REPORTER, label="No")
+    await bot.press(REPORTER, label="Human trafficking")
+    await bot.press(REPORTER, label="Older person")
+    await bot.press(REPORTER, label="Done ➜")
+    await bot.send(REPORTER, "cho Tra Bong")  # the place, typed
+    replies = await bot.edit_last(REPORTER, "cho Tra Bong, gan truong")
+    (notice,) = replies
+    assert notice.text == (
+        "I read only new messages, not edits. Please send the corrected answer as a new message."
+    )
+    assert notice.protect_content
+    await bot.send(REPORTER, "/exit")
+    assert bot.api.world.find_message(REPORTER, notice.message_id).deleted
+    left = [m.text or "" for m in bot.api.messages(REPORTER)]
+    assert not any("Tra Bong" in text or "new messages" in text for text in left)
+
+
 async def test_wrong_input_keeps_the_step_and_is_erased_too(bot):
     await bot.send(REPORTER, "/report")
     replies = await bot.send(REPORTER, "yes")  # text where a button is expected

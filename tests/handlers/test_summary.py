@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from handlers import export
 from scheduler import jobs
 from storage import units
 from storage.models import NoActivityReport, Role, Target
@@ -113,13 +114,18 @@ async def test_the_nudge_goes_through_the_sender_and_one_tap_answers_it(bot, peo
     assert bot.app is not None
     await jobs.sender_of(bot.app).drain()
     nudge = bot.api.bot_messages(QUIET)[-1]
-    assert "Tháng 11/2026" in (nudge.text or "") or "11/2026" in (nudge.text or "")
+    assert nudge.text == (
+        "Xin chào! Cán bộ điều phối chưa nhận được hoạt động nào của bạn trong kỳ "
+        "Tháng 11/2026 (01/11/2026 – 30/11/2026). Hãy ghi lại các buổi đã tổ chức bằng /log. "
+        "Nếu không có hoạt động nào, hãy bấm nút bên dưới."
+    )
     assert bot.labels(QUIET) == ["Không có hoạt động trong tháng 11/2026"]
     # A second press the same day sends nothing more.
     await bot.press(COORDINATOR, label="🔔 Remind 1 silent collaborator")
     assert "already been reminded" in bot.answer()
     # The quiet collaborator answers with one tap, even in the middle of /log.
-    await bot.send(QUIET, "/log")
+    (question,) = await bot.send(QUIET, "/log")
+    assert question.text == "Đó là loại hoạt động gì?"
     replies = await bot.press_data(QUIET, nudge.message_id, "na:202611")
     assert texts(replies, QUIET)[0].startswith(
         "Đã ghi nhận: không có hoạt động trong tháng 11/2026"
@@ -128,8 +134,10 @@ async def test_the_nudge_goes_through_the_sender_and_one_tap_answers_it(bot, peo
     assert texts(replies, QUIET)[0] == "Bạn đã báo không có hoạt động trong tháng 11/2026 rồi."
     replies = await bot.press_data(QUIET, nudge.message_id, "na:202612")  # forged: the future
     assert "quá hạn" in texts(replies, QUIET)[0]
-    # The /log draft is still there.
-    assert bot.labels(QUIET)[0] == "Truyền thông trực tiếp" or bot.labels(QUIET)
+    # The /log draft is still there: its question goes on to the next step.
+    await bot.press(QUIET, label="Truyền thông trực tiếp")
+    asked = next(m for m in bot.api.bot_messages(QUIET) if m.message_id == question.message_id)
+    assert (asked.text or "").startswith("➜ Truyền thông trực tiếp\n\nHoạt động diễn ra ngày nào?")
     async with bot.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(NoActivityReport)) == 1
     await bot.send(COORDINATOR, "/summary")
@@ -172,6 +180,8 @@ async def test_wrong_input_keeps_the_step_and_a_restart_loses_nothing(bot, peopl
         ("31/05/2026 - 01/01/2026", "The first date is after the second."),
         ("32/13/2026 - 01/01/2027", "That date does not exist"),
         ("2027", "That period has not started yet."),
+        ("2000-01-01:2100-12-31", "A period can be at most 5 years long. Type a shorter one."),
+        ("01/11/2021 - 01/11/2026", "A period can be at most 5 years long."),
     ):
         replies = await bot.send(COORDINATOR, wrong)
         assert texts(replies)[0].startswith(reason), texts(replies)
@@ -190,6 +200,52 @@ async def test_wrong_input_keeps_the_step_and_a_restart_loses_nothing(bot, peopl
     replies = await bot.press_data(COORDINATOR, first.message_id, "sx:x:u1:m20261101-20261130")
     assert "no longer valid" in bot.answer()
     assert [m for m in replies if m.kind == "document"] == []
+
+
+async def test_a_file_too_large_for_telegram_is_not_sent(bot, people, monkeypatch):
+    monkeypatch.setattr(export, "MAX_UPLOAD_BYTES", 2000)  # the XLSX is larger, the CSV not
+    await _logged(bot)
+    await bot.send(COORDINATOR, "/summary")
+    await bot.press(COORDINATOR, label="This month")
+    replies = await bot.press(COORDINATOR, label="📗 XLSX")
+    assert [m for m in replies if m.kind == "document"] == []
+    (text,) = texts(replies, COORDINATOR)
+    assert text.startswith("The file is ")
+    assert "MB, more than Telegram lets a bot send (0 MB)." in text
+    assert "Choose a shorter period or a smaller area" in text
+    assert "on a computer with the command “binhdang report”" in text
+    await bot.send(COORDINATOR, "/export")
+    await bot.press(COORDINATOR, label="This month")
+    replies = await bot.press(COORDINATOR, label="📄 Activities (CSV)")
+    (document,) = [m for m in replies if m.kind == "document"]
+    assert len(bot.api.file_bytes(document.file_id)) <= 2000
+
+
+async def test_no_activity_command_declares_a_month(bot, people):
+    visitor = 4005
+    bot.api.add_user(visitor, first_name="Khách", language_code="en")
+    replies = await bot.send(visitor, "/noactivity")
+    assert texts(replies) == ["Only registered members can report a month without activity."]
+    assert bot.labels(visitor) == []
+    replies = await bot.send(USER, "/noactivity")
+    assert texts(replies, USER)[0].startswith("Did you hold no session at all in a month?")
+    assert bot.labels(USER) == [
+        "No activity in 11/2026",
+        "No activity in 10/2026",
+        "No activity in 09/2026",
+    ]
+    replies = await bot.press(USER, label="No activity in 10/2026")
+    assert texts(replies, USER)[-1].startswith("Noted: no activity in 10/2026. Thank you!")
+    async with bot.services.sessions() as session:
+        rows = (await session.execute(select(NoActivityReport.month))).scalars().all()
+    assert rows == [date(2026, 10, 1)]
+    # The coordinator's summary of October counts it; November is untouched.
+    await bot.send(COORDINATOR, "/summary")
+    text = texts(await bot.press(COORDINATOR, label="Last month"), COORDINATOR)[0]
+    assert "said there was no activity: 1; silent: 2" in text
+    await bot.send(COORDINATOR, "/summary")
+    text = texts(await bot.press(COORDINATOR, label="This month"), COORDINATOR)[0]
+    assert "said there was no activity: 0; silent: 3" in text
 
 
 async def test_other_area_and_who_may_ask(bot, people):
@@ -260,3 +316,17 @@ async def test_targets_by_csv_and_step_by_step(bot, people):
         ("Đối thoại chính sách cấp xã và cụm thôn", 21, 1),
         ("Tập huấn lồng ghép giới (Chương trình 3)", 4, 1),
     ]
+
+
+async def test_a_session_logged_at_23_30_on_31_may_counts_in_may(bot, people):
+    # 16:30 UTC is 23:30 in Asia/Ho_Chi_Minh: still 31 May there.
+    bot.clock.now = datetime(2026, 5, 31, 16, 30, tzinfo=UTC)
+    await _log(bot, "tt today 45/30/15/0/0/40 bdg")
+    bot.clock.now = datetime(2026, 5, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 June
+    await _log(bot, "dt today 20/8/6/4/2/5 blgd")
+    await bot.send(COORDINATOR, "/summary")
+    june = texts(await bot.press(COORDINATOR, label="This month"), COORDINATOR)[0]
+    assert "Month 6/2026" in june and "1 session, 20 participants" in june
+    await bot.send(COORDINATOR, "/summary")
+    may = texts(await bot.press(COORDINATOR, label="Last month"), COORDINATOR)[0]
+    assert "Month 5/2026" in may and "1 session, 45 participants" in may

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from storage import activities, audit, units
 from storage.activities import ActivityProblem, Filters, Period, Problem
+from storage.activities.rules import UNCOUNTED_KINDS
 from storage.models import Activity, ActivityKind, ActivityTopic, Role, SessionLanguage, Topic
+from storage.models.activities import KIND_CODES, TOPIC_CODES
 from tests.storage.helpers import person, place, profile, tra_bong
 
 TODAY = date(2026, 11, 20)
@@ -238,6 +240,10 @@ async def test_create_is_idempotent_and_audited(session):
     assert set(topics) == {Topic.CHILD_MARRIAGE, Topic.GENDER_EQUALITY}
     trail = await audit.history(session, "activity", first.activity_id)
     assert [(e.action, e.actor_id) for e in trail] == [("create", reporter.id)]
+    # What was stored, so that the trail alone tells the whole history.
+    assert trail[0].details["total"] == 45 and trail[0].details["unit_id"] == village.id
+    assert trail[0].details["held_on"] == data.held_on.isoformat()
+    assert set(trail[0].details["topics"]) == {"child_marriage", "gender_equality"}
     stored = await session.get(Activity, first.activity_id)
     assert (stored.total, stored.women, stored.ethnic_minority) == (45, 30, 40)
     assert activities.reference(stored.id) == f"HD-{stored.id}"
@@ -308,6 +314,7 @@ async def test_edit_window_and_coordinator_corrections(session):
         ("update", coordinator.id),
         ("delete", coordinator.id),
     ]
+    assert trail[-1].details == {"deleted": [False, True]}
     gone = await _async_problem(activities.load(session, coordinator, saved.activity_id, late))
     assert gone.problem is Problem.NOT_FOUND
 
@@ -362,3 +369,65 @@ def test_period_bounds():
     )
     assert activities.period_bounds(Period.THIS_YEAR, TODAY) == (date(2026, 1, 1), TODAY)
     assert activities.period_bounds(Period.ALL, TODAY) == (None, None)
+
+
+one_line_text = st.one_of(
+    st.text(max_size=200),
+    st.lists(
+        st.one_of(
+            st.sampled_from(["tt", "khac:Hội", "20/11", "31/02", "45/30/15/0/0/40", "bdg,zz"]),
+            st.text(min_size=1, max_size=12),
+            st.integers(-(10**10), 10**10).map(str),
+        ),
+        max_size=8,
+    ).map(" ".join),
+)
+
+
+@given(one_line_text)
+def test_one_line_form_never_raises_and_keeps_only_valid_parts(text):
+    line = activities.parse_one_line(text, TODAY, 60)
+    assert all(isinstance(p, ActivityProblem) for p in line.problems)
+    values = line.values
+    if "participants" in values:
+        activities.check_counts(values["participants"])  # kept only when consistent
+    if "held_on" in values:
+        held_on = date.fromisoformat(values["held_on"])
+        assert TODAY - timedelta(days=60) <= held_on <= TODAY
+    if not line.problems:
+        assert {"kind", "held_on", "participants", "topics"} <= values.keys()
+
+
+@given(
+    kind=st.sampled_from(list(KIND_CODES.items())),
+    day=st.integers(0, 60),
+    women=st.integers(0, 300),
+    men=st.integers(0, 300),
+    girls=st.integers(0, 100),
+    boys=st.integers(0, 100),
+    topics=st.lists(st.sampled_from(list(TOPIC_CODES.items())), min_size=1, unique=True),
+)
+def test_a_valid_one_line_gives_exactly_what_it_says(kind, day, women, men, girls, boys, topics):
+    total = women + men + girls + boys
+    minority = total // 2
+    held_on = TODAY - timedelta(days=day)
+    text = (
+        f"{kind[1]} {held_on:%d/%m/%Y} {total}/{women}/{men}/{girls}/{boys}/{minority} "
+        + ",".join(code for _, code in topics)
+    )
+    line = activities.parse_one_line(text, TODAY, 60)
+    if total == 0 and kind[0] not in UNCOUNTED_KINDS:
+        assert [p.problem for p in line.problems] == [Problem.NO_PARTICIPANTS]
+        return
+    assert line.problems == []
+    assert line.values["kind"] == kind[0].value
+    assert line.values["held_on"] == held_on.isoformat()
+    assert line.values["participants"] == {
+        "total": total,
+        "women": women,
+        "men": men,
+        "girls": girls,
+        "boys": boys,
+        "ethnic_minority": minority,
+    }
+    assert set(line.values["topics"]) == {topic.value for topic, _ in topics}

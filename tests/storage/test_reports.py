@@ -3,19 +3,27 @@ triggers keep, groups of communes, completeness and "no activity" declarations."
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from sqlalchemy import delete, func, select
 
+from bot.i18n import translator
 from storage import units
 from storage.models import (
     Activity,
     ActivityKind,
     ActivityRollup,
     ActivityTopic,
+    ContactMode,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
     NoActivityReport,
+    Occurred,
     ReporterMonth,
     Role,
     SessionLanguage,
@@ -24,7 +32,7 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
-from storage.reports import areas, periods, rollups
+from storage.reports import areas, exports, periods, rollups
 from storage.reports.aggregates import summarize
 from storage.reports.completeness import (
     Declared,
@@ -34,6 +42,8 @@ from storage.reports.completeness import (
     month_of,
 )
 from storage.reports.periods import Period, PeriodError, ReportCalendar, local_day, parse_period
+from storage.reports.render import summary_text
+from storage.reports.report import build_report
 from tests.storage.helpers import person, place, profile, tra_bong
 from tests.storage.reports_data import activity, log, member, villages
 
@@ -68,12 +78,23 @@ def test_periods_parse(text, start, end):
         ("soon", "format"),
         ("2024-05-01:2024-04-01", "order"),
         ("1999", "range"),
+        ("2000-01-01:2100-12-31", "length"),
+        ("01/01/2020 - 01/01/2025", "length"),
+        ("C20200229-20250301", "length"),
     ],
 )
 def test_bad_periods_say_why(text, code):
     with pytest.raises(PeriodError) as caught:
         parse_period(text)
     assert caught.value.code == code
+
+
+def test_a_typed_period_is_at_most_five_years_long():
+    assert periods.MAX_PERIOD_YEARS == 5
+    longest = parse_period("2020-01-01:2024-12-31")
+    assert (longest.start, longest.end) == (date(2020, 1, 1), date(2024, 12, 31))
+    assert parse_period("29/02/2020 - 28/02/2025").end == date(2025, 2, 28)
+    assert parse_period(longest.token) == longest
 
 
 def test_half_year_end_is_configurable_and_named_periods():
@@ -159,6 +180,58 @@ async def test_summary_of_a_commune(session):
     assert (summary.collaborators, summary.reporting) == (3, 2)
     assert summary.place_name == "Xã Trà Bồng, Quảng Ngãi"
     assert not summary.incidents.available or summary.incidents.total == 0
+
+
+def _incident(unit: Unit, n: int, kind: IncidentKind, status: IncidentStatus) -> Incident:
+    reported = datetime(2024, 3, 1, 3, n, tzinfo=UTC)
+    return Incident(
+        code=f"BD-R{n:03d}",
+        submission_key=f"reports-{n}",
+        kind=kind,
+        status=status,
+        occurred=Occurred.TODAY,
+        unit_id=unit.id,
+        contact=ContactMode.ANONYMOUS,
+        escalated=False,
+        reported_at=reported,
+        acknowledged_at=None if status is IncidentStatus.NEW else reported,
+        updated_at=reported,
+    )
+
+
+async def test_incident_types_and_statuses_are_named_in_the_readers_language(session):
+    commune, _province, (v1, _v2, _v3) = await _commune_with_data(session)
+    session.add_all(
+        [
+            _incident(v1, 1, IncidentKind.DOMESTIC_VIOLENCE, IncidentStatus.NEW),
+            _incident(v1, 2, IncidentKind.DOMESTIC_VIOLENCE, IncidentStatus.TAKEN),
+            _incident(commune, 3, IncidentKind.TRAFFICKING, IncidentStatus.NEW),
+        ]
+    )
+    await session.flush()
+    report = await build_report(
+        session,
+        areas.unit_area(commune),
+        parse_period("2024H1"),
+        today=date(2024, 6, 20),
+        zone=ZONE,
+    )
+    assert report.summary.incidents.total == 3
+    vi, en = translator("vi"), translator("en")
+    text = summary_text(report.summary, report.targets, report.completeness, vi, html=False)
+    assert "Bạo lực gia đình 2, Mua bán người 1" in text
+    assert "Đang chờ người tiếp nhận 2, Đã tiếp nhận 1" in text
+    english = summary_text(report.summary, report.targets, report.completeness, en, html=False)
+    assert "Domestic violence 2, Human trafficking 1" in english
+    assert "Waiting for a responder 2, Taken 1" in english
+    assert "domestic_violence" not in text + english and "new 2" not in text + english
+    out = io.BytesIO()
+    await exports.write_xlsx(session, report, out, vi)
+    rows = list(openpyxl.load_workbook(out)["Chi tiết"].iter_rows(values_only=True))
+    named = {r[0]: r[1] for r in rows if r[0]}
+    assert named["Bạo lực gia đình"] == 2 and named["Mua bán người"] == 1
+    assert named["Đang chờ người tiếp nhận"] == 2 and named["Đã tiếp nhận"] == 1
+    assert not {"domestic_violence", "trafficking", "new", "taken"} & set(named)
 
 
 async def test_the_province_and_the_country_add_up_from_the_rollups(session):

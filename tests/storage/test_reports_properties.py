@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import migrate
+from storage import migrate, units
 from storage.db import is_sqlite, make_engine, make_sessionmaker
 from storage.models import (
     Activity,
@@ -37,12 +37,14 @@ from storage.models import (
     Topic,
     TopicRollup,
     Unit,
+    UnitGroup,
+    UnitGroupMember,
     UnitLevel,
     User,
     UserStatus,
 )
 from storage.reports import areas, rollups
-from storage.reports.aggregates import summarize
+from storage.reports.aggregates import Counts, summarize
 from storage.reports.periods import Period, local_day, month_period
 from tests.conftest import TEST_URL
 
@@ -121,7 +123,16 @@ changes = st.lists(
 
 
 async def _reset(session: AsyncSession) -> None:
-    for table in (ActivityTopic, Activity, ActivityRollup, TopicRollup, ReporterMonth, User):
+    for table in (
+        UnitGroupMember,
+        UnitGroup,
+        ActivityTopic,
+        Activity,
+        ActivityRollup,
+        TopicRollup,
+        ReporterMonth,
+        User,
+    ):
         await session.execute(delete(table))
     await session.execute(delete(Unit).where(Unit.level == UnitLevel.VILLAGE))
     await session.execute(delete(Unit).where(Unit.level == UnitLevel.COMMUNE))
@@ -316,6 +327,52 @@ def test_children_add_up_and_rollups_equal_counting(db, shape, made, edits, whic
 
     db.run(rebuild())
     assert db.run(snapshot()) == kept
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    shape=trees,
+    made=activities,
+    edits=changes,
+    which=st.sampled_from(PERIODS),
+    members=st.sets(st.integers(0, 1000), min_size=1, max_size=4),
+)
+def test_a_group_of_communes_adds_up_to_its_communes(db, shape, made, edits, which, members):
+    """A group (any communes, even of different provinces) sums to the sum of
+    its member communes, each counted alone, with the rollups or without."""
+    live, found = db.run(_scenario(db, shape, made, edits))
+    communes = [u for u in found if u.level is UnitLevel.COMMUNE]
+    chosen = sorted({communes[m % len(communes)].id for m in members})
+    picked = [u for u in communes if u.id in chosen]
+
+    async def check() -> None:
+        async with db.sessions.begin() as session:
+            group = areas.group_area(await units.create_group(session, "Cụm xã", None, picked))
+        async with db.sessions() as session:
+            summary = await summarize(session, group, which, ZONE)
+            assert summary == await summarize(session, group, which, ZONE, rollups=False)
+            alone = [await summarize(session, areas.unit_area(u), which, ZONE) for u in picked]
+        assert summary.counts == Counts.total_of(a.counts for a in alone)
+        assert {c.place.id: c.counts for c in summary.children} == {
+            u.id: a.counts for u, a in zip(picked, alone, strict=True)
+        }
+        # And by hand: the live activities of those communes and their villages.
+        expected = [
+            r
+            for r in live
+            if any(r[0].startswith(u.path) for u in picked) and which.start <= r[1] <= which.end
+        ]
+        assert summary.counts.sessions == len(expected)
+        assert summary.counts.total == sum(r[2] for r in expected)
+        assert set(summary.by_kind) == {kind for a in alone for kind in a.by_kind}
+        for kind, counts in summary.by_kind.items():
+            assert counts == Counts.total_of(a.by_kind[kind] for a in alone if kind in a.by_kind)
+
+    db.run(check())
 
 
 @given(

@@ -3,11 +3,13 @@ behind schedule; the XLSX and CSV exports read back; the chart; the CLI."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ import pytest
 
 from bot.i18n import translator
 from storage import units
+from storage.db import make_engine, make_sessionmaker
 from storage.models import (
     ActivityKind,
     Indicator,
@@ -250,8 +253,8 @@ def test_progress_bar_waits_a_second():
     assert "50% 50/100 summary" in stream.getvalue()
 
 
-@pytest.mark.sqlite_only
-def test_the_cli_writes_a_chart_and_a_spreadsheet(tmp_path: Path):
+def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``binhdang ARGS...`` in a child process, on a SQLite file in ``tmp_path``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BINHDANG_")}
     environment["BINHDANG_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
 
@@ -266,6 +269,12 @@ def test_the_cli_writes_a_chart_and_a_spreadsheet(tmp_path: Path):
             check=False,
         )
 
+    return binhdang
+
+
+@pytest.mark.sqlite_only
+def test_the_cli_writes_a_chart_and_a_spreadsheet(tmp_path: Path):
+    binhdang = cli(tmp_path)
     assert binhdang("units", "import").returncode == 0
     chart = tmp_path / "chart.png"
     result = binhdang(
@@ -285,3 +294,50 @@ def test_the_cli_writes_a_chart_and_a_spreadsheet(tmp_path: Path):
     assert result.returncode == 2 and "cannot read the period" in result.stderr
     result = binhdang("report", "--unit", "51", "--period", "2024", "--format", "xlsx")
     assert result.returncode == 2 and "needs --out FILE" in result.stderr
+
+
+@pytest.mark.sqlite_only
+def test_the_cli_writes_a_csv_of_typed_dates_and_refuses_bad_arguments(tmp_path: Path):
+    binhdang = cli(tmp_path)
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    assert binhdang("units", "import").returncode == 0
+
+    async def logged() -> None:
+        engine = make_engine(url)
+        try:
+            async with make_sessionmaker(engine).begin() as session:
+                commune, _province = await tra_bong(session)
+                lan = await member(session, commune)
+                await log(
+                    session,
+                    activity(commune, lan, date(2024, 1, 31), women=7, men=2),
+                    activity(commune, lan, date(2024, 2, 1), women=3, men=1),
+                    activity(commune, lan, date(2024, 6, 1), women=1, men=1),
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(logged())
+    out = tmp_path / "tb.csv"
+    result = binhdang(
+        "report",
+        *("--unit", "51", "--period", "2024-01-15:2024-05-31"),
+        *("--format", "csv", "--out", str(out)),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "CSV of Quảng Ngãi, 2024-01-15:2024-05-31: 2 activities written" in result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Mã", "Ngày"]
+    assert [(r[1], r[10]) for r in rows[1:]] == [("2024-01-31", "9"), ("2024-02-01", "4")]
+    for args, message in (
+        (("--unit", "99999", "--period", "2024"), "no unit or group has the code '99999'"),
+        (
+            ("--unit", "51", "--period", "2000-01-01:2100-12-31"),
+            "the period '2000-01-01:2100-12-31' is longer than 5 years",
+        ),
+    ):
+        result = binhdang("report", *args)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("binhdang report: ") and message in line

@@ -1,0 +1,95 @@
+"""Updates that are not new input: a redelivered update and an edited message
+(for a discreet /report: tests/handlers/test_report_input.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.delivery import KEEP, seen_before
+from tests.handlers.activities_helpers import (
+    conversation_state,
+    count_stored,
+    draft,
+    one_line,
+    setup_people,
+    stored,
+)
+from tests.handlers.conftest import USER
+from tests.harness import BotHarness, texts
+
+EDIT_NOTICE = (
+    "I read only new messages, not edits. Please send the corrected answer as a new message."
+)
+
+
+@pytest.fixture
+async def places(bot):
+    return await setup_people(bot)
+
+
+def last_update_id(bot: BotHarness) -> int:
+    return bot.api.world.next_update_id - 1
+
+
+async def to_the_total_step(bot: BotHarness) -> None:
+    await bot.send(USER, "/log")
+    await bot.press(USER, label="Policy dialogue")
+    await bot.send(USER, "18/11")
+    await bot.press(USER, label="Xã Trà Bồng")
+    assert conversation_state(bot) == "COUNT_TOTAL"
+
+
+async def test_a_redelivered_answer_is_not_read_again_at_the_next_step(bot, places):
+    await to_the_total_step(bot)
+    await bot.send(USER, "60")
+    total = last_update_id(bot)
+    assert conversation_state(bot) == "COUNT_WOMEN"
+
+    assert await bot.redeliver(total) == []
+    # Not taken as the number of women: still asked, still empty.
+    assert conversation_state(bot) == "COUNT_WOMEN"
+    assert draft(bot)["participants"] == {"total": 60}
+    await bot.send(USER, "35")
+    assert draft(bot)["participants"] == {"total": 60, "women": 35}
+
+
+async def test_a_redelivered_confirm_after_a_restart_stores_once(bot, places):
+    await one_line(bot, "th 19/11 20/10/10/0/0/0 kinh-te")
+    await bot.press(USER, label="✅ Confirm")
+    confirm = last_update_id(bot)
+    await bot.restart()  # the ids handled before the restart are remembered
+    assert await bot.redeliver(confirm) == []
+    (activity,) = await stored(bot)
+    assert activity.total == 20
+    # New input is read as usual after a redelivery.
+    replies = await bot.send(USER, "/mine")
+    assert f"HD-{activity.id}" in texts(replies)[0]
+
+
+async def test_an_edited_answer_is_explained_and_changes_nothing(bot, places):
+    await to_the_total_step(bot)
+    await bot.send(USER, "60")
+    replies = await bot.edit_last(USER, "70")
+    assert texts(replies) == [EDIT_NOTICE]
+    assert conversation_state(bot) == "COUNT_WOMEN"
+    assert draft(bot)["participants"] == {"total": 60}
+    await bot.send(USER, "40")
+    assert draft(bot)["participants"] == {"total": 60, "women": 40}
+    assert await count_stored(bot) == 0
+
+
+async def test_an_edit_outside_any_conversation_is_explained(bot, places):
+    await bot.send(USER, "hello")
+    replies = await bot.edit_last(USER, "/log")
+    assert texts(replies) == [EDIT_NOTICE]
+    assert conversation_state(bot) is None
+
+
+def test_only_the_last_ids_are_kept_and_equal_ids_match():
+    data: dict[object, object] = {}
+    assert not any(seen_before(data, i) for i in range(100, 100 + KEEP + 5))
+    assert seen_before(data, 100 + KEEP + 4)
+    assert not seen_before(data, 100)  # forgotten: long past, and Telegram may reuse it
+    # After a week without updates Telegram may start from a lower id.
+    assert not seen_before(data, 7)
+    assert seen_before(data, 7)
