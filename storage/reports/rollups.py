@@ -102,13 +102,17 @@ _MONTH = {
 }
 
 
-def _scopes(row: str) -> str:
-    """The commune and the province that hold the unit of activity ``row``."""
+def _scopes(unit: str) -> str:
+    """The commune and the province that hold the unit ``unit`` (an SQL
+    expression that is constant within the statement: ``NEW.unit_id``, or a
+    subquery on the trigger's row). Written against a joined table instead
+    (``a.unit_id``), PostgreSQL re-ran the two subqueries for every row of
+    ``units``: 19 ms per topic with the official tree alone, against 0.2 ms."""
     return (
-        f"s.id IN ({row}.unit_id,"
-        f" (SELECT parent_id FROM units WHERE id = {row}.unit_id),"
+        f"s.id IN ({unit},"
+        f" (SELECT parent_id FROM units WHERE id = {unit}),"
         " (SELECT p.parent_id FROM units c JOIN units p ON p.id = c.parent_id"
-        f" WHERE c.id = {row}.unit_id))"
+        f" WHERE c.id = {unit}))"
         " AND s.level IN ('commune', 'province')"
     )
 
@@ -137,11 +141,12 @@ def _statements(dialect: str) -> dict[str, list[str]]:
         return [
             "INSERT INTO activity_rollups (scope_id, month, kind, language, sessions, "
             f"{people}) SELECT s.id, {m}, {row}.kind, {row}.language, 1, {values(row)} "
-            f"FROM units s WHERE {_scopes(row)} "
+            f"FROM units s WHERE {_scopes(f'{row}.unit_id')} "
             + _add("activity_rollups", ("scope_id", "month", "kind", "language")),
             "INSERT INTO activity_topic_rollups (scope_id, month, kind, topic, sessions, "
             f"{people}) SELECT s.id, {m}, {row}.kind, t.topic, 1, {values(row)} "
-            f"FROM units s, activity_topics t WHERE t.activity_id = {row}.id AND {_scopes(row)} "
+            f"FROM units s, activity_topics t WHERE t.activity_id = {row}.id "
+            f"AND {_scopes(f'{row}.unit_id')} "
             + _add("activity_topic_rollups", ("scope_id", "month", "kind", "topic")),
             f"INSERT INTO reporter_months (user_id, month, sessions) VALUES ({row}.reporter_id, {m}, 1) "
             "ON CONFLICT (user_id, month) DO UPDATE SET sessions = reporter_months.sessions + 1",
@@ -149,7 +154,10 @@ def _statements(dialect: str) -> dict[str, list[str]]:
 
     def remove_activity(row: str, with_topics: bool) -> list[str]:
         m = month.format(day=f"{row}.held_on")
-        scope = f"scope_id IN (SELECT s.id FROM units s WHERE {_scopes(row)}) AND month = {m}"
+        scope = (
+            f"scope_id IN (SELECT s.id FROM units s WHERE {_scopes(f'{row}.unit_id')}) "
+            f"AND month = {m}"
+        )
         found = [
             f"UPDATE activity_rollups SET {minus('activity_rollups', row)} WHERE {scope} "
             f"AND kind = {row}.kind AND language = {row}.language",
@@ -172,13 +180,16 @@ def _statements(dialect: str) -> dict[str, list[str]]:
         ]
         return found
 
+    def activity_unit(row: str) -> str:
+        return f"(SELECT unit_id FROM activities WHERE id = {row}.activity_id)"
+
     def add_topic(row: str) -> list[str]:
         m = month.format(day="a.held_on")
         return [
             "INSERT INTO activity_topic_rollups (scope_id, month, kind, topic, sessions, "
             f"{people}) SELECT s.id, {m}, a.kind, {row}.topic, 1, {values('a')} "
             f"FROM activities a, units s WHERE a.id = {row}.activity_id AND NOT a.deleted "
-            f"AND {_scopes('a')} "
+            f"AND {_scopes(activity_unit(row))} "
             + _add("activity_topic_rollups", ("scope_id", "month", "kind", "topic")),
         ]
 
@@ -190,7 +201,7 @@ def _statements(dialect: str) -> dict[str, list[str]]:
             + [f"{c} = {table}.{c} - a.{c}" for c in PEOPLE]
         )
         where = (
-            f"a.id = {row}.activity_id AND NOT a.deleted AND {_scopes('a')} "
+            f"a.id = {row}.activity_id AND NOT a.deleted AND {_scopes(activity_unit(row))} "
             f"AND {table}.scope_id = s.id AND {table}.month = {m} AND {table}.kind = a.kind "
             f"AND {table}.topic = {row}.topic"
         )
