@@ -20,7 +20,9 @@ from bot.i18n import N_
 from handlers.ui import reply
 
 RECENT = "_updates"  # in user_data: the ids of the user's last updates
-KEEP = 16  # a redelivery is at most one getUpdates batch behind for one user
+# Redelivered is what the last getUpdates gave before the stop: for one user,
+# rarely more than an album of photos.
+KEEP = 16
 
 EDIT_NOTICE = N_(
     "I read only new messages, not edits. Please send the corrected answer as a new message."
