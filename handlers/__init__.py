@@ -28,7 +28,7 @@ from handlers import (
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    delivery.register(application)  # group -11: replays skipped; -7: edits answered
+    delivery.register(application)  # -12: groups; -11: replays skipped; -7: edits answered
     common.register(application)  # group -10: who is writing
     approval.register(application)  # group -1: buttons that work in any state
     alerts.register(application)  # group -1: incident alerts; escalation checks

@@ -215,6 +215,9 @@ class LocalBotApi:
     ) -> User:
         return self.world.add_user(user_id, first_name, language_code, username)
 
+    def add_group(self, chat_id: int, title: str) -> User:
+        return self.world.add_group(chat_id, title)
+
     def block(self, user_id: int, blocked: bool = True) -> None:
         """The user blocks (or unblocks) the bot: sends to the chat then get 403."""
         user = self.world.ensure_user(user_id)
@@ -247,6 +250,22 @@ class LocalBotApi:
         return self._user_message(
             user_id, "text", text=text, html=text, entities=command_entities(text)
         )
+
+    async def send_group_text(self, chat_id: int, user_id: int, text: str) -> int:
+        """Member ``user_id`` writes ``text`` in group ``chat_id`` (see ``World.add_group``)."""
+        self._acting_user(user_id)
+        message = self.world.new_message(
+            chat_id,
+            False,
+            "text",
+            text=text,
+            html=text,
+            entities=command_entities(text),
+            sender_id=user_id,
+        )
+        update_id = self.world.push_update("message", self.world.message_json(message))
+        self.notify()
+        return update_id
 
     async def edit_text(self, user_id: int, message_id: int, text: str) -> int:
         """The user edits a text they sent earlier: an ``edited_message`` update."""

@@ -30,6 +30,7 @@ class User:
     username: str | None = None
     last_name: str | None = None
     blocked: bool = False
+    group_title: str | None = None  # set for a group chat (a negative id), not a person
 
     def to_json(self) -> JSONDict:
         data: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -42,6 +43,8 @@ class User:
         return data
 
     def chat_json(self) -> JSONDict:
+        if self.group_title is not None:
+            return {"id": self.id, "type": "group", "title": self.group_title}
         data: JSONDict = {"id": self.id, "type": "private", "first_name": self.first_name}
         if self.last_name:
             data["last_name"] = self.last_name
@@ -120,6 +123,7 @@ class SentMessage:
     edited_count: int = 0
     edit_date: int | None = None
     reply_to_message_id: int | None = None
+    sender_id: int | None = None  # in a group: the member who wrote it
 
     def to_dict(self) -> JSONDict:
         """JSON-safe dict (used by the control endpoints)."""
@@ -192,6 +196,12 @@ class World:
         self.touch()
         return user
 
+    def add_group(self, chat_id: int, title: str) -> User:
+        """A group chat the bot is a member of (``chat_id`` negative, as Telegram's)."""
+        group = self.add_user(chat_id, first_name=title, language_code=None)
+        group.group_title = title
+        return group
+
     def ensure_user(self, user_id: int) -> User:
         return self.users.get(user_id) or self.add_user(user_id, first_name=f"User{user_id}")
 
@@ -235,11 +245,12 @@ class World:
 
     def message_json(self, message: SentMessage, with_reply: bool = True) -> JSONDict:
         user = self.ensure_user(message.chat_id)
+        sender = self.ensure_user(message.sender_id) if message.sender_id else user
         data: JSONDict = {
             "message_id": message.message_id,
             "date": message.date,
             "chat": user.chat_json(),
-            "from": self.bot.to_json() if message.from_bot else user.to_json(),
+            "from": self.bot.to_json() if message.from_bot else sender.to_json(),
         }
         if message.edit_date is not None:
             data["edit_date"] = message.edit_date

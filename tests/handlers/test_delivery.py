@@ -93,3 +93,52 @@ def test_only_the_last_ids_are_kept_and_equal_ids_match():
     # After a week without updates Telegram may start from a lower id.
     assert not seen_before(data, 7)
     assert seen_before(data, 7)
+
+
+GROUP = -100200300
+PRIVATE_ONLY = (
+    "I work only in a private chat, so that what you tell me stays between us. "
+    "Tap the button below to open it."
+)
+
+
+async def _in_group(bot: BotHarness, text: str) -> list:
+    bot.api.add_group(GROUP, "Tổ truyền thông thôn 1")
+    before = len(bot.seen)
+    update_id = await bot.api.send_group_text(GROUP, USER, text)
+    await bot.app.wait_processed(update_id, 10)
+    return bot.seen[before:]
+
+
+async def test_in_a_group_a_command_gets_a_pointer_to_the_private_chat(bot, places):
+    (notice,) = await _in_group(bot, "/report")
+    assert notice.chat_id == GROUP and notice.text == PRIVATE_ONLY
+    (button,) = notice.buttons()
+    assert button["url"] == "https://t.me/binhdang_bot"
+    # Nothing started, nothing kept for that user.
+    assert bot.app.user_data.get(USER, {}) == {}
+    assert await _in_group(bot, "/log tt 20/11 45/30/15/0/0/40 bdg") != []
+    assert conversation_state(bot) is None and await count_stored(bot) == 0
+
+
+async def test_in_a_group_plain_messages_are_not_read(bot, places):
+    assert await _in_group(bot, "Chị Lan bị chồng đánh") == []
+    assert bot.api.bot_messages(GROUP) == []
+
+
+async def test_added_to_a_group_the_bot_says_where_it_works(bot, places):
+    group = bot.api.add_group(GROUP, "Tổ truyền thông thôn 1")
+    adder = bot.api.world.users[USER]
+    update_id = bot.api.world.push_update(
+        "my_chat_member",
+        {
+            "chat": group.chat_json(),
+            "from": adder.to_json(),
+            "date": 0,
+            "old_chat_member": {"status": "left", "user": bot.api.world.bot.to_json()},
+            "new_chat_member": {"status": "member", "user": bot.api.world.bot.to_json()},
+        },
+    )
+    bot.api.notify()
+    await bot.app.wait_processed(update_id, 10)
+    assert [m.text for m in bot.api.bot_messages(GROUP)] == [PRIVATE_ONLY]
