@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 import storage.incidents
 from handlers.report import conversation
-from storage.models import IncidentNote
+from storage import units
+from storage.models import IncidentNote, Role
 from tests.handlers.report_helpers import (
     ADMIN,
     REPORTER,
@@ -22,6 +23,7 @@ from tests.handlers.report_helpers import (
     setup_world,
 )
 from tests.harness import BotHarness, texts
+from tests.storage.helpers import person, tra_bong
 
 BUTTONS = "Please choose one of the buttons below."
 
@@ -197,3 +199,23 @@ async def test_wrong_codes_are_limited(bot):
     assert texts(replies) == ["Too many wrong reference codes. Please try again in an hour."]
     # The tries themselves are erased; only the answers stay.
     assert all(m.from_bot for m in bot.api.messages(REPORTER))
+
+
+async def test_report_and_hotline_work_in_the_middle_of_a_log(bot):
+    """Whatever a member was doing, help and a report are one command away, and
+    what they were doing is still there afterwards."""
+    async with bot.services.sessions.begin() as session:
+        commune, _ = await tra_bong(session)
+        village = await units.add_village(session, commune, "Thôn 9")
+        await person(session, REPORTER, Role.COLLABORATOR, village, language="en")
+    await bot.send(REPORTER, "/log")
+    await bot.press(REPORTER, label="Policy dialogue")
+    replies = await bot.send(REPORTER, "/hotline")
+    assert texts(replies)[0].startswith("National hotlines")
+    replies = await bot.send(REPORTER, "/report")
+    assert texts(replies)[-1] == "Is someone in danger right now?"
+    await bot.send(REPORTER, "/exit")
+    # The /log draft is where it was: the date step.
+    assert bot.app.user_data[REPORTER]["log"]["kind"] == "policy_dialogue"
+    replies = await bot.send(REPORTER, "18/11")
+    assert any(text.startswith("Where did it take place?") for text in texts(replies))
