@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator, available_languages, translator
-from handlers import menu
+from handlers import delivery, menu
 from handlers.ui import columns, esc, keyboard, reply, settle
 from storage import users
 from storage.models import Role
@@ -127,8 +127,11 @@ async def settle_silently(update: Update) -> None:
 
 
 async def error_handler(update: object, context: BotContext) -> None:
-    """Log the error with its update, and apologise in the user's language."""
+    """Log the error with its update, put the user's drafts back as they were
+    before it, and apologise in the user's language."""
     log.error("unhandled error for update %s", update, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_user is not None:
+        delivery.restore_after_failure(context.user_data)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

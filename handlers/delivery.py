@@ -13,9 +13,20 @@ next step, would become the number of women. The ids of each user's last
 updates are kept in their ``user_data``, which is saved in the same write as
 the drafts, so an update counts as done exactly when its effect was saved.
 Ids are compared for equality, not order: after a week without updates
-Telegram starts the ids again from a random number."""
+Telegram starts the ids again from a random number.
+
+An update whose handling fails (Telegram did not take a reply: a 5xx, a
+timeout) changes no draft: the conversation stays at its step, since PTB
+keeps the state when a callback raises, and the draft is put back as it was
+before the update, so that the same answer sent again is read at the same
+step, not as the next one. Lists registered with :func:`keep_on_failure`
+(the message ids discreet mode must erase) keep what the failed update added."""
 
 from __future__ import annotations
+
+import copy
+from contextvars import ContextVar
+from typing import Any
 
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -26,6 +37,9 @@ from bot.i18n import N_
 from handlers.ui import reply
 
 RECENT = "_updates"  # in user_data: the ids of the user's last updates
+# The user's data as it was before this update (each update runs in a task of its own).
+_before: ContextVar[dict[Any, Any] | None] = ContextVar("user_data_before", default=None)
+_KEPT_ON_FAILURE: dict[str, str] = {}
 # Redelivered is what the last getUpdates gave before the stop: for one user,
 # rarely more than an album of photos.
 KEEP = 16
@@ -75,6 +89,32 @@ async def skip_replayed(update: Update, context: BotContext) -> None:
         return
     if seen_before(context.user_data, update.update_id):
         raise ApplicationHandlerStop
+    _before.set(copy.deepcopy(context.user_data))
+
+
+def keep_on_failure(key: str, field: str) -> None:
+    """The list ``user_data[key][field]`` keeps what a failed update added."""
+    _KEPT_ON_FAILURE[key] = field
+
+
+def restore_after_failure(user_data: dict[Any, Any] | None) -> None:
+    """Put the user's drafts back as they were before the update that failed."""
+    before = _before.get()
+    if before is None or user_data is None:
+        return
+    failed = dict(user_data)
+    user_data.clear()
+    user_data.update(copy.deepcopy(before))
+    user_data[RECENT] = failed.get(RECENT, [])
+    for key, field in _KEPT_ON_FAILURE.items():
+        added = failed.get(key)
+        if not isinstance(added, dict) or not isinstance(added.get(field), list):
+            continue
+        if not isinstance(user_data.get(key), dict):
+            user_data[key] = added  # begun by the failed update: kept, to be erased later
+            continue
+        kept = user_data[key].setdefault(field, [])
+        kept.extend(item for item in added[field] if item not in kept)
 
 
 async def edited_message(update: Update, context: BotContext) -> None:

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, 
 from telegram.ext import Application, ConversationHandler
 
 from bot.context import BotContext
+from handlers.delivery import keep_on_failure
 from handlers.flow import draft
 from scheduler import abandoned
 
@@ -30,7 +31,10 @@ log = logging.getLogger(__name__)
 
 KEY = "report"
 CHAT = "chat"  # in the draft: the chat of the conversation, to erase it from outside
+MESSAGES = "msgs"  # in the draft: the ids of both sides, to erase
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
+# A failed update must not forget the messages it sent or received.
+keep_on_failure(KEY, MESSAGES)
 
 
 def active(context: BotContext) -> bool:
@@ -40,7 +44,7 @@ def active(context: BotContext) -> bool:
 
 
 def remember(context: BotContext, message_id: int) -> None:
-    ids: list[int] = draft(context, KEY).setdefault("msgs", [])
+    ids: list[int] = draft(context, KEY).setdefault(MESSAGES, [])
     if message_id not in ids:
         ids.append(message_id)
 
@@ -78,9 +82,9 @@ async def say(update: Update, context: BotContext, text: str, markup: Any = None
 
 async def wipe(context: BotContext, chat_id: int) -> int:
     """Delete both sides of the conversation. Returns how many ids were asked."""
-    ids: list[int] = list(draft(context, KEY).get("msgs", []))
+    ids: list[int] = list(draft(context, KEY).get(MESSAGES, []))
     await delete_ids(context.bot, chat_id, ids)
-    draft(context, KEY)["msgs"] = []
+    draft(context, KEY)[MESSAGES] = []
     return len(ids)
 
 
@@ -123,7 +127,7 @@ async def abandon(
     # what its own conversation_timeout does. The change is persisted with the
     # next save, like any state change.
     conversation._update_state(ConversationHandler.END, (chat_id, user_id))
-    ids = [int(i) for i in current.get("msgs", [])]
+    ids = [int(i) for i in current.get(MESSAGES, [])]
     await delete_ids(application.bot, chat_id, ids)
     return len(ids)
 

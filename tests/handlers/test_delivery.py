@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.localapi import Limits
+from bot.localapi.limits import FaultInjector
 from handlers.delivery import KEEP, seen_before
 from tests.handlers.activities_helpers import (
     conversation_state,
@@ -142,3 +144,16 @@ async def test_added_to_a_group_the_bot_says_where_it_works(bot, places):
     bot.api.notify()
     await bot.app.wait_processed(update_id, 10)
     assert [m.text for m in bot.api.bot_messages(GROUP)] == [PRIVATE_ONLY]
+
+
+async def test_an_answer_whose_reply_failed_is_read_again_at_the_same_step(bot, places):
+    await to_the_total_step(bot)
+    bot.api.methods.faults = FaultInjector(Limits(server_error_rate=1.0))  # Telegram is down
+    await bot.send(USER, "60")
+    bot.api.methods.faults = FaultInjector(Limits())
+    # Nothing of the failed update is kept: the same answer is the total again.
+    assert conversation_state(bot) == "COUNT_TOTAL"
+    assert draft(bot).get("participants", {}) == {}
+    replies = await bot.send(USER, "60")
+    assert texts(replies) == ["How many of them were women (16 and over)?"]
+    assert draft(bot)["participants"] == {"total": 60}

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import storage.incidents
+from bot.localapi import Limits
+from bot.localapi.limits import FaultInjector
 from handlers.report import conversation
 from storage import units
 from storage.models import IncidentNote, Role
@@ -219,3 +221,21 @@ async def test_report_and_hotline_work_in_the_middle_of_a_log(bot):
     assert bot.app.user_data[REPORTER]["log"]["kind"] == "policy_dialogue"
     replies = await bot.send(REPORTER, "18/11")
     assert any(text.startswith("Where did it take place?") for text in texts(replies))
+
+
+async def test_a_failed_reply_mid_report_still_erases_everything_at_the_end(bot):
+    await bot.send(REPORTER, "/report")
+    await bot.press(REPORTER, label="No")
+    await bot.press(REPORTER, label="Human trafficking")
+    await bot.press(REPORTER, label="Older person")
+    await bot.press(REPORTER, label="Done ➜")
+    bot.api.methods.faults = FaultInjector(Limits(server_error_rate=1.0))  # Telegram is down
+    await bot.send(REPORTER, "cho Tra Bong")
+    bot.api.methods.faults = FaultInjector(Limits())
+    typed = [m for m in bot.api.world.chats[REPORTER] if not m.from_bot][-1]
+    assert typed.text == "cho Tra Bong"
+    await bot.send(REPORTER, "tra bong")  # the step is still the place
+    assert bot.labels(REPORTER)[0] == "Xã Trà Bồng — Quảng Ngãi"
+    await bot.send(REPORTER, "/exit")
+    assert bot.api.world.find_message(REPORTER, typed.message_id).deleted
+    assert not any("Tra Bong" in (m.text or "") for m in bot.api.messages(REPORTER))
