@@ -235,9 +235,14 @@ class LocalBotApi:
             self.block(user_id, False)
         return user
 
-    def _user_message(self, user_id: int, kind: Any, **fields: Any) -> int:
+    def _user_message(
+        self, user_id: int, kind: Any, chat_id: int | None = None, **fields: Any
+    ) -> int:
+        """A message from ``user_id`` in their private chat, or in group ``chat_id``."""
         self._acting_user(user_id)
-        message = self.world.new_message(user_id, False, kind, **fields)
+        if chat_id is not None:
+            fields["sender_id"] = user_id
+        message = self.world.new_message(chat_id or user_id, False, kind, **fields)
         update_id = self.world.push_update("message", self.world.message_json(message))
         self.notify()
         return update_id
@@ -253,19 +258,9 @@ class LocalBotApi:
 
     async def send_group_text(self, chat_id: int, user_id: int, text: str) -> int:
         """Member ``user_id`` writes ``text`` in group ``chat_id`` (see ``World.add_group``)."""
-        self._acting_user(user_id)
-        message = self.world.new_message(
-            chat_id,
-            False,
-            "text",
-            text=text,
-            html=text,
-            entities=command_entities(text),
-            sender_id=user_id,
+        return self._user_message(
+            user_id, "text", chat_id, text=text, html=text, entities=command_entities(text)
         )
-        update_id = self.world.push_update("message", self.world.message_json(message))
-        self.notify()
-        return update_id
 
     async def edit_text(self, user_id: int, message_id: int, text: str) -> int:
         """The user edits a text they sent earlier: an ``edited_message`` update."""

@@ -31,7 +31,7 @@ from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, hotline_line, local_now
 from handlers.report import pieces
-from handlers.report.discreet import CHAT, KEY, remember_update, say, wipe
+from handlers.report.discreet import CHAT, KEY, MESSAGES, remember_update, say, wipe
 from handlers.report.pieces import Added
 from handlers.ui import columns, esc, keyboard, settle, text_of
 from scheduler import abandoned
@@ -640,7 +640,7 @@ async def summary_chosen(update: Update, context: BotContext) -> str | int:
     if value == "restart":
         current = state(context)
         keep: dict[str, Any] = {
-            k: current[k] for k in ("key", "msgs", CHAT, abandoned.SEEN) if k in current
+            k: current[k] for k in ("key", MESSAGES, CHAT, abandoned.SEEN) if k in current
         }
         current.clear()
         current.update(keep)

@@ -9,9 +9,12 @@ misleading zero.
 
 from __future__ import annotations
 
+import enum
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
@@ -51,18 +54,19 @@ def kind_name(value: str, t: Gettext) -> str:
     it, in the reader's language; an unknown value as it is."""
     from storage.incidents.labels import KIND_NAMES
 
-    try:
-        return t(KIND_NAMES[IncidentKind(value)])
-    except (ValueError, KeyError):
-        return value
+    return _named(KIND_NAMES, IncidentKind, value, t)
 
 
 def status_name(value: str, t: Gettext) -> str:
     """An incident status (``new``) in the reader's language, as :func:`kind_name`."""
     from storage.incidents.labels import STATUS_NAMES
 
+    return _named(STATUS_NAMES, IncidentStatus, value, t)
+
+
+def _named(names: Mapping[Any, str], kind: type[enum.Enum], value: str, t: Gettext) -> str:
     try:
-        return t(STATUS_NAMES[IncidentStatus(value)])
+        return t(names[kind(value)])
     except (ValueError, KeyError):
         return value
 

@@ -39,12 +39,16 @@ async def bot(engine, sessions) -> AsyncIterator[BotHarness]:
         yield harness
 
 
-async def test_an_edit_is_answered_protected_and_erased_with_the_rest(bot):
+async def _to_the_place_step(bot: BotHarness) -> None:
     await bot.send(REPORTER, "/report")
     await bot.press(REPORTER, label="No")
     await bot.press(REPORTER, label="Human trafficking")
     await bot.press(REPORTER, label="Older person")
     await bot.press(REPORTER, label="Done ➜")
+
+
+async def test_an_edit_is_answered_protected_and_erased_with_the_rest(bot):
+    await _to_the_place_step(bot)
     await bot.send(REPORTER, "cho Tra Bong")  # the place, typed
     replies = await bot.edit_last(REPORTER, "cho Tra Bong, gan truong")
     (notice,) = replies
@@ -224,11 +228,7 @@ async def test_report_and_hotline_work_in_the_middle_of_a_log(bot):
 
 
 async def test_a_failed_reply_mid_report_still_erases_everything_at_the_end(bot):
-    await bot.send(REPORTER, "/report")
-    await bot.press(REPORTER, label="No")
-    await bot.press(REPORTER, label="Human trafficking")
-    await bot.press(REPORTER, label="Older person")
-    await bot.press(REPORTER, label="Done ➜")
+    await _to_the_place_step(bot)
     bot.api.methods.faults = FaultInjector(Limits(server_error_rate=1.0))  # Telegram is down
     await bot.send(REPORTER, "cho Tra Bong")
     bot.api.methods.faults = FaultInjector(Limits())
