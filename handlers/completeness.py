@@ -12,15 +12,16 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 from bot.context import BotContext
 from bot.i18n import Translator, translator
+from bot.services import Services
 from handlers.area_period import today
 from handlers.ui import columns, esc, keyboard, reply, settle
 from scheduler import jobs
-from storage import outbox
+from storage import audit, outbox
 from storage.models import Priority
 from storage.reports import completeness as storage_completeness
 from storage.reports.areas import Area
 from storage.reports.completeness import Declared, declarable_months, month_of
-from storage.reports.periods import Period
+from storage.reports.periods import Period, local_day
 from storage.reports.render import period_name
 
 NUDGE_KIND = "report_nudge"
@@ -95,17 +96,18 @@ def nudge_month(period: Period, today: date) -> date:
     return min(period.end, today).replace(day=1)
 
 
-async def nudge(update: Update, context: BotContext, area: Area, period: Period) -> None:
+async def queue_nudges(
+    services: Services, area: Area, period: Period, actor_id: int | None
+) -> int:
     """Queue a reminder for every silent collaborator of the area who has not
-    blocked the bot; at most one per person, period and day."""
-    query = update.callback_query
-    assert query is not None
-    t = context.t
-    day = today(context)
+    blocked the bot; at most one per person, period and day. Returns how many
+    were queued now (the bot's button and the dashboard both call this; the
+    caller wakes the sender)."""
+    settings = services.settings
+    now = services.clock()
+    day = local_day(now, settings.zone)
     month = nudge_month(period, day)
-    now = context.services.clock()
-    settings = context.services.settings
-    async with context.services.sessions.begin() as session:
+    async with services.sessions.begin() as session:
         found = await storage_completeness.completeness(session, area, period, day, settings.zone)
         payloads: dict[str, int] = {}
         queued = 0
@@ -129,15 +131,37 @@ async def nudge(update: Update, context: BotContext, area: Area, period: Period)
                 expires_at=now + NUDGE_LIFETIME,
             )
             queued += entry.created
-    jobs.wake_sender(context.application)
+        await audit.record(
+            session,
+            actor_id,
+            NUDGE_KIND,
+            area.id or 0,
+            "queued",
+            {"area": area.token, "period": period.code, "queued": queued},
+            at=now,
+        )
+    return queued
+
+
+def nudged_text(t: Translator, queued: int) -> str:
     if queued:
-        text = t.ngettext(
+        return t.ngettext(
             "Reminder queued for {n} silent collaborator.",
             "Reminders queued for {n} silent collaborators.",
             queued,
         ).format(n=queued)
-    else:
-        text = t("Everyone silent has already been reminded today.")
+    return t("Everyone silent has already been reminded today.")
+
+
+async def nudge(update: Update, context: BotContext, area: Area, period: Period) -> None:
+    """The button under a summary: remind the silent collaborators."""
+    query = update.callback_query
+    assert query is not None
+    profile = context.profile
+    actor = profile.id if profile is not None else None
+    queued = await queue_nudges(context.services, area, period, actor)
+    jobs.wake_sender(context.application)
+    text = nudged_text(context.t, queued)
     await query.answer(text)
     await reply(update, esc(text))
 

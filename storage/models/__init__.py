@@ -10,6 +10,7 @@ from storage.models.activities import (
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.broadcasts import Broadcast, BroadcastRun, BroadcastStatus, Repeat, RunStatus
+from storage.models.dashboard import DashboardLogin, DashboardSession
 from storage.models.calendar import (
     CalendarEvent,
     EventKind,
@@ -67,6 +68,8 @@ __all__ = [
     "BroadcastStatus",
     "CalendarEvent",
     "ContactMode",
+    "DashboardLogin",
+    "DashboardSession",
     "EscalationLevel",
     "EventKind",
     "Hotline",

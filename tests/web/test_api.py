@@ -1,0 +1,178 @@
+"""The dashboard's HTTP side without a browser: the JSON document equal to
+``binhdang report --format json``, who may see what (401, 403), the one-time
+login link, the nudge, the media streamed through the bot."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from bot.i18n import translator
+from scheduler import jobs
+from storage import dashboard
+from storage.models import AuditEntry
+from storage.reports import command
+from storage.reports.periods import ReportCalendar
+from tests.web.conftest import ADMIN, COMMUNE, LAN, MAI, OTHER_COMMUNE, PROVINCE, World
+
+
+async def cli_json(world: World, unit: str, period: str) -> dict:
+    out = io.BytesIO()
+    request = command.Request(unit, period, "json", None, "vi")
+    await command.run(
+        world.bot.services.sessions,
+        request,
+        translator("vi"),
+        zone=world.bot.settings.zone,
+        calendar=ReportCalendar(),
+        now=world.bot.clock(),
+        stdout=out,
+    )
+    return json.loads(out.getvalue())
+
+
+async def test_the_api_answers_the_document_of_the_cli(world: World, client):
+    for unit, period in (("51", "2026-11"), (world.commune.code, "2026"), ("VN", "2026Q4")):
+        async with client.get(
+            f"{world.url}/app/api/summary",
+            params={"unit": unit, "period": period},
+            headers=world.headers(ADMIN),
+        ) as response:
+            assert response.status == 200
+            found = await response.json()
+        assert found == await cli_json(world, unit, period)
+    month = await cli_json(world, world.commune.code, "2026-11")
+    assert month["totals"]["sessions"] == 2 and month["totals"]["total"] == 57
+    assert month["totals"]["women"] == 38
+    assert {c["unit"] for c in month["children"]} == {world.village.code, world.quiet_village.code}
+    assert month["completeness"]["collaborators"] == {
+        "reported": 1,
+        "declared_none": 0,
+        "silent": 1,
+    }
+    text = json.dumps(month, ensure_ascii=False)
+    assert "Trà" not in text  # codes and figures only, no names
+
+
+async def test_a_commune_coordinator_is_refused_another_commune(world: World, client):
+    url = f"{world.url}/app/api/summary"
+    async with client.get(url, params={"unit": world.commune.code}, headers=world.headers(COMMUNE)) as r:
+        assert r.status == 200
+    async with client.get(url, params={"unit": world.other.code}, headers=world.headers(COMMUNE)) as r:
+        assert r.status == 403
+    async with client.get(url, params={"unit": "51"}, headers=world.headers(COMMUNE)) as r:
+        assert r.status == 403
+    async with client.get(url, params={"unit": world.commune.code}, headers=world.headers(LAN)) as r:
+        assert r.status == 403  # a collaborator is no coordinator
+    async with client.get(f"{world.url}/app/view/summary", params={"unit": world.commune.code}, headers=world.headers(OTHER_COMMUNE)) as r:
+        assert r.status == 403
+        assert "chỉ xem" in (await r.text()).lower() or r.status == 403
+
+
+async def test_tampered_or_old_init_data_is_refused(world: World, client):
+    url = f"{world.url}/app/api/summary"
+    good = world.init_data(PROVINCE)
+    tampered = good.replace(str(PROVINCE), str(ADMIN))
+    assert tampered != good
+    for header in (f"tma {tampered}", f"tma {good[:-2]}00", "tma x", "Bearer abc"):
+        async with client.get(url, headers={"Authorization": header}) as r:
+            assert r.status == 401, header
+    old = world.init_data(PROVINCE, age=timedelta(hours=1, minutes=1))
+    async with client.get(url, headers={"Authorization": f"tma {old}"}) as r:
+        assert r.status == 401
+    recent = world.init_data(PROVINCE, age=timedelta(minutes=59))
+    async with client.get(url, headers={"Authorization": f"tma {recent}"}) as r:
+        assert r.status == 200
+    async with client.get(url) as r:
+        assert r.status == 401
+
+
+async def test_the_login_link_works_once(world: World):
+    async with world.bot.services.sessions.begin() as session:
+        user = await _user_id(session, PROVINCE)
+        secret = await dashboard.create_login_link(session, user, world.bot.clock())
+    async with aiohttp_client() as browser:
+        async with browser.get(f"{world.url}/app/login/{secret}", allow_redirects=False) as r:
+            assert r.status == 302
+            cookie = r.headers["Set-Cookie"]
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age" in cookie
+        async with browser.get(f"{world.url}/app/api/summary", params={"unit": "51"}) as r:
+            assert r.status == 200
+    async with aiohttp_client() as other:
+        async with other.get(f"{world.url}/app/login/{secret}", allow_redirects=False) as r:
+            assert r.status == 401
+        async with other.get(f"{world.url}/app/api/summary") as r:
+            assert r.status == 401
+    # A link not used in ten minutes is refused too.
+    async with world.bot.services.sessions.begin() as session:
+        late = await dashboard.create_login_link(session, user, world.bot.clock())
+    world.bot.clock.now += timedelta(minutes=11)
+    async with aiohttp_client() as browser:
+        async with browser.get(f"{world.url}/app/login/{late}", allow_redirects=False) as r:
+            assert r.status == 401
+
+
+async def test_the_nudge_reaches_the_silent_collaborator(world: World, client):
+    before = len(world.bot.api.bot_messages(MAI))
+    async with client.post(
+        f"{world.url}/app/api/nudge",
+        data={"unit": world.commune.code, "period": "this_month"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        assert r.status == 200
+        answer = await r.json()
+    assert answer["queued"] == 1
+    await jobs.sender_of(world.bot.app).drain()
+    sent = world.bot.api.bot_messages(MAI)[before:]
+    assert len(sent) == 1 and "/log" in (sent[0].text or "")
+    assert not world.bot.api.bot_messages(LAN)
+    async with world.bot.services.sessions() as session:
+        audited = (await session.scalars(select(AuditEntry).where(AuditEntry.entity == "report_nudge"))).all()
+    assert audited and audited[-1].details["queued"] == 1
+    async with client.post(
+        f"{world.url}/app/api/nudge",
+        data={"unit": world.other.code, "period": "this_month"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        assert r.status == 403
+
+
+async def test_photos_are_streamed_through_the_bot(world: World, client):
+    async with client.get(
+        f"{world.url}/app/view/activities",
+        params={"unit": world.commune.code, "period": "2026-11"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        page = await r.text()
+    assert "Thôn Trà Xuân" in page
+    start = page.index('src="/app/media/') + 5
+    src = page[start : page.index('"', start)].replace("&amp;", "&")
+    async with client.get(world.url + src) as r:
+        assert r.status == 200 and r.content_type == "image/png"
+        assert (await r.read()).startswith(b"\x89PNG")
+    assert "test-token" not in page and "/file/bot" not in page
+    forged = src.replace("/0?", "/1?")
+    async with client.get(world.url + forged) as r:
+        assert r.status == 401
+
+
+def aiohttp_client():
+    import aiohttp
+
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def _user_id(session, telegram_id: int) -> int:
+    from storage import users
+
+    user = await users.get_by_telegram_id(session, telegram_id)
+    assert user is not None
+    return user.id
+
+
+def test_quote_is_url_safe():
+    assert quote("a b") == "a%20b"

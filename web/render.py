@@ -1,0 +1,420 @@
+"""HTML of the dashboard's pages, drawn on the server (docs/dashboard.md says
+why): every string through the gettext catalogues, charts as inline SVG or
+plain bars. A page is a fragment that ``static/app.js`` puts into the shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.i18n import Translator
+from storage.models import ActivityKind, Indicator, ParticipantField, SessionLanguage, Topic
+from storage.reports.completeness import Completeness, Standing
+from storage.reports.evidence import Page
+from storage.reports.labels import KIND_NAMES, LANGUAGE_NAMES, TOPIC_NAMES
+from storage.reports.periods import Period
+from storage.reports.render import period_name, spec_name
+from storage.reports.targets import Spec, Status
+from web.svg import month_chart
+
+SEXES = ("women", "men", "girls", "boys")
+PERIODS = ("this_month", "last_month", "this_quarter", "last_quarter", "half", "year", "last_year")
+
+
+def e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def link(view: str, text: str, **params: str) -> str:
+    """A link to another page of the dashboard (app.js loads it in place)."""
+    query = urlencode({"v": view, **params})
+    return f'<a data-go href="/app/?{e(query)}">{e(text)}</a>'
+
+
+def period_labels(t: Translator) -> dict[str, str]:
+    return {
+        "this_month": t("This month"),
+        "last_month": t("Last month"),
+        "this_quarter": t("This quarter"),
+        "last_quarter": t("Last quarter"),
+        "half": t("First half of the year"),
+        "year": t("This year"),
+        "last_year": t("Last year"),
+    }
+
+
+def period_form(view: str, unit: str, chosen: str, t: Translator, extra: str = "") -> str:
+    labels = period_labels(t)
+    options = "".join(
+        f'<option value="{k}"{" selected" if k == chosen else ""}>{e(v)}</option>'
+        for k, v in labels.items()
+    )
+    typed = "" if chosen in labels else chosen
+    return (
+        f'<form data-go class="period"><input type="hidden" name="v" value="{e(view)}">'
+        f'<input type="hidden" name="unit" value="{e(unit)}">{extra}'
+        f'<label>{e(t("Period"))} <select name="period">'
+        f'<option value="">{e(t("Other dates…"))}</option>{options}</select></label> '
+        f'<input name="dates" value="{e(typed)}" placeholder="{e(t("e.g. 2024Q3, 11/2024, 2024"))}" size="12">'
+        f'<button>{e(t("Show"))}</button></form>'
+    )
+
+
+def tabs(view: str, unit: str, period: str, t: Translator) -> str:
+    names = {
+        "summary": t("Summary"),
+        "completeness": t("Who reported"),
+        "activities": t("Activities"),
+    }
+    items = []
+    for key, label in names.items():
+        here = ' class="here"' if key == view else ""
+        items.append(f"<li{here}>{link(key, label, unit=unit, period=period)}</li>")
+    return f'<nav class="tabs"><ul>{"".join(items)}</ul></nav>'
+
+
+def crumbs(trail: Sequence[tuple[str, str]], view: str, period: str) -> str:
+    """Links up the tree: (code, name) from the viewer's top unit down."""
+    if len(trail) < 2:
+        return ""
+    parts = [link(view, name, unit=code, period=period) for code, name in trail[:-1]]
+    parts.append(e(trail[-1][1]))
+    return f'<p class="crumbs">{" › ".join(parts)}</p>'
+
+
+def _bars(rows: Iterable[tuple[str, int]], t: Translator, css: str = "") -> str:
+    rows = list(rows)
+    top = max((n for _, n in rows), default=0) or 1
+    lines = "".join(
+        f'<div class="bar {css}"><span class="label">{e(name)}</span>'
+        f'<span class="track"><span class="fill" style="width:{100 * n / top:.1f}%"></span></span>'
+        f'<span class="n">{e(t.number(n))}</span></div>'
+        for name, n in rows
+    )
+    return lines or f'<p class="hint">{e(t("Nothing logged."))}</p>'
+
+
+def _target_bars(doc: dict[str, Any], t: Translator) -> str:
+    names = {
+        Status.DONE: t("done"),
+        Status.ON_TRACK: t("on track"),
+        Status.BEHIND: t("behind"),
+        Status.NO_TARGET: t("no target"),
+    }
+    out = []
+    for line in doc["targets"]["lines"]:
+        spec = Spec(
+            Indicator(line["indicator"]),
+            ActivityKind(line["kind"]) if line["kind"] else None,
+            Topic(line["topic"]) if line["topic"] else None,
+            ParticipantField(line["field"]) if line["field"] else None,
+            line["keyword"],
+        )
+        target, achieved = line["target"], line["achieved"]
+        if spec.indicator is Indicator.SHARE and target and line["population"]:
+            share = 100 * achieved / (line["population"] * target / 100)
+        else:
+            share = 100 * achieved / target if target else 0
+        figure = (
+            f"{t.number(achieved)}/{t.number(target)}" if target is not None else t.number(achieved)
+        )
+        out.append(
+            f'<div class="bar target {e(line["status"])}"><span class="label">'
+            f"{e(spec_name(spec, None, t))}</span>"
+            f'<span class="track"><span class="fill" style="width:{min(share, 100):.1f}%"></span></span>'
+            f'<span class="n">{e(figure)} · {e(names.get(line["status"], line["status"]))}</span></div>'
+        )
+    return "".join(out)
+
+
+def summary_page(
+    doc: dict[str, Any],
+    *,
+    title: str,
+    period: Period,
+    chosen: str,
+    names: dict[str, str],
+    trail: Sequence[tuple[str, str]],
+    groups: Sequence[tuple[str, str]],
+    exports: dict[str, str],
+    t: Translator,
+) -> str:
+    """The summary of one area and period, drawn from its JSON document."""
+    unit, code = doc["unit"], doc["period"]["code"]
+    totals = doc["totals"]
+    cards = [
+        (t("Sessions"), totals["sessions"]),
+        (t("Participants"), totals["total"]),
+        (t("Women"), totals["women"]),
+        (t("Men"), totals["men"]),
+        (t("Girls"), totals["girls"]),
+        (t("Boys"), totals["boys"]),
+        (t("Ethnic minority"), totals["ethnic_minority"]),
+        (t("Trusted addresses"), doc["trusted_addresses"]),
+    ]
+    out = [
+        f'<section class="page" data-unit="{e(unit)}" data-period="{e(code)}">',
+        tabs("summary", unit, code, t),
+        crumbs(trail, "summary", code),
+        f'<h1>{e(title)}</h1><p class="hint">{e(period_name(period, t))}</p>',
+        period_form("summary", unit, chosen, t),
+        '<div class="cards">',
+        *(
+            f'<div class="card"><b data-figure="{e(k)}">{e(t.number(n))}</b><span>{e(label)}</span></div>'
+            for (label, n), k in zip(
+                cards,
+                ("sessions", "total", "women", "men", "girls", "boys", "ethnic", "addresses"),
+                strict=True,
+            )
+        ),
+        "</div>",
+        f'<p>{e(t("Collaborators who logged: {reporting} of {all}").format(reporting=t.number(doc["reporting"]), all=t.number(doc["collaborators"])))}</p>',
+    ]
+    incidents = doc["incidents"]
+    if incidents["available"]:
+        out.append(
+            f'<p>{e(t("Incidents reported: {n} (escalated: {escalated})").format(n=t.number(incidents["total"]), escalated=t.number(incidents["escalated"])))}</p>'
+        )
+    children = doc["children"]
+    if children:
+        level = children[0]["level"]
+        heading = {
+            "province": t("By province"),
+            "commune": t("By commune"),
+            "village": t("By village"),
+        }.get(level, t("By place"))
+        rows = []
+        for row in sorted(children, key=lambda r: names.get(r["unit"], r["unit"])):
+            name = names.get(row["unit"], row["unit"])
+            gap = ' class="gap"' if row["sessions"] == 0 else ""
+            rows.append(
+                f"<tr{gap}><td>{link('summary', name, unit=row['unit'], period=code)}</td>"
+                f'<td class="n">{e(t.number(row["sessions"]))}</td>'
+                f'<td class="n">{e(t.number(row["total"]))}</td>'
+                f'<td class="n">{e(t.number(row["women"]))}</td>'
+                f'<td class="n">{e(t.number(row["men"]))}</td>'
+                f'<td class="n">{e(t.number(row["reporting"]))}/{e(t.number(row["collaborators"]))}</td></tr>'
+            )
+        out.append(
+            f'<h2>{e(heading)}</h2><div class="scroll"><table class="children"><thead><tr>'
+            f"<th>{e(t('Place'))}</th><th>{e(t('Sessions'))}</th><th>{e(t('Participants'))}</th>"
+            f"<th>{e(t('Women'))}</th><th>{e(t('Men'))}</th><th>{e(t('Logged'))}</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+        )
+    if groups:
+        out.append(f"<h2>{e(t('Groups of communes'))}</h2><p>")
+        out.append(" · ".join(link("summary", name, unit=c, period=code) for c, name in groups))
+        out.append("</p>")
+    months = [
+        (date.fromisoformat(m["month"] + "-01"), {s: m[s] for s in SEXES}) for m in doc["by_month"]
+    ]
+    legend = {"women": t("Women"), "men": t("Men"), "girls": t("Girls"), "boys": t("Boys")}
+    out.append(f"<h2>{e(t('Participants by sex and month'))}</h2>")
+    out.append(month_chart(months, legend, t))
+    out.append(f"<h2>{e(t('Sessions by kind'))}</h2>")
+    out.append(
+        _bars(((t(KIND_NAMES[ActivityKind(k["kind"])]), k["sessions"]) for k in doc["by_kind"]), t)
+    )
+    out.append(f"<h2>{e(t('Sessions by topic'))}</h2>")
+    out.append(
+        _bars(((t(TOPIC_NAMES[Topic(k["topic"])]), k["sessions"]) for k in doc["by_topic"]), t)
+    )
+    if any(k["sessions"] for k in doc["by_language"]):
+        out.append(f"<h2>{e(t('Sessions by language'))}</h2>")
+        out.append(
+            _bars(
+                (
+                    (t(LANGUAGE_NAMES[SessionLanguage(k["language"])]), k["sessions"])
+                    for k in doc["by_language"]
+                ),
+                t,
+            )
+        )
+    if doc["targets"]["lines"]:
+        out.append(
+            f"<h2>{e(t('Targets for {year} against achieved').format(year=doc['targets']['year']))}</h2>"
+        )
+        out.append(_target_bars(doc, t))
+    out.append(f'<h2>{e(t("Download"))}</h2><p class="exports">')
+    out.append(
+        " ".join(
+            f'<a class="button" download href="{e(url)}">{e(label)}</a>'
+            for label, url in exports.items()
+        )
+    )
+    out.append("</p></section>")
+    return "".join(out)
+
+
+def completeness_page(
+    found: Completeness,
+    *,
+    unit: str,
+    title: str,
+    chosen: str,
+    trail: Sequence[tuple[str, str]],
+    t: Translator,
+) -> str:
+    code = found.period.code
+    silent = found.silent
+    reachable = [c for c in silent if not c.blocked]
+    out = [
+        f'<section class="page" data-unit="{e(unit)}" data-period="{e(code)}">',
+        tabs("completeness", unit, code, t),
+        crumbs(trail, "completeness", code),
+        f'<h1>{e(title)}</h1><p class="hint">{e(period_name(found.period, t))}</p>',
+        period_form("completeness", unit, chosen, t),
+        '<div class="cards">',
+        f'<div class="card"><b data-figure="reported">{e(t.number(len(found.with_standing(Standing.REPORTED))))}</b><span>{e(t("Logged sessions"))}</span></div>',
+        f'<div class="card"><b data-figure="declared">{e(t.number(len(found.with_standing(Standing.DECLARED_NONE))))}</b><span>{e(t("Said no activity"))}</span></div>',
+        f'<div class="card"><b data-figure="silent">{e(t.number(len(silent)))}</b><span>{e(t("Silent"))}</span></div>',
+        "</div>",
+    ]
+    if reachable:
+        label = t.ngettext(
+            "🔔 Remind {n} silent collaborator", "🔔 Remind {n} silent collaborators", len(reachable)
+        ).format(n=len(reachable))
+        out.append(
+            f'<form data-post="/app/api/nudge"><input type="hidden" name="unit" value="{e(unit)}">'
+            f'<input type="hidden" name="period" value="{e(code)}">'
+            f'<button class="primary" id="nudge">{e(label)}</button></form>'
+        )
+    for label, places, among in (
+        (t("Villages with nothing logged: {n} of {all}"), found.silent_villages, found.villages),
+        (t("Communes with nothing logged: {n} of {all}"), found.silent_communes, found.communes),
+    ):
+        if among:
+            out.append(f"<h2>{e(label.format(n=t.number(len(places)), all=t.number(among)))}</h2>")
+            if places:
+                out.append(
+                    "<p>"
+                    + " · ".join(link("completeness", p.name, unit=p.code, period=code) for p in places)
+                    + "</p>"
+                )
+    names = {
+        Standing.SILENT: t("Silent"),
+        Standing.DECLARED_NONE: t("Said no activity"),
+        Standing.REPORTED: t("Logged sessions"),
+    }
+    people = sorted(
+        found.collaborators,
+        key=lambda c: (c.standing is not Standing.SILENT, c.place.name, c.display_name),
+    )
+    if people:
+        rows = "".join(
+            f'<tr class="{e(c.standing.value)}"><td>{e(c.display_name)}</td><td>{e(c.place.name)}</td>'
+            f"<td>{e(names[c.standing])}{' · ' + e(t('has blocked the bot')) if c.blocked else ''}</td></tr>"
+            for c in people
+        )
+        out.append(
+            f"<h2>{e(t('Collaborators'))}</h2><div class=\"scroll\"><table><thead><tr><th>{e(t('Name'))}</th>"
+            f"<th>{e(t('Place'))}</th><th>{e(t('This period'))}</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def activities_page(
+    page: Page,
+    *,
+    unit: str,
+    title: str,
+    chosen: str,
+    period: Period,
+    filters: dict[str, str],
+    places: Sequence[tuple[str, str]],
+    media: dict[int, list[str]],
+    voices: dict[int, str],
+    t: Translator,
+) -> str:
+    code = period.code
+
+    def select(name: str, options: Sequence[tuple[str, str]], empty: str) -> str:
+        chosen_value = filters.get(name, "")
+        items = "".join(
+            f'<option value="{e(v)}"{" selected" if v == chosen_value else ""}>{e(label)}</option>'
+            for v, label in options
+        )
+        return f'<select name="{name}"><option value="">{e(empty)}</option>{items}</select>'
+
+    kinds = [(k.value, t(n)) for k, n in KIND_NAMES.items()]
+    topics = [(k.value, t(n)) for k, n in TOPIC_NAMES.items()]
+    reporters = [(str(i), n) for i, n in page.reporters]
+    extra = (
+        select("place", places, t("Every place"))
+        + select("kind", kinds, t("Every kind"))
+        + select("topic", topics, t("Every topic"))
+        + select("reporter", reporters, t("Everyone"))
+    )
+    out = [
+        f'<section class="page" data-unit="{e(unit)}" data-period="{e(code)}">',
+        tabs("activities", unit, code, t),
+        f'<h1>{e(title)}</h1><p class="hint">{e(period_name(period, t))}</p>',
+        period_form("activities", unit, chosen, t, f'<div class="filters">{extra}</div>'),
+        f'<p class="hint">{e(t.ngettext("{n} activity", "{n} activities", page.total).format(n=t.number(page.total)))}</p>',
+    ]
+    for entry in page.entries:
+        topic_names = ", ".join(t(TOPIC_NAMES[x]) for x in entry.topics)
+        kind = entry.kind_other if entry.kind is ActivityKind.OTHER and entry.kind_other else None
+        figures = t("{total} participants (women {women}, men {men}, girls {girls}, boys {boys})").format(
+            total=t.number(entry.total),
+            women=t.number(entry.women),
+            men=t.number(entry.men),
+            girls=t.number(entry.girls),
+            boys=t.number(entry.boys),
+        )
+        photos = "".join(
+            f'<a href="{e(url)}" target="_blank"><img loading="lazy" alt="{e(t("Photo"))}" src="{e(url)}"></a>'
+            for url in media.get(entry.id, [])
+        )
+        voice = (
+            f'<audio controls preload="none" src="{e(voices[entry.id])}"></audio>'
+            if entry.id in voices
+            else ""
+        )
+        out.append(
+            f'<article class="activity" data-id="{entry.id}"><h3>{e(t.date(entry.held_on))} · {e(entry.place_name)}</h3>'
+            f"<p><b>{e(kind or t(KIND_NAMES[entry.kind]))}</b>{' · ' + e(topic_names) if topic_names else ''}</p>"
+            f"<p>{e(figures)}</p><p class=\"hint\">{e(t('Logged by {name}').format(name=entry.reporter_name))}</p>"
+            f"{'<p>' + e(entry.note) + '</p>' if entry.note else ''}"
+            f'<div class="media">{photos}{voice}</div></article>'
+        )
+    more = []
+    params = {"unit": unit, "period": code, **{k: v for k, v in filters.items() if v}}
+    if page.offset > 0:
+        more.append(
+            link("activities", t("◀ Newer"), **params, offset=str(max(page.offset - page.limit, 0)))
+        )
+    if page.offset + page.limit < page.total:
+        more.append(link("activities", t("Older ▶"), **params, offset=str(page.offset + page.limit)))
+    if more:
+        out.append(f'<p class="pager">{" ".join(more)}</p>')
+    out.append("</section>")
+    return "".join(out)
+
+
+def shell(t: Translator) -> str:
+    """The page every view is loaded into: the first load (with app.js and app.css)."""
+    return (
+        f'<!doctype html><html lang="{e(t.lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{e(t('Dashboard'))}</title>"
+        '<link rel="stylesheet" href="/app/static/app.css"></head><body>'
+        f'<header><b>{e(t("Dashboard"))}</b></header>'
+        f'<div id="toast" role="status" hidden></div>'
+        f'<main id="main" data-loading="{e(t("Loading…"))}" data-failed="{e(t("No connection to the bot. Try again."))}">'
+        f'<p class="hint">{e(t("Loading…"))}</p></main>'
+        '<script src="/app/static/app.js"></script></body></html>'
+    )
+
+
+def login_refused(t: Translator) -> str:
+    return (
+        f'<!doctype html><html lang="{e(t.lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<title>{e(t("Dashboard"))}</title><link rel="stylesheet" href="/app/static/app.css"></head>'
+        f'<body><main><p class="error">{e(t("This login link has already been used or has expired. Send /dashboard to the bot for a new one."))}</p></main></body></html>'
+    )
