@@ -15,6 +15,7 @@ from handlers import (
     calendar,
     common,
     completeness,
+    dashboard,
     delivery,
     hotline,
     invite,
@@ -52,4 +53,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     report.register_commands(application)
     completeness.register_commands(application)
     reminders.register_commands(application)
+    dashboard.register(application)
     common.register_fallbacks(application)  # last: answers to anything else

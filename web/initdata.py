@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 # initData is a few hundred bytes; anything far longer is not from Telegram.
 MAX_LENGTH = 4096
@@ -88,3 +88,9 @@ def validate(init_data: str, bot_token: str, now: datetime, max_age: timedelta) 
         raise InitDataError("no_user") from None
     language = user.get("language_code") if isinstance(user, dict) else None
     return WebAppUser(telegram_id, language if isinstance(language, str) else None, signed_at)
+
+
+def app_link(base_url: str, telegram_id: int, bot_token: str, now: datetime) -> str:
+    """The dashboard's address as Telegram opens a Mini App for that user:
+    ``<base>/app/#tgWebAppData=<urlencoded initData>``."""
+    return f"{base_url}/app/#tgWebAppData={quote(for_user(telegram_id, bot_token, now))}"

@@ -22,6 +22,7 @@ from tests.storage.helpers import person, place, tra_bong
 from tests.storage.reports_data import activity, log
 from web import initdata
 
+PUBLIC = "https://dash.example.org"
 ADMIN = 1
 PROVINCE = 5001  # Quảng Ngãi's coordinator
 COMMUNE = 5002  # Trà Bồng's coordinator
@@ -71,7 +72,7 @@ class World:
 
 @pytest.fixture
 async def world(engine, sessions) -> AsyncIterator[World]:
-    bot = BotHarness(engine, sessions, admin_ids=[ADMIN])
+    bot = BotHarness(engine, sessions, admin_ids=[ADMIN], dashboard_url=PUBLIC)
     for telegram_id, name in (
         (ADMIN, "Admin"),
         (PROVINCE, "Hạnh"),

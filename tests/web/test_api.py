@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
-from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -174,5 +173,23 @@ async def _user_id(session, telegram_id: int) -> int:
     return user.id
 
 
-def test_quote_is_url_safe():
-    assert quote("a b") == "a%20b"
+
+
+async def test_dashboard_command_gives_the_mini_app_and_a_login_link(world: World, client):
+    replies = await world.bot.send(PROVINCE, "/dashboard")
+    message = replies[-1]
+    buttons = [b for row in message.reply_markup or [] for b in row]
+    assert buttons[0]["web_app"]["url"] == "https://dash.example.org/app/"
+    login = buttons[1]["url"]
+    assert login.startswith("https://dash.example.org/app/login/")
+    menu = world.bot.api.world.menu_buttons[PROVINCE]
+    assert menu["type"] == "web_app" and menu["web_app"]["url"] == "https://dash.example.org/app/"
+    path = login.removeprefix("https://dash.example.org")
+    async with aiohttp_client() as browser:
+        async with browser.get(world.url + path, allow_redirects=False) as r:
+            assert r.status == 302
+        async with browser.get(world.url + path, allow_redirects=False) as r:
+            assert r.status == 401
+    replies = await world.bot.send(LAN, "/dashboard")
+    assert "điều phối" in (replies[-1].text or "") or "coordinators" in (replies[-1].text or "")
+    assert LAN not in world.bot.api.world.menu_buttons
