@@ -10,7 +10,7 @@ from html import escape
 
 from bot.i18n import Translator
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 220, 44, 28, 10
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 400, 180, 40, 24, 10
 
 
 def _nice(top: int) -> int:
@@ -62,7 +62,7 @@ def month_chart(
                 f"{month.month:02d}/{month.year % 100:02d}</text>"
             )
     for k, key in enumerate(keys):
-        x = LEFT + k * 120
+        x = LEFT + k * 88
         parts.append(
             f'<rect class="s{k}" x="{x}" y="{HEIGHT + 8}" width="12" height="12"/>'
             f'<text class="axis" x="{x + 16}" y="{HEIGHT + 19}">{escape(legend[key])}</text>'

@@ -71,3 +71,117 @@ async def test_a_province_coordinator_drills_down_to_a_village(browser, world: W
         await page.screenshot(path=str(SCREENSHOTS / "summary-village.png"), full_page=True)
     finally:
         await context.close()
+
+
+async def test_a_nudge_from_the_page_reaches_the_silent_collaborator(browser, world: World):
+    context, page = await page_for(browser, world, COMMUNE)
+    try:
+        await page.click('nav.tabs a[href*="v=completeness"]')
+        await page.wait_for_selector("#nudge")
+        assert await figure(page, "silent") == "1"
+        assert "User 5012" in (await page.text_content("table") or "")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "completeness.png"), full_page=True)
+        before = len(world.bot.api.bot_messages(MAI))
+        await page.click("#nudge")
+        await page.wait_for_selector("#toast:not([hidden])")
+        assert "1" in (await page.text_content("#toast") or "")
+        await jobs.sender_of(world.bot.app).drain()
+        sent = world.bot.api.bot_messages(MAI)[before:]
+        assert len(sent) == 1 and "/log" in (sent[0].text or "")
+    finally:
+        await context.close()
+
+
+async def test_an_activity_shows_its_photo(browser, world: World):
+    context, page = await page_for(browser, world, COMMUNE)
+    try:
+        await page.click('nav.tabs a[href*="v=activities"]')
+        await page.wait_for_selector("article.activity")
+        await page.select_option('select[name="period"]', "this_month")
+        await page.select_option('select[name="kind"]', "direct")
+        await page.click("form.period button")
+        await page.wait_for_selector(".media img")
+        image = page.locator(".media img").first
+        await image.scroll_into_view_if_needed()
+        await page.wait_for_function(
+            "() => { const i = document.querySelector('.media img'); return i && i.complete && i.naturalWidth > 0; }"
+        )
+        assert await image.evaluate("i => i.naturalWidth") == 24
+        html = await page.content()
+        assert "test-token" not in html
+        await page.screenshot(path=str(SCREENSHOTS / "activities.png"), full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_a_commune_coordinator_is_refused_another_commune(browser, world: World):
+    context, page = await page_for(browser, world, COMMUNE)
+    try:
+        status = await page.evaluate(
+            """async (unit) => {
+                const r = await fetch('/app/view/summary?unit=' + unit,
+                    {headers: {Authorization: 'tma ' + sessionStorage.getItem('tma')}});
+                return r.status;
+            }""",
+            world.other.code,
+        )
+        assert status == 403
+        await page.goto(f"{world.url}/app/?v=summary&unit={world.other.code}")
+        await page.wait_for_selector("p.error")
+        assert await page.get_attribute("main", "data-status") == "403"
+    finally:
+        await context.close()
+
+
+async def test_tampered_init_data_is_refused(browser, world: World):
+    context = await browser.new_context()
+    page = await context.new_page()
+    try:
+        url = world.app_url(COMMUNE)
+        tampered = re.sub(r"auth_date%3D(\d)", lambda m: "auth_date%3D" + str((int(m[1]) + 1) % 10), url)
+        assert tampered != url
+        await page.goto(tampered)
+        await page.wait_for_selector("p.error")
+        assert await page.get_attribute("main", "data-status") == "401"
+    finally:
+        await context.close()
+
+
+async def test_the_login_link_works_once(browser, world: World):
+    async with world.bot.services.sessions.begin() as session:
+        user = await users.get_by_telegram_id(session, PROVINCE)
+        assert user is not None
+        secret = await dashboard.create_login_link(session, user.id, world.bot.clock())
+    office = await browser.new_context()
+    page = await office.new_page()
+    try:
+        await page.goto(f"{world.url}/app/login/{secret}")
+        await page.wait_for_selector("section.page")
+        assert "Quảng Ngãi" in (await page.text_content("h1") or "")
+        cookies = await office.cookies()
+        assert [c["httpOnly"] for c in cookies if c["name"] == "bd_session"] == [True]
+    finally:
+        await office.close()
+    second = await browser.new_context()
+    page = await second.new_page()
+    try:
+        answer = await page.goto(f"{world.url}/app/login/{secret}")
+        assert answer is not None and answer.status == 401
+        assert "/dashboard" in (await page.text_content("p.error") or "")
+    finally:
+        await second.close()
+
+
+async def test_the_page_at_360_px_inside_telegram(browser, world: World):
+    theme = '&tgWebAppThemeParams=%7B%22bg_color%22%3A%22%23212121%22%2C%22text_color%22%3A%22%23ffffff%22%2C%22button_color%22%3A%22%238774e1%22%2C%22secondary_bg_color%22%3A%22%23181818%22%2C%22hint_color%22%3A%22%23aaaaaa%22%2C%22link_color%22%3A%22%238774e1%22%2C%22button_text_color%22%3A%22%23ffffff%22%7D'
+    context, page = await page_for(browser, world, COMMUNE, width=360, theme=theme)
+    try:
+        wide = await page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 360
+        background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(33, 33, 33)"
+        assert await figure(page, "sessions") == "2"
+        await page.screenshot(path=str(SCREENSHOTS / "summary-360px-telegram.png"), full_page=True)
+    finally:
+        await context.close()
