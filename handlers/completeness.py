@@ -96,9 +96,7 @@ def nudge_month(period: Period, today: date) -> date:
     return min(period.end, today).replace(day=1)
 
 
-async def queue_nudges(
-    services: Services, area: Area, period: Period, actor_id: int | None
-) -> int:
+async def queue_nudges(services: Services, area: Area, period: Period, actor_id: int | None) -> int:
     """Queue a reminder for every silent collaborator of the area who has not
     blocked the bot; at most one per person, period and day. Returns how many
     were queued now (the bot's button and the dashboard both call this; the

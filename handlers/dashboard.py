@@ -5,6 +5,8 @@ one-time login link, valid ten minutes."""
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -67,13 +69,12 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
             ]
         )
         await reply(update, f"{esc(text)}\n\n{esc(office)}", markup)
-        try:
+        # The menu button is a convenience: the message has the buttons.
+        with contextlib.suppress(TelegramError):
             await context.bot.set_chat_menu_button(
                 chat_id=chat.id,
                 menu_button=MenuButtonWebApp(t("Dashboard"), WebAppInfo(app_url)),
             )
-        except TelegramError:
-            pass  # the menu button is a convenience; the message has the buttons
         return
     # Telegram accepts no button to a plain-http address (the offline chat).
     await reply(update, f"{esc(text)}\n\n{esc(office)}\n{esc(login)}")

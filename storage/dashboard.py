@@ -38,7 +38,10 @@ async def create_login_link(session: AsyncSession, user_id: int, now: datetime) 
     secret = secrets.token_urlsafe(32)
     session.add(
         DashboardLogin(
-            token_hash=_hash(secret), user_id=user_id, created_at=now, expires_at=now + LINK_LIFETIME
+            token_hash=_hash(secret),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
         )
     )
     await session.flush()
@@ -70,7 +73,9 @@ async def redeem_login_link(
     opened = secrets.token_urlsafe(32)
     expires = now + SESSION_LIFETIME
     session.add(
-        DashboardSession(token_hash=_hash(opened), user_id=user_id, created_at=now, expires_at=expires)
+        DashboardSession(
+            token_hash=_hash(opened), user_id=user_id, created_at=now, expires_at=expires
+        )
     )
     await audit.record(session, user_id, ENTITY, login_id, "browser_login", {}, at=now)
     return BrowserSession(opened, user_id, expires)
@@ -88,7 +93,9 @@ async def session_user(session: AsyncSession, secret: str, now: datetime) -> int
 
 
 async def end_session(session: AsyncSession, secret: str) -> None:
-    await session.execute(delete(DashboardSession).where(DashboardSession.token_hash == _hash(secret)))
+    await session.execute(
+        delete(DashboardSession).where(DashboardSession.token_hash == _hash(secret))
+    )
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> int:

@@ -52,7 +52,9 @@ def refuse(request: web.Request, status: int, text: str) -> web.HTTPException:
     }
     kind = kinds[status]
     if request.path.startswith("/app/api/"):
-        return kind(text=f'{{"error": {status}, "message": {_json(text)}}}', content_type="application/json")
+        return kind(
+            text=f'{{"error": {status}, "message": {_json(text)}}}', content_type="application/json"
+        )
     return kind(text=f'<p class="error">{_escape(text)}</p>', content_type="text/html")
 
 
@@ -68,7 +70,9 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
-async def _profile(services: Services, telegram_id: int | None, user_id: int | None) -> Profile | None:
+async def _profile(
+    services: Services, telegram_id: int | None, user_id: int | None
+) -> Profile | None:
     async with services.sessions() as session:
         if telegram_id is not None:
             user = await users.get_by_telegram_id(session, telegram_id)
@@ -95,9 +99,13 @@ async def viewer(request: web.Request) -> Viewer:
             )
         except initdata.InitDataError as error:
             message = (
-                t("This dashboard was opened too long ago. Close it and open it again from the bot.")
+                t(
+                    "This dashboard was opened too long ago. Close it and open it again from the bot."
+                )
                 if error.code == "expired"
-                else t("The sign-in data from Telegram is not valid. Open the dashboard again from the bot.")
+                else t(
+                    "The sign-in data from Telegram is not valid. Open the dashboard again from the bot."
+                )
             )
             raise refuse(request, 401, message) from None
         profile = await _profile(services, user.telegram_id, None)
@@ -113,7 +121,9 @@ async def viewer(request: web.Request) -> Viewer:
             raise refuse(
                 request,
                 401,
-                t("Please sign in: open the dashboard from the bot, or send /dashboard for a login link."),
+                t(
+                    "Please sign in: open the dashboard from the bot, or send /dashboard for a login link."
+                ),
             )
         profile = await _profile(services, None, user_id)
     if profile is None or not profile.is_coordinator:
@@ -149,7 +159,9 @@ async def signed_viewer(request: web.Request) -> Viewer:
     except ValueError:
         raise refuse(request, 401, t("This link is not valid.")) from None
     sig = _signature(request.app[TOKEN], path, user_id, expires)
-    if expires < services_of(request).clock().timestamp() or not hmac.compare_digest(sig, query.get("s", "")):
+    if expires < services_of(request).clock().timestamp() or not hmac.compare_digest(
+        sig, query.get("s", "")
+    ):
         raise refuse(request, 401, t("This link has expired. Reload the page."))
     profile = await _profile(services_of(request), None, user_id)
     if profile is None or not profile.is_coordinator:

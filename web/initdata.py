@@ -52,7 +52,11 @@ def for_user(
     telegram_id: int, bot_token: str, now: datetime, *, first_name: str = "", language: str = "vi"
 ) -> str:
     """The initData Telegram would give user ``telegram_id`` opening the Mini App now."""
-    user = {"id": telegram_id, "first_name": first_name or str(telegram_id), "language_code": language}
+    user = {
+        "id": telegram_id,
+        "first_name": first_name or str(telegram_id),
+        "language_code": language,
+    }
     return sign(
         {
             "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),

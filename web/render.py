@@ -24,6 +24,48 @@ SEXES = ("women", "men", "girls", "boys")
 PERIODS = ("this_month", "last_month", "this_quarter", "last_quarter", "half", "year", "last_year")
 
 
+def words(t: Translator) -> dict[str, str]:
+    """The pages' fixed strings (here, not inside the f-strings below, where
+    Babel's extraction would not find them)."""
+    return {
+        "period": t("Period"),
+        "other_dates": t("Other dates…"),
+        "e_g_q": t("e.g. 2024Q3, 11/2024, 2024"),
+        "show": t("Show"),
+        "nothing_logged": t("Nothing logged."),
+        "collaborators_who_logged_of": t("Collaborators who logged: {reporting} of {all}"),
+        "incidents_reported_escalated": t("Incidents reported: {n} (escalated: {escalated})"),
+        "place": t("Place"),
+        "sessions": t("Sessions"),
+        "participants": t("Participants"),
+        "women": t("Women"),
+        "men": t("Men"),
+        "logged": t("Logged"),
+        "groups_of_communes": t("Groups of communes"),
+        "participants_by_sex_and": t("Participants by sex and month"),
+        "sessions_by_kind": t("Sessions by kind"),
+        "sessions_by_topic": t("Sessions by topic"),
+        "sessions_by_language": t("Sessions by language"),
+        "targets_for_against_achieved": t("Targets for {year} against achieved"),
+        "download": t("Download"),
+        "logged_sessions": t("Logged sessions"),
+        "said_no_activity": t("Said no activity"),
+        "silent": t("Silent"),
+        "has_blocked_the_bot": t("has blocked the bot"),
+        "collaborators": t("Collaborators"),
+        "name": t("Name"),
+        "this_period": t("This period"),
+        "photo": t("Photo"),
+        "logged_by": t("Logged by {name}"),
+        "dashboard": t("Dashboard"),
+        "loading": t("Loading…"),
+        "no_connection_to_the": t("No connection to the bot. Try again."),
+        "this_login_link_has": t(
+            "This login link has already been used or has expired. Send /dashboard to the bot for a new one."
+        ),
+    }
+
+
 def e(value: object) -> str:
     return escape(str(value), quote=True)
 
@@ -47,6 +89,7 @@ def period_labels(t: Translator) -> dict[str, str]:
 
 
 def period_form(view: str, unit: str, chosen: str, t: Translator, extra: str = "") -> str:
+    w = words(t)
     labels = period_labels(t)
     options = "".join(
         f'<option value="{k}"{" selected" if k == chosen else ""}>{e(v)}</option>'
@@ -56,10 +99,10 @@ def period_form(view: str, unit: str, chosen: str, t: Translator, extra: str = "
     return (
         f'<form data-go class="period"><input type="hidden" name="v" value="{e(view)}">'
         f'<input type="hidden" name="unit" value="{e(unit)}">{extra}'
-        f'<label>{e(t("Period"))} <select name="period">'
-        f'<option value="">{e(t("Other dates…"))}</option>{options}</select></label> '
-        f'<input name="dates" value="{e(typed)}" placeholder="{e(t("e.g. 2024Q3, 11/2024, 2024"))}" size="12">'
-        f'<button>{e(t("Show"))}</button></form>'
+        f'<label>{e(w["period"])} <select name="period">'
+        f'<option value="">{e(w["other_dates"])}</option>{options}</select></label> '
+        f'<input name="dates" value="{e(typed)}" placeholder="{e(w["e_g_q"])}" size="12">'
+        f"<button>{e(w['show'])}</button></form>"
     )
 
 
@@ -86,6 +129,7 @@ def crumbs(trail: Sequence[tuple[str, str]], view: str, period: str) -> str:
 
 
 def _bars(rows: Iterable[tuple[str, int]], t: Translator, css: str = "") -> str:
+    w = words(t)
     rows = list(rows)
     top = max((n for _, n in rows), default=0) or 1
     lines = "".join(
@@ -94,7 +138,7 @@ def _bars(rows: Iterable[tuple[str, int]], t: Translator, css: str = "") -> str:
         f'<span class="n">{e(t.number(n))}</span></div>'
         for name, n in rows
     )
-    return lines or f'<p class="hint">{e(t("Nothing logged."))}</p>'
+    return lines or f'<p class="hint">{e(w["nothing_logged"])}</p>'
 
 
 def _target_bars(doc: dict[str, Any], t: Translator) -> str:
@@ -143,6 +187,7 @@ def summary_page(
     t: Translator,
 ) -> str:
     """The summary of one area and period, drawn from its JSON document."""
+    w = words(t)
     unit, code = doc["unit"], doc["period"]["code"]
     totals = doc["totals"]
     cards = [
@@ -171,12 +216,12 @@ def summary_page(
             )
         ),
         "</div>",
-        f'<p>{e(t("Collaborators who logged: {reporting} of {all}").format(reporting=t.number(doc["reporting"]), all=t.number(doc["collaborators"])))}</p>',
+        f"<p>{e(w['collaborators_who_logged_of'].format(reporting=t.number(doc['reporting']), all=t.number(doc['collaborators'])))}</p>",
     ]
     incidents = doc["incidents"]
     if incidents["available"]:
         out.append(
-            f'<p>{e(t("Incidents reported: {n} (escalated: {escalated})").format(n=t.number(incidents["total"]), escalated=t.number(incidents["escalated"])))}</p>'
+            f"<p>{e(w['incidents_reported_escalated'].format(n=t.number(incidents['total']), escalated=t.number(incidents['escalated'])))}</p>"
         )
     children = doc["children"]
     if children:
@@ -200,30 +245,30 @@ def summary_page(
             )
         out.append(
             f'<h2>{e(heading)}</h2><div class="scroll"><table class="children"><thead><tr>'
-            f"<th>{e(t('Place'))}</th><th>{e(t('Sessions'))}</th><th>{e(t('Participants'))}</th>"
-            f"<th>{e(t('Women'))}</th><th>{e(t('Men'))}</th><th>{e(t('Logged'))}</th></tr></thead>"
+            f"<th>{e(w['place'])}</th><th>{e(w['sessions'])}</th><th>{e(w['participants'])}</th>"
+            f"<th>{e(w['women'])}</th><th>{e(w['men'])}</th><th>{e(w['logged'])}</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>"
         )
     if groups:
-        out.append(f"<h2>{e(t('Groups of communes'))}</h2><p>")
+        out.append(f"<h2>{e(w['groups_of_communes'])}</h2><p>")
         out.append(" · ".join(link("summary", name, unit=c, period=code) for c, name in groups))
         out.append("</p>")
     months = [
         (date.fromisoformat(m["month"] + "-01"), {s: m[s] for s in SEXES}) for m in doc["by_month"]
     ]
     legend = {"women": t("Women"), "men": t("Men"), "girls": t("Girls"), "boys": t("Boys")}
-    out.append(f"<h2>{e(t('Participants by sex and month'))}</h2>")
+    out.append(f"<h2>{e(w['participants_by_sex_and'])}</h2>")
     out.append(month_chart(months, legend, t))
-    out.append(f"<h2>{e(t('Sessions by kind'))}</h2>")
+    out.append(f"<h2>{e(w['sessions_by_kind'])}</h2>")
     out.append(
         _bars(((t(KIND_NAMES[ActivityKind(k["kind"])]), k["sessions"]) for k in doc["by_kind"]), t)
     )
-    out.append(f"<h2>{e(t('Sessions by topic'))}</h2>")
+    out.append(f"<h2>{e(w['sessions_by_topic'])}</h2>")
     out.append(
         _bars(((t(TOPIC_NAMES[Topic(k["topic"])]), k["sessions"]) for k in doc["by_topic"]), t)
     )
     if any(k["sessions"] for k in doc["by_language"]):
-        out.append(f"<h2>{e(t('Sessions by language'))}</h2>")
+        out.append(f"<h2>{e(w['sessions_by_language'])}</h2>")
         out.append(
             _bars(
                 (
@@ -235,10 +280,10 @@ def summary_page(
         )
     if doc["targets"]["lines"]:
         out.append(
-            f"<h2>{e(t('Targets for {year} against achieved').format(year=doc['targets']['year']))}</h2>"
+            f"<h2>{e(w['targets_for_against_achieved'].format(year=doc['targets']['year']))}</h2>"
         )
         out.append(_target_bars(doc, t))
-    out.append(f'<h2>{e(t("Download"))}</h2><p class="exports">')
+    out.append(f'<h2>{e(w["download"])}</h2><p class="exports">')
     out.append(
         " ".join(
             f'<a class="button" download href="{e(url)}">{e(label)}</a>'
@@ -258,6 +303,7 @@ def completeness_page(
     trail: Sequence[tuple[str, str]],
     t: Translator,
 ) -> str:
+    w = words(t)
     code = found.period.code
     silent = found.silent
     reachable = [c for c in silent if not c.blocked]
@@ -268,14 +314,16 @@ def completeness_page(
         f'<h1>{e(title)}</h1><p class="hint">{e(period_name(found.period, t))}</p>',
         period_form("completeness", unit, chosen, t),
         '<div class="cards">',
-        f'<div class="card"><b data-figure="reported">{e(t.number(len(found.with_standing(Standing.REPORTED))))}</b><span>{e(t("Logged sessions"))}</span></div>',
-        f'<div class="card"><b data-figure="declared">{e(t.number(len(found.with_standing(Standing.DECLARED_NONE))))}</b><span>{e(t("Said no activity"))}</span></div>',
-        f'<div class="card"><b data-figure="silent">{e(t.number(len(silent)))}</b><span>{e(t("Silent"))}</span></div>',
+        f'<div class="card"><b data-figure="reported">{e(t.number(len(found.with_standing(Standing.REPORTED))))}</b><span>{e(w["logged_sessions"])}</span></div>',
+        f'<div class="card"><b data-figure="declared">{e(t.number(len(found.with_standing(Standing.DECLARED_NONE))))}</b><span>{e(w["said_no_activity"])}</span></div>',
+        f'<div class="card"><b data-figure="silent">{e(t.number(len(silent)))}</b><span>{e(w["silent"])}</span></div>',
         "</div>",
     ]
     if reachable:
         label = t.ngettext(
-            "🔔 Remind {n} silent collaborator", "🔔 Remind {n} silent collaborators", len(reachable)
+            "🔔 Remind {n} silent collaborator",
+            "🔔 Remind {n} silent collaborators",
+            len(reachable),
         ).format(n=len(reachable))
         out.append(
             f'<form data-post="/app/api/nudge"><input type="hidden" name="unit" value="{e(unit)}">'
@@ -291,7 +339,9 @@ def completeness_page(
             if places:
                 out.append(
                     "<p>"
-                    + " · ".join(link("completeness", p.name, unit=p.code, period=code) for p in places)
+                    + " · ".join(
+                        link("completeness", p.name, unit=p.code, period=code) for p in places
+                    )
                     + "</p>"
                 )
     names = {
@@ -306,12 +356,12 @@ def completeness_page(
     if people:
         rows = "".join(
             f'<tr class="{e(c.standing.value)}"><td>{e(c.display_name)}</td><td>{e(c.place.name)}</td>'
-            f"<td>{e(names[c.standing])}{' · ' + e(t('has blocked the bot')) if c.blocked else ''}</td></tr>"
+            f"<td>{e(names[c.standing])}{' · ' + e(w['has_blocked_the_bot']) if c.blocked else ''}</td></tr>"
             for c in people
         )
         out.append(
-            f"<h2>{e(t('Collaborators'))}</h2><div class=\"scroll\"><table><thead><tr><th>{e(t('Name'))}</th>"
-            f"<th>{e(t('Place'))}</th><th>{e(t('This period'))}</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            f'<h2>{e(w["collaborators"])}</h2><div class="scroll"><table><thead><tr><th>{e(w["name"])}</th>'
+            f"<th>{e(w['place'])}</th><th>{e(w['this_period'])}</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
     out.append("</section>")
     return "".join(out)
@@ -330,6 +380,7 @@ def activities_page(
     voices: dict[int, str],
     t: Translator,
 ) -> str:
+    w = words(t)
     code = period.code
 
     def select(name: str, options: Sequence[tuple[str, str]], empty: str) -> str:
@@ -340,6 +391,7 @@ def activities_page(
         )
         return f'<select name="{name}"><option value="">{e(empty)}</option>{items}</select>'
 
+    found = t.ngettext("{n} activity", "{n} activities", page.total).format(n=t.number(page.total))
     kinds = [(k.value, t(n)) for k, n in KIND_NAMES.items()]
     topics = [(k.value, t(n)) for k, n in TOPIC_NAMES.items()]
     reporters = [(str(i), n) for i, n in page.reporters]
@@ -354,12 +406,14 @@ def activities_page(
         tabs("activities", unit, code, t),
         f'<h1>{e(title)}</h1><p class="hint">{e(period_name(period, t))}</p>',
         period_form("activities", unit, chosen, t, f'<div class="filters">{extra}</div>'),
-        f'<p class="hint">{e(t.ngettext("{n} activity", "{n} activities", page.total).format(n=t.number(page.total)))}</p>',
+        f'<p class="hint">{e(found)}</p>',
     ]
     for entry in page.entries:
         topic_names = ", ".join(t(TOPIC_NAMES[x]) for x in entry.topics)
         kind = entry.kind_other if entry.kind is ActivityKind.OTHER and entry.kind_other else None
-        figures = t("{total} participants (women {women}, men {men}, girls {girls}, boys {boys})").format(
+        figures = t(
+            "{total} participants (women {women}, men {men}, girls {girls}, boys {boys})"
+        ).format(
             total=t.number(entry.total),
             women=t.number(entry.women),
             men=t.number(entry.men),
@@ -367,7 +421,7 @@ def activities_page(
             boys=t.number(entry.boys),
         )
         photos = "".join(
-            f'<a href="{e(url)}" target="_blank"><img loading="lazy" alt="{e(t("Photo"))}" src="{e(url)}"></a>'
+            f'<a href="{e(url)}" target="_blank"><img loading="lazy" alt="{e(w["photo"])}" src="{e(url)}"></a>'
             for url in media.get(entry.id, [])
         )
         voice = (
@@ -378,7 +432,7 @@ def activities_page(
         out.append(
             f'<article class="activity" data-id="{entry.id}"><h3>{e(t.date(entry.held_on))} · {e(entry.place_name)}</h3>'
             f"<p><b>{e(kind or t(KIND_NAMES[entry.kind]))}</b>{' · ' + e(topic_names) if topic_names else ''}</p>"
-            f"<p>{e(figures)}</p><p class=\"hint\">{e(t('Logged by {name}').format(name=entry.reporter_name))}</p>"
+            f'<p>{e(figures)}</p><p class="hint">{e(w["logged_by"].format(name=entry.reporter_name))}</p>'
             f"{'<p>' + e(entry.note) + '</p>' if entry.note else ''}"
             f'<div class="media">{photos}{voice}</div></article>'
         )
@@ -389,7 +443,9 @@ def activities_page(
             link("activities", t("◀ Newer"), **params, offset=str(max(page.offset - page.limit, 0)))
         )
     if page.offset + page.limit < page.total:
-        more.append(link("activities", t("Older ▶"), **params, offset=str(page.offset + page.limit)))
+        more.append(
+            link("activities", t("Older ▶"), **params, offset=str(page.offset + page.limit))
+        )
     if more:
         out.append(f'<p class="pager">{" ".join(more)}</p>')
     out.append("</section>")
@@ -398,23 +454,25 @@ def activities_page(
 
 def shell(t: Translator) -> str:
     """The page every view is loaded into: the first load (with app.js and app.css)."""
+    w = words(t)
     return (
         f'<!doctype html><html lang="{e(t.lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{e(t('Dashboard'))}</title>"
+        f"<title>{e(w['dashboard'])}</title>"
         '<link rel="stylesheet" href="/app/static/app.css"></head><body>'
-        f'<header><b>{e(t("Dashboard"))}</b></header>'
+        f"<header><b>{e(w['dashboard'])}</b></header>"
         f'<div id="toast" role="status" hidden></div>'
-        f'<main id="main" data-loading="{e(t("Loading…"))}" data-failed="{e(t("No connection to the bot. Try again."))}">'
-        f'<p class="hint">{e(t("Loading…"))}</p></main>'
+        f'<main id="main" data-loading="{e(w["loading"])}" data-failed="{e(w["no_connection_to_the"])}">'
+        f'<p class="hint">{e(w["loading"])}</p></main>'
         '<script src="/app/static/app.js"></script></body></html>'
     )
 
 
 def login_refused(t: Translator) -> str:
+    w = words(t)
     return (
         f'<!doctype html><html lang="{e(t.lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<title>{e(t("Dashboard"))}</title><link rel="stylesheet" href="/app/static/app.css"></head>'
-        f'<body><main><p class="error">{e(t("This login link has already been used or has expired. Send /dashboard to the bot for a new one."))}</p></main></body></html>'
+        f'<title>{e(w["dashboard"])}</title><link rel="stylesheet" href="/app/static/app.css"></head>'
+        f'<body><main><p class="error">{e(w["this_login_link_has"])}</p></main></body></html>'
     )

@@ -156,7 +156,9 @@ async def scope(request: web.Request, seen: Viewer, session: AsyncSession) -> Sc
     else:
         area = await areas.default_area(session, seen.profile)
         if area is None:
-            raise refuse(request, 403, t("Only coordinators and administrators can use the dashboard."))
+            raise refuse(
+                request, 403, t("Only coordinators and administrators can use the dashboard.")
+            )
     if not await areas.may_see(session, seen.profile, area):
         raise refuse(request, 403, t("You can only see your own area and the places under it."))
     today = local_day(services.clock(), services.settings.zone)
@@ -367,7 +369,11 @@ async def media(request: web.Request) -> web.StreamResponse:
 
 def _media_type(head: bytes, which: str) -> str:
     """What the first bytes say (Telegram's photos are JPEG, voice notes Ogg)."""
-    for magic, kind in ((b"\x89PNG", "image/png"), (b"\xff\xd8", "image/jpeg"), (b"OggS", "audio/ogg")):
+    for magic, kind in (
+        (b"\x89PNG", "image/png"),
+        (b"\xff\xd8", "image/jpeg"),
+        (b"OggS", "audio/ogg"),
+    ):
         if head.startswith(magic):
             return kind
     return "audio/ogg" if which == "voice" else "image/jpeg"

@@ -33,10 +33,10 @@ def month_chart(
     top = _nice(max((sum(v.get(k, 0) for k in keys) for _, v in months), default=0) or 1)
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     slot = plot_w / len(months)
-    bar = max(min(slot * 0.7, 48), 2)
+    bar = max(min(slot * 0.7, 40), 2)
+    title = escape(t("Participants by sex and month"))
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 24}" role="img" '
-        f'aria-label="{escape(t("Participants by sex and month"))}">'
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 24}" role="img" aria-label="{title}">'
     ]
     for i in range(5):
         value = top * i // 4

@@ -10,7 +10,6 @@ from storage.models.activities import (
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.broadcasts import Broadcast, BroadcastRun, BroadcastStatus, Repeat, RunStatus
-from storage.models.dashboard import DashboardLogin, DashboardSession
 from storage.models.calendar import (
     CalendarEvent,
     EventKind,
@@ -18,6 +17,7 @@ from storage.models.calendar import (
     ReminderRule,
     ReminderRun,
 )
+from storage.models.dashboard import DashboardLogin, DashboardSession
 from storage.models.hotlines import Hotline
 from storage.models.incidents import (
     Affected,

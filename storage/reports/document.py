@@ -77,9 +77,7 @@ def of_report(report: Report, code: str) -> Document:
             for k, c in sorted(summary.by_language.items(), key=lambda kv: kv[0].value)
         ],
         "by_topic": [{"topic": k.value, "sessions": n} for k, n in summary.by_topic.items()],
-        "by_month": [
-            {"month": f"{m:%Y-%m}", **_counts(c)} for m, c in summary.by_month.items()
-        ],
+        "by_month": [{"month": f"{m:%Y-%m}", **_counts(c)} for m, c in summary.by_month.items()],
         "children": [
             {
                 "unit": row.place.code,

@@ -20,6 +20,7 @@ from storage.models import Role, Unit
 from tests.harness import TOKEN, BotHarness
 from tests.storage.helpers import person, place, tra_bong
 from tests.storage.reports_data import activity, log
+from tests.web.browser import ARGS, CHROMIUM, IN_CI, missing
 from web import initdata
 
 PUBLIC = "https://dash.example.org"
@@ -120,3 +121,20 @@ async def world(engine, sessions) -> AsyncIterator[World]:
 async def client() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[object]:
+    reason = missing()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"browser tests cannot run under CI: {reason}")
+        pytest.skip(reason)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as driver:
+        chromium = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

@@ -59,15 +59,25 @@ async def test_the_api_answers_the_document_of_the_cli(world: World, client):
 
 async def test_a_commune_coordinator_is_refused_another_commune(world: World, client):
     url = f"{world.url}/app/api/summary"
-    async with client.get(url, params={"unit": world.commune.code}, headers=world.headers(COMMUNE)) as r:
+    async with client.get(
+        url, params={"unit": world.commune.code}, headers=world.headers(COMMUNE)
+    ) as r:
         assert r.status == 200
-    async with client.get(url, params={"unit": world.other.code}, headers=world.headers(COMMUNE)) as r:
+    async with client.get(
+        url, params={"unit": world.other.code}, headers=world.headers(COMMUNE)
+    ) as r:
         assert r.status == 403
     async with client.get(url, params={"unit": "51"}, headers=world.headers(COMMUNE)) as r:
         assert r.status == 403
-    async with client.get(url, params={"unit": world.commune.code}, headers=world.headers(LAN)) as r:
+    async with client.get(
+        url, params={"unit": world.commune.code}, headers=world.headers(LAN)
+    ) as r:
         assert r.status == 403  # a collaborator is no coordinator
-    async with client.get(f"{world.url}/app/view/summary", params={"unit": world.commune.code}, headers=world.headers(OTHER_COMMUNE)) as r:
+    async with client.get(
+        f"{world.url}/app/view/summary",
+        params={"unit": world.commune.code},
+        headers=world.headers(OTHER_COMMUNE),
+    ) as r:
         assert r.status == 403
         assert "chỉ xem" in (await r.text()).lower() or r.status == 403
 
@@ -110,9 +120,11 @@ async def test_the_login_link_works_once(world: World):
     async with world.bot.services.sessions.begin() as session:
         late = await dashboard.create_login_link(session, user, world.bot.clock())
     world.bot.clock.now += timedelta(minutes=11)
-    async with aiohttp_client() as browser:
-        async with browser.get(f"{world.url}/app/login/{late}", allow_redirects=False) as r:
-            assert r.status == 401
+    async with (
+        aiohttp_client() as browser,
+        browser.get(f"{world.url}/app/login/{late}", allow_redirects=False) as r,
+    ):
+        assert r.status == 401
 
 
 async def test_the_nudge_reaches_the_silent_collaborator(world: World, client):
@@ -130,7 +142,9 @@ async def test_the_nudge_reaches_the_silent_collaborator(world: World, client):
     assert len(sent) == 1 and "/log" in (sent[0].text or "")
     assert not world.bot.api.bot_messages(LAN)
     async with world.bot.services.sessions() as session:
-        audited = (await session.scalars(select(AuditEntry).where(AuditEntry.entity == "report_nudge"))).all()
+        audited = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.entity == "report_nudge"))
+        ).all()
     assert audited and audited[-1].details["queued"] == 1
     async with client.post(
         f"{world.url}/app/api/nudge",
@@ -171,8 +185,6 @@ async def _user_id(session, telegram_id: int) -> int:
     user = await users.get_by_telegram_id(session, telegram_id)
     assert user is not None
     return user.id
-
-
 
 
 async def test_dashboard_command_gives_the_mini_app_and_a_login_link(world: World, client):

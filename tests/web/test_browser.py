@@ -7,12 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from scheduler import jobs
 from storage import dashboard, users
 from storage.reports.render import summary_text
-from tests.web.browser import browser  # noqa: F401  (the fixture)
 from tests.web.conftest import COMMUNE, MAI, PROVINCE, World
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -47,10 +44,10 @@ async def test_a_province_coordinator_drills_down_to_a_village(browser, world: W
         # The same figures as /summary for the same village and month.
         replies = await world.bot.send(PROVINCE, "/summary")
         assert replies
+        from bot.i18n import translator
         from storage.reports.areas import unit_area
         from storage.reports.periods import month_period
         from storage.reports.report import build_report
-        from bot.i18n import translator
 
         async with world.bot.services.sessions() as session:
             report = await build_report(
@@ -139,7 +136,9 @@ async def test_tampered_init_data_is_refused(browser, world: World):
     page = await context.new_page()
     try:
         url = world.app_url(COMMUNE)
-        tampered = re.sub(r"auth_date%3D(\d)", lambda m: "auth_date%3D" + str((int(m[1]) + 1) % 10), url)
+        tampered = re.sub(
+            r"auth_date%3D(\d)", lambda m: "auth_date%3D" + str((int(m[1]) + 1) % 10), url
+        )
         assert tampered != url
         await page.goto(tampered)
         await page.wait_for_selector("p.error")
@@ -174,7 +173,7 @@ async def test_the_login_link_works_once(browser, world: World):
 
 
 async def test_the_page_at_360_px_inside_telegram(browser, world: World):
-    theme = '&tgWebAppThemeParams=%7B%22bg_color%22%3A%22%23212121%22%2C%22text_color%22%3A%22%23ffffff%22%2C%22button_color%22%3A%22%238774e1%22%2C%22secondary_bg_color%22%3A%22%23181818%22%2C%22hint_color%22%3A%22%23aaaaaa%22%2C%22link_color%22%3A%22%238774e1%22%2C%22button_text_color%22%3A%22%23ffffff%22%7D'
+    theme = "&tgWebAppThemeParams=%7B%22bg_color%22%3A%22%23212121%22%2C%22text_color%22%3A%22%23ffffff%22%2C%22button_color%22%3A%22%238774e1%22%2C%22secondary_bg_color%22%3A%22%23181818%22%2C%22hint_color%22%3A%22%23aaaaaa%22%2C%22link_color%22%3A%22%238774e1%22%2C%22button_text_color%22%3A%22%23ffffff%22%7D"
     context, page = await page_for(browser, world, COMMUNE, width=360, theme=theme)
     try:
         wide = await page.evaluate("document.documentElement.scrollWidth")
