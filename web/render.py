@@ -14,7 +14,13 @@ from bot.i18n import Translator
 from storage.models import ActivityKind, Indicator, ParticipantField, SessionLanguage, Topic
 from storage.reports.completeness import Completeness, Standing
 from storage.reports.evidence import Page
-from storage.reports.labels import KIND_NAMES, LANGUAGE_NAMES, TOPIC_NAMES
+from storage.reports.labels import (
+    FIELD_NAMES,
+    INDICATOR_NAMES,
+    KIND_NAMES,
+    LANGUAGE_NAMES,
+    TOPIC_NAMES,
+)
 from storage.reports.periods import Period
 from storage.reports.render import period_name, spec_name
 from storage.reports.targets import Spec, Status
@@ -111,6 +117,7 @@ def tabs(view: str, unit: str, period: str, t: Translator) -> str:
         "summary": t("Summary"),
         "completeness": t("Who reported"),
         "activities": t("Activities"),
+        "targets": t("Targets"),
     }
     items = []
     for key, label in names.items():
@@ -202,8 +209,8 @@ def summary_page(
     ]
     out = [
         f'<section class="page" data-unit="{e(unit)}" data-period="{e(code)}">',
-        tabs("summary", unit, code, t),
-        crumbs(trail, "summary", code),
+        tabs("summary", unit, chosen, t),
+        crumbs(trail, "summary", chosen),
         f'<h1>{e(title)}</h1><p class="hint">{e(period_name(period, t))}</p>',
         period_form("summary", unit, chosen, t),
         '<div class="cards">',
@@ -236,7 +243,7 @@ def summary_page(
             name = names.get(row["unit"], row["unit"])
             gap = ' class="gap"' if row["sessions"] == 0 else ""
             rows.append(
-                f"<tr{gap}><td>{link('summary', name, unit=row['unit'], period=code)}</td>"
+                f"<tr{gap}><td>{link('summary', name, unit=row['unit'], period=chosen)}</td>"
                 f'<td class="n">{e(t.number(row["sessions"]))}</td>'
                 f'<td class="n">{e(t.number(row["total"]))}</td>'
                 f'<td class="n">{e(t.number(row["women"]))}</td>'
@@ -251,7 +258,7 @@ def summary_page(
         )
     if groups:
         out.append(f"<h2>{e(w['groups_of_communes'])}</h2><p>")
-        out.append(" · ".join(link("summary", name, unit=c, period=code) for c, name in groups))
+        out.append(" · ".join(link("summary", name, unit=c, period=chosen) for c, name in groups))
         out.append("</p>")
     months = [
         (date.fromisoformat(m["month"] + "-01"), {s: m[s] for s in SEXES}) for m in doc["by_month"]
@@ -309,8 +316,8 @@ def completeness_page(
     reachable = [c for c in silent if not c.blocked]
     out = [
         f'<section class="page" data-unit="{e(unit)}" data-period="{e(code)}">',
-        tabs("completeness", unit, code, t),
-        crumbs(trail, "completeness", code),
+        tabs("completeness", unit, chosen, t),
+        crumbs(trail, "completeness", chosen),
         f'<h1>{e(title)}</h1><p class="hint">{e(period_name(found.period, t))}</p>',
         period_form("completeness", unit, chosen, t),
         '<div class="cards">',
@@ -340,7 +347,7 @@ def completeness_page(
                 out.append(
                     "<p>"
                     + " · ".join(
-                        link("completeness", p.name, unit=p.code, period=code) for p in places
+                        link("completeness", p.name, unit=p.code, period=chosen) for p in places
                     )
                     + "</p>"
                 )
@@ -403,7 +410,7 @@ def activities_page(
     )
     out = [
         f'<section class="page" data-unit="{e(unit)}" data-period="{e(code)}">',
-        tabs("activities", unit, code, t),
+        tabs("activities", unit, chosen, t),
         f'<h1>{e(title)}</h1><p class="hint">{e(period_name(period, t))}</p>',
         period_form("activities", unit, chosen, t, f'<div class="filters">{extra}</div>'),
         f'<p class="hint">{e(found)}</p>',
@@ -437,7 +444,7 @@ def activities_page(
             f'<div class="media">{photos}{voice}</div></article>'
         )
     more = []
-    params = {"unit": unit, "period": code, **{k: v for k, v in filters.items() if v}}
+    params = {"unit": unit, "period": chosen, **{k: v for k, v in filters.items() if v}}
     if page.offset > 0:
         more.append(
             link("activities", t("◀ Newer"), **params, offset=str(max(page.offset - page.limit, 0)))
@@ -476,3 +483,78 @@ def login_refused(t: Translator) -> str:
         f'<title>{e(w["dashboard"])}</title><link rel="stylesheet" href="/app/static/app.css"></head>'
         f'<body><main><p class="error">{e(w["this_login_link_has"])}</p></main></body></html>'
     )
+
+
+def targets_page(
+    rows: Sequence[tuple[int, str, int, int | None, str, str]],
+    *,
+    unit: str,
+    title: str,
+    chosen: str,
+    year: int,
+    trail: Sequence[tuple[str, str]],
+    t: Translator,
+) -> str:
+    """The area's targets for a year: (id, name, value, population, achieved,
+    status) each, a form to change or remove it, and one to add another."""
+    none_yet = t("No targets yet.")
+    status_names = {
+        Status.DONE: t("done"),
+        Status.ON_TRACK: t("on track"),
+        Status.BEHIND: t("behind"),
+        Status.NO_TARGET: t("no target"),
+    }
+    heading = t("Targets for {year}").format(year=year)
+    change, remove, add = t("Change"), t("Remove"), t("Add a target")
+    value_label, population_label = t("Target value"), t("Population (for a share)")
+    label_label, keyword_label = t("Wording in the plan (optional)"), t("Keyword (optional)")
+    out = [
+        f'<section class="page" data-unit="{e(unit)}" data-period="{e(chosen)}">',
+        tabs("targets", unit, chosen, t),
+        crumbs(trail, "targets", chosen),
+        f"<h1>{e(title)}</h1><h2>{e(heading)}</h2>",
+    ]
+    if not rows:
+        out.append(f'<p class="hint">{e(none_yet)}</p>')
+    hidden = (
+        f'<input type="hidden" name="unit" value="{e(unit)}">'
+        f'<input type="hidden" name="year" value="{year}">'
+    )
+    for target_id, name, value, population, achieved, status in rows:
+        share = (
+            f'<input type="number" name="population" min="1" value="{population}" '
+            f'aria-label="{e(population_label)}">'
+            if population is not None
+            else ""
+        )
+        out.append(
+            f'<div class="target-row {e(status)}" data-target="{target_id}"><p><b>{e(name)}</b><br>'
+            f'<span class="hint">{e(achieved)} · {e(status_names.get(status, status))}</span></p>'
+            f'<form data-post="/app/api/targets/set" class="inline">{hidden}'
+            f'<input type="hidden" name="id" value="{target_id}">'
+            f'<input type="number" name="value" min="0" value="{value}" aria-label="{e(value_label)}">'
+            f"{share}<button>{e(change)}</button></form>"
+            f'<form data-post="/app/api/targets/remove" class="inline">{hidden}'
+            f'<input type="hidden" name="id" value="{target_id}">'
+            f'<button class="secondary">{e(remove)}</button></form></div>'
+        )
+
+    def options(pairs: Iterable[tuple[str, str]], empty: str | None) -> str:
+        first = f'<option value="">{e(empty)}</option>' if empty is not None else ""
+        return first + "".join(f'<option value="{e(v)}">{e(n)}</option>' for v, n in pairs)
+
+    indicators = options(((k.value, t(n)) for k, n in INDICATOR_NAMES.items()), None)
+    kinds = options(((k.value, t(n)) for k, n in KIND_NAMES.items()), t("Every kind"))
+    topics = options(((k.value, t(n)) for k, n in TOPIC_NAMES.items()), t("Every topic"))
+    fields = options(((k.value, t(n)) for k, n in FIELD_NAMES.items()), None)
+    out.append(
+        f'<h2>{e(add)}</h2><form data-post="/app/api/targets/set" class="stack">{hidden}'
+        f'<select name="indicator">{indicators}</select><select name="kind">{kinds}</select>'
+        f'<select name="topic">{topics}</select><select name="field">{fields}</select>'
+        f'<input name="keyword" maxlength="60" placeholder="{e(keyword_label)}">'
+        f'<input type="number" name="value" min="0" required placeholder="{e(value_label)}">'
+        f'<input type="number" name="population" min="1" placeholder="{e(population_label)}">'
+        f'<input name="label" maxlength="300" placeholder="{e(label_label)}">'
+        f"<button>{e(add)}</button></form></section>"
+    )
+    return "".join(out)

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import TelegramError
 
@@ -22,8 +23,8 @@ from bot.services import Services
 from handlers import completeness as nudges
 from scheduler import jobs
 from storage import dashboard, units
-from storage.models import ActivityKind, Topic, Unit
-from storage.reports import areas, charts, document, evidence, exports
+from storage.models import ActivityKind, Indicator, Target, Topic, Unit
+from storage.reports import areas, charts, document, evidence, exports, targets
 from storage.reports import completeness as storage_completeness
 from storage.reports.areas import Area, AreaKind
 from storage.reports.periods import (
@@ -36,7 +37,9 @@ from storage.reports.periods import (
     parse_month_day,
     parse_period,
 )
+from storage.reports.render import progress_figure, spec_name
 from storage.reports.report import build_report
+from storage.reports.targets import TargetError, TargetInput
 from web import render
 from web.auth import (
     APPLICATION,
@@ -77,6 +80,9 @@ def add(app: web.Application, application: Any, services: Services) -> None:
     r.add_get("/app/view/summary", view_summary)
     r.add_get("/app/view/completeness", view_completeness)
     r.add_get("/app/view/activities", view_activities)
+    r.add_get("/app/view/targets", view_targets)
+    r.add_post("/app/api/targets/set", api_target_set)
+    r.add_post("/app/api/targets/remove", api_target_remove)
     r.add_get("/app/media/{activity}/{which}", media)
     r.add_get("/app/export", export)
 
@@ -324,6 +330,120 @@ async def view_activities(request: web.Request) -> web.Response:
             t=seen.t,
         )
     )
+
+
+# Targets (the same functions as /targets).
+async def view_targets(request: web.Request) -> web.Response:
+    seen = await viewer(request)
+    services = services_of(request)
+    t = seen.t
+    async with services.sessions() as session:
+        where = await scope(request, seen, session)
+        year = where.period.end.year
+        own = await targets.targets_of(session, where.area, year)
+        found = await targets.progress(
+            session, where.area, year, min(where.today, date(year, 12, 31))
+        )
+        title = await areas.describe(session, where.area)
+        trail = await _trail(session, seen, where.area)
+    by_spec = {line.spec: line.area for line in found.lines}
+    rows = []
+    for target in own:
+        spec = targets.Spec.of(target)
+        reached = by_spec.get(spec)
+        rows.append(
+            (
+                target.id,
+                spec_name(spec, target.label, t),
+                target.value,
+                target.population,
+                progress_figure(reached, t) if reached else "",
+                reached.status if reached else targets.Status.NO_TARGET,
+            )
+        )
+    return _html(
+        render.targets_page(
+            rows,
+            unit=where.unit,
+            title=title,
+            chosen=where.chosen,
+            year=year,
+            trail=trail,
+            t=t,
+        )
+    )
+
+
+def _message(text: str, status: int = 200) -> web.Response:
+    return web.json_response({"message": text}, status=status)
+
+
+async def api_target_set(request: web.Request) -> web.Response:
+    """Add a target, or change the value of one (audited in set_target)."""
+    seen = await viewer(request)
+    services = services_of(request)
+    t = seen.t
+    form = await request.post()
+    fields = {k: str(form.get(k) or "").strip() for k in (*targets.CSV_COLUMNS, "id")}
+    async with services.sessions.begin() as session:
+        where = await scope(request, seen, session)
+        year = int(fields["year"]) if fields["year"].isdigit() else where.period.end.year
+        area = where.area
+        if fields["id"].isdigit():
+            existing = await session.get(Target, int(fields["id"]))
+            owner = await targets.owner_area(session, existing) if existing else None
+            if existing is None or owner is None:
+                return _message(t("That target is not there any more."), 404)
+            area, year = owner, existing.year
+            for name, value in (
+                ("indicator", existing.indicator.value),
+                ("kind", existing.activity_kind.value if existing.activity_kind else ""),
+                ("topic", existing.topic.value if existing.topic else ""),
+                ("field", existing.field.value if existing.field else ""),
+                ("keyword", existing.keyword or ""),
+            ):
+                fields[name] = value
+            if existing.population is not None and not fields["population"]:
+                fields["population"] = str(existing.population)
+        try:
+            data = TargetInput(
+                indicator=fields["indicator"],
+                activity_kind=fields["kind"] or None,
+                topic=fields["topic"] or None,
+                field=fields["field"] or None,
+                keyword=fields["keyword"] or None,
+                value=fields["value"] or -1,
+                population=fields["population"] or None,
+                label=fields["label"] or None,
+            )
+        except ValidationError:
+            return _message(t("Something in this target does not fit; check the values."), 400)
+        try:
+            await targets.set_target(session, seen.profile, area, year, data)
+        except TargetError:
+            return _message(t("You cannot set targets for that area."), 403)
+    shown = (
+        f"{t.percent(data.value / 100)} / {t.number(data.population or 0)}"
+        if data.indicator is Indicator.SHARE
+        else t.number(data.value)
+    )
+    name = spec_name(data.spec, data.label, t)
+    return _message(t("Saved: {name}, target {value}.").format(name=name, value=shown))
+
+
+async def api_target_remove(request: web.Request) -> web.Response:
+    seen = await viewer(request)
+    services = services_of(request)
+    form = await request.post()
+    target_id = str(form.get("id") or "")
+    async with services.sessions.begin() as session:
+        await scope(request, seen, session)
+        removed = target_id.isdigit() and await targets.remove_target(
+            session, seen.profile, int(target_id)
+        )
+    if not removed:
+        return _message(seen.t("That target is not there any more."), 404)
+    return _message(seen.t("Target removed."))
 
 
 # Media and files.

@@ -205,3 +205,54 @@ async def test_dashboard_command_gives_the_mini_app_and_a_login_link(world: Worl
     replies = await world.bot.send(LAN, "/dashboard")
     assert "điều phối" in (replies[-1].text or "") or "coordinators" in (replies[-1].text or "")
     assert LAN not in world.bot.api.world.menu_buttons
+
+
+async def test_targets_are_read_and_edited_as_in_the_bot(world: World, client):
+    async def post(path: str, who: int, **data: str):
+        async with client.post(f"{world.url}{path}", data=data, headers=world.headers(who)) as r:
+            return r.status, await r.json()
+
+    unit = world.commune.code
+    status, answer = await post(
+        "/app/api/targets/set", COMMUNE, unit=unit, year="2026", indicator="sessions", value="10"
+    )
+    assert status == 200 and "10" in answer["message"]
+    async with client.get(
+        f"{world.url}/app/view/targets",
+        params={"unit": unit, "period": "2026"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        page = await r.text()
+    assert "3/10" in page  # three sessions logged in 2026 up to today
+    target_id = page.split('data-target="', 1)[1].split('"', 1)[0]
+    status, _ = await post(
+        "/app/api/targets/set", COMMUNE, unit=unit, year="2026", id=target_id, value="12"
+    )
+    assert status == 200
+    status, _ = await post(
+        "/app/api/targets/set", COMMUNE, unit=unit, year="2026", indicator="sessions", value="-3"
+    )
+    assert status == 400
+    status, _ = await post(
+        "/app/api/targets/set",
+        OTHER_COMMUNE,
+        unit=unit,
+        year="2026",
+        indicator="sessions",
+        value="1",
+    )
+    assert status == 403
+    status, _ = await post(
+        "/app/api/targets/remove", OTHER_COMMUNE, unit=world.other.code, id=target_id
+    )
+    assert status == 404
+    status, _ = await post("/app/api/targets/remove", COMMUNE, unit=unit, id=target_id)
+    assert status == 200
+    async with world.bot.services.sessions() as session:
+        actions = [
+            e.action
+            for e in (
+                await session.scalars(select(AuditEntry).where(AuditEntry.entity == "target"))
+            ).all()
+        ]
+    assert actions == ["create", "update", "delete"]
