@@ -118,6 +118,7 @@ def tabs(view: str, unit: str, period: str, t: Translator) -> str:
         "completeness": t("Who reported"),
         "activities": t("Activities"),
         "targets": t("Targets"),
+        "addresses": t("Trusted addresses"),
     }
     items = []
     for key, label in names.items():
@@ -557,4 +558,72 @@ def targets_page(
         f'<input name="label" maxlength="300" placeholder="{e(label_label)}">'
         f"<button>{e(add)}</button></form></section>"
     )
+    return "".join(out)
+
+
+def addresses_page(
+    entries: Sequence[tuple[int, str, str, str, str, str, bool, bool]],
+    *,
+    unit: str,
+    title: str,
+    chosen: str,
+    can_add: bool,
+    trail: Sequence[tuple[str, str]],
+    t: Translator,
+) -> str:
+    """The trusted-address directory of the area: (id, card HTML, name,
+    address, phones, hours, active, stale) each, editable in place."""
+    heading = t("Trusted addresses")
+    save, add = t("Save"), t("Add a trusted address here")
+    confirm, deactivate, reactivate = t("Confirm it is correct"), t("Deactivate"), t("Reactivate")
+    off_note = t("🚫 Deactivated: not listed and not alerted.")
+    stale_note = t("⚠️ Not confirmed for 60 days: it may be out of date.")
+    labels = {
+        "name": t("Name"),
+        "address": t("Address"),
+        "phones": t("Phone numbers (separated by commas)"),
+        "hours": t("Opening hours"),
+    }
+    none_yet = t("No trusted addresses here yet.")
+    out = [
+        f'<section class="page" data-unit="{e(unit)}" data-period="{e(chosen)}">',
+        tabs("addresses", unit, chosen, t),
+        crumbs(trail, "addresses", chosen),
+        f"<h1>{e(title)}</h1><h2>{e(heading)}</h2>",
+    ]
+    if not entries:
+        out.append(f'<p class="hint">{e(none_yet)}</p>')
+
+    def fields(values: dict[str, str]) -> str:
+        return "".join(
+            f'<label>{e(label)} <input name="{key}" value="{e(values.get(key, ""))}"'
+            f"{' required' if key == 'name' else ''}></label>"
+            for key, label in labels.items()
+        )
+
+    hidden = f'<input type="hidden" name="unit" value="{e(unit)}">'
+    for entry_id, card, name, address, phones, hours, active, stale in entries:
+        state = "" if active else f'<p class="hint">{e(off_note)}</p>'
+        if active and stale:
+            state = f'<p class="hint">{e(stale_note)}</p>'
+        toggle = (deactivate, "off") if active else (reactivate, "on")
+        values = {"name": name, "address": address, "phones": phones, "hours": hours}
+        out.append(
+            f'<article class="address" data-address="{entry_id}"><p>{card}</p>{state}'
+            f'<details><summary>{e(save)}…</summary><form data-post="/app/api/addresses/save" class="stack">'
+            f'{hidden}<input type="hidden" name="id" value="{entry_id}">{fields(values)}'
+            f"<button>{e(save)}</button></form></details>"
+            f'<form data-post="/app/api/addresses/state" class="inline">{hidden}'
+            f'<input type="hidden" name="id" value="{entry_id}"><input type="hidden" name="to" value="ok">'
+            f"<button>{e(confirm)}</button></form>"
+            f'<form data-post="/app/api/addresses/state" class="inline">{hidden}'
+            f'<input type="hidden" name="id" value="{entry_id}"><input type="hidden" name="to" value="{toggle[1]}">'
+            f'<button class="secondary">{e(toggle[0])}</button></form></article>'
+        )
+    if can_add:
+        out.append(
+            f'<h2>{e(add)}</h2><form data-post="/app/api/addresses/save" class="stack">{hidden}'
+            f"{fields({})}<button>{e(add)}</button></form>"
+        )
+    out.append("</section>")
     return "".join(out)

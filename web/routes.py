@@ -21,9 +21,12 @@ from telegram.error import TelegramError
 
 from bot.services import Services
 from handlers import completeness as nudges
+from handlers.addresses import _problem_text
+from handlers.hotline import address_card
 from scheduler import jobs
 from storage import dashboard, units
-from storage.models import ActivityKind, Indicator, Target, Topic, Unit
+from storage import trusted_addresses as directory
+from storage.models import ActivityKind, Indicator, Target, Topic, Unit, UnitLevel
 from storage.reports import areas, charts, document, evidence, exports, targets
 from storage.reports import completeness as storage_completeness
 from storage.reports.areas import Area, AreaKind
@@ -83,6 +86,9 @@ def add(app: web.Application, application: Any, services: Services) -> None:
     r.add_get("/app/view/targets", view_targets)
     r.add_post("/app/api/targets/set", api_target_set)
     r.add_post("/app/api/targets/remove", api_target_remove)
+    r.add_get("/app/view/addresses", view_addresses)
+    r.add_post("/app/api/addresses/save", api_address_save)
+    r.add_post("/app/api/addresses/state", api_address_state)
     r.add_get("/app/media/{activity}/{which}", media)
     r.add_get("/app/export", export)
 
@@ -444,6 +450,127 @@ async def api_target_remove(request: web.Request) -> web.Response:
     if not removed:
         return _message(seen.t("That target is not there any more."), 404)
     return _message(seen.t("Target removed."))
+
+
+# The trusted-address directory (the same functions as /addresses).
+async def view_addresses(request: web.Request) -> web.Response:
+    seen = await viewer(request)
+    services = services_of(request)
+    t = seen.t
+    local = services.clock().astimezone(services.settings.zone)
+    async with services.sessions() as session:
+        where = await scope(request, seen, session)
+        path = None if where.area.kind is AreaKind.COUNTRY else where.area.path
+        if where.area.kind is AreaKind.GROUP:
+            found = []
+            for member in await areas.group_members(session, where.area.id or 0):
+                found.extend(await directory.in_area(session, member.path, include_inactive=True))
+        else:
+            found = await directory.in_area(session, path, include_inactive=True)
+        title = await areas.describe(session, where.area)
+        trail = await _trail(session, seen, where.area)
+    now = services.clock()
+    entries = [
+        (
+            view.id,
+            address_card(t, view, local),
+            view.name,
+            view.address,
+            ", ".join(view.phones),
+            view.hours,
+            view.active,
+            view.stale(now),
+        )
+        for view in found
+    ]
+    can_add = where.area.level in (UnitLevel.COMMUNE, UnitLevel.VILLAGE)
+    return _html(
+        render.addresses_page(
+            entries,
+            unit=where.unit,
+            title=title,
+            chosen=where.chosen,
+            can_add=can_add,
+            trail=trail,
+            t=t,
+        )
+    )
+
+
+def _phones(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+async def api_address_save(request: web.Request) -> web.Response:
+    """A new entry at the page's commune or village, or new text fields for
+    an entry (its places, services, staff and location are kept)."""
+    seen = await viewer(request)
+    services = services_of(request)
+    t = seen.t
+    form = await request.post()
+    text = {k: str(form.get(k) or "").strip() for k in ("id", "name", "address", "phones", "hours")}
+    now = services.clock()
+    try:
+        async with services.sessions.begin() as session:
+            where = await scope(request, seen, session)
+            if text["id"].isdigit():
+                view = await directory.get(session, int(text["id"]))
+                if view is None:
+                    return _message(t("That trusted address is not there any more."), 404)
+                data = directory.AddressData(
+                    name=text["name"],
+                    unit_ids=[u.id for u in view.units],
+                    address=text["address"],
+                    phones=_phones(text["phones"]),
+                    hours=text["hours"],
+                    services=list(view.services),
+                    staff_ids=[s.user_id for s in view.staff],
+                    latitude=view.latitude,
+                    longitude=view.longitude,
+                    active=view.active,
+                )
+                await directory.update(session, seen.profile, view.id, data, now)
+            else:
+                if where.area.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
+                    return _message(t("Choose at least one commune or village."), 400)
+                data = directory.AddressData(
+                    name=text["name"],
+                    unit_ids=[where.area.id or 0],
+                    address=text["address"],
+                    phones=_phones(text["phones"]),
+                    hours=text["hours"],
+                )
+                await directory.create(session, seen.profile, data, now)
+    except directory.InvalidAddress as error:
+        problems = "; ".join(_problem_text(t, c, d) for c, d in error.problems)
+        return _message(t("Not saved yet:") + " " + problems, 400)
+    except directory.NotAllowed:
+        return _message(t("You can only see your own area and the places under it."), 403)
+    return _message(t("Saved."))
+
+
+async def api_address_state(request: web.Request) -> web.Response:
+    """Confirm an entry, or deactivate or reactivate it."""
+    seen = await viewer(request)
+    services = services_of(request)
+    t = seen.t
+    form = await request.post()
+    address_id, to = str(form.get("id") or ""), str(form.get("to") or "")
+    if not address_id.isdigit() or to not in ("ok", "on", "off"):
+        return _message(t("That trusted address is not there any more."), 404)
+    now = services.clock()
+    try:
+        async with services.sessions.begin() as session:
+            await scope(request, seen, session)
+            if to == "ok":
+                await directory.confirm(session, seen.profile, int(address_id), now)
+            else:
+                await directory.set_active(session, seen.profile, int(address_id), to == "on", now)
+    except LookupError:
+        return _message(t("That trusted address is not there any more."), 404)
+    except directory.NotAllowed:
+        return _message(t("You can only see your own area and the places under it."), 403)
+    return _message(t("Saved."))
 
 
 # Media and files.

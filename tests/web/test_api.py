@@ -256,3 +256,68 @@ async def test_targets_are_read_and_edited_as_in_the_bot(world: World, client):
             ).all()
         ]
     assert actions == ["create", "update", "delete"]
+
+
+async def test_the_trusted_address_directory_is_read_and_edited(world: World, client):
+    async def post(path: str, who: int, **data: str):
+        async with client.post(f"{world.url}{path}", data=data, headers=world.headers(who)) as r:
+            return r.status, await r.json()
+
+    unit = world.commune.code
+    status, answer = await post(
+        "/app/api/addresses/save",
+        COMMUNE,
+        unit=unit,
+        name="Nhà tạm lánh Trà Bồng",
+        address="Thôn Trà Xuân",
+        phones="0255 3822 111",
+        hours="24/7",
+    )
+    assert status == 200, answer
+    status, answer = await post(
+        "/app/api/addresses/save", COMMUNE, unit=unit, name="X", phones="not a phone"
+    )
+    assert (
+        status == 400
+        and "not saved" in answer["message"].lower()
+        or "Chưa lưu" in answer["message"]
+    )
+
+    async def page(who: int, where: str) -> tuple[int, str]:
+        async with client.get(
+            f"{world.url}/app/view/addresses", params={"unit": where}, headers=world.headers(who)
+        ) as r:
+            return r.status, await r.text()
+
+    status, text = await page(PROVINCE, "51")
+    assert status == 200 and "Nhà tạm lánh Trà Bồng" in text
+    address_id = text.split('data-address="', 1)[1].split('"', 1)[0]
+    status, _ = await post(
+        "/app/api/addresses/save",
+        COMMUNE,
+        unit=unit,
+        id=address_id,
+        name="Nhà tạm lánh xã Trà Bồng",
+        phones="0255 3822 111",
+        hours="24/7",
+    )
+    assert status == 200
+    status, _ = await post(
+        "/app/api/addresses/state", OTHER_COMMUNE, unit=world.other.code, id=address_id, to="off"
+    )
+    assert status == 403
+    status, _ = await post("/app/api/addresses/state", COMMUNE, unit=unit, id=address_id, to="off")
+    assert status == 200
+    status, text = await page(COMMUNE, unit)
+    assert "Nhà tạm lánh xã Trà Bồng" in text and 'name="to" value="on"' in text
+    assert (await page(OTHER_COMMUNE, unit))[0] == 403
+    async with world.bot.services.sessions() as session:
+        actions = [
+            e.action
+            for e in (
+                await session.scalars(
+                    select(AuditEntry).where(AuditEntry.entity == "trusted_address")
+                )
+            ).all()
+        ]
+    assert actions == ["create", "update", "deactivate"]
