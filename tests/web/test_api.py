@@ -277,11 +277,7 @@ async def test_the_trusted_address_directory_is_read_and_edited(world: World, cl
     status, answer = await post(
         "/app/api/addresses/save", COMMUNE, unit=unit, name="X", phones="not a phone"
     )
-    assert (
-        status == 400
-        and "not saved" in answer["message"].lower()
-        or "Chưa lưu" in answer["message"]
-    )
+    assert status == 400, answer
 
     async def page(who: int, where: str) -> tuple[int, str]:
         async with client.get(
