@@ -32,7 +32,7 @@ LAN = 5011  # a collaborator who logs
 MAI = 5012  # a silent collaborator
 
 
-def tiny_png(width: int = 24, height: int = 16) -> bytes:
+def tiny_png(width: int = 160, height: int = 100) -> bytes:
     """A real PNG (a browser shows it): a plain orange picture."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -95,7 +95,7 @@ async def world(engine, sessions) -> AsyncIterator[World]:
             lan = await person(session, LAN, Role.COLLABORATOR, village)
             await person(session, MAI, Role.COLLABORATOR, quiet)
             first = activity(village, lan, date(2026, 11, 18), women=30, men=12, girls=2, boys=1)
-            photo = bot.api.world.add_file("photo", tiny_png(), width=24, height=16)
+            photo = bot.api.world.add_file("photo", tiny_png(), width=160, height=100)
             first.photo_file_ids = [photo.file_id]
             await log(
                 session,
