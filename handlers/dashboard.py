@@ -15,7 +15,7 @@ from telegram import (
     WebAppInfo,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from handlers.ui import esc, reply
@@ -23,6 +23,7 @@ from storage import dashboard
 
 # The offline chat, whose dashboard listens on loopback, puts its address here.
 BASE_KEY = "dashboard_base_url"
+MENU_KEY = "dashboard_menu"
 
 
 def base_url(context: BotContext) -> str | None:
@@ -62,6 +63,7 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
         "On a computer, open this one-time link within 10 minutes (it works once; do not share it):"
     )
     if base.startswith("https://"):
+        await set_menu_button(context, chat.id, f"{base}/app/", force=True)
         markup = InlineKeyboardMarkup(
             [
                 [InlineKeyboardButton(t("📊 Open the dashboard"), web_app=WebAppInfo(app_url))],
@@ -69,16 +71,50 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
             ]
         )
         await reply(update, f"{esc(text)}\n\n{esc(office)}", markup)
-        # The menu button is a convenience: the message has the buttons.
-        with contextlib.suppress(TelegramError):
-            await context.bot.set_chat_menu_button(
-                chat_id=chat.id,
-                menu_button=MenuButtonWebApp(t("Dashboard"), WebAppInfo(app_url)),
-            )
         return
     # Telegram accepts no button to a plain-http address (the offline chat).
     await reply(update, f"{esc(text)}\n\n{esc(office)}\n{esc(login)}")
 
 
+async def set_menu_button(context: BotContext, chat_id: int, url: str, force: bool = False) -> None:
+    """The chat's menu button opens the dashboard; set once per chat and
+    address (remembered in the user's data), or again when ``force``."""
+    data = context.user_data
+    if data is None or (not force and data.get(MENU_KEY) == url):
+        return
+    # The menu button is a convenience: /dashboard has the same buttons.
+    with contextlib.suppress(TelegramError):
+        await context.bot.set_chat_menu_button(
+            chat_id=chat_id,
+            menu_button=MenuButtonWebApp(context.t("Dashboard"), WebAppInfo(url)),
+        )
+        data[MENU_KEY] = url
+
+
+async def menu_for_coordinators(update: Update, context: BotContext) -> None:
+    """Any command of a coordinator or administrator: give their chat the
+    dashboard's menu button if it does not have it yet. Does not stop the
+    command (a handler group of its own)."""
+    profile = context.profile
+    chat = update.effective_chat
+    text = update.effective_message.text if update.effective_message else None
+    base = context.services.settings.dashboard_url
+    if (
+        profile is None
+        or not profile.is_coordinator
+        or chat is None
+        or base is None
+        or not base.startswith("https://")
+        or (text or "").startswith("/report")  # nothing extra next to a report
+    ):
+        return
+    await set_menu_button(context, chat.id, f"{base}/app/")
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("dashboard", dashboard_command))
+
+
+def register_menu_button(application: Application) -> None:  # type: ignore[type-arg]
+    """Group -6: after the profile is loaded, before any conversation."""
+    application.add_handler(MessageHandler(filters.COMMAND, menu_for_coordinators), group=-6)

@@ -317,3 +317,14 @@ async def test_the_trusted_address_directory_is_read_and_edited(world: World, cl
             ).all()
         ]
     assert actions == ["create", "update", "deactivate"]
+
+
+async def test_a_coordinator_gets_the_menu_button_with_any_command(world: World):
+    menus = world.bot.api.world.menu_buttons
+    await world.bot.send(COMMUNE, "/help")
+    assert menus[COMMUNE]["web_app"]["url"] == "https://dash.example.org/app/"
+    del menus[COMMUNE]
+    await world.bot.send(COMMUNE, "/help")
+    assert COMMUNE not in menus  # once per chat, not at every command
+    await world.bot.send(LAN, "/help")
+    assert LAN not in menus
