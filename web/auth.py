@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -52,22 +54,9 @@ def refuse(request: web.Request, status: int, text: str) -> web.HTTPException:
     }
     kind = kinds[status]
     if request.path.startswith("/app/api/"):
-        return kind(
-            text=f'{{"error": {status}, "message": {_json(text)}}}', content_type="application/json"
-        )
-    return kind(text=f'<p class="error">{_escape(text)}</p>', content_type="text/html")
-
-
-def _json(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
+        body = json.dumps({"error": status, "message": text}, ensure_ascii=False)
+        return kind(text=body, content_type="application/json")
+    return kind(text=f'<p class="error">{html.escape(text)}</p>', content_type="text/html")
 
 
 async def _profile(

@@ -230,12 +230,12 @@ async def view_summary(request: web.Request) -> web.Response:
         title = await areas.describe(session, where.area)
         trail = await _trail(session, seen, where.area)
         groups = []
-        if where.area.kind is not AreaKind.GROUP and where.area.level is not None:
-            groups = [
-                (f"group:{g.id}", g.name)
-                for g in await areas.visible_groups(session, seen.profile)
-                if where.area.kind is AreaKind.UNIT
-            ]
+        if where.area.level is UnitLevel.PROVINCE:
+            # Groups of communes of this province (a former district, a cluster).
+            for group in await areas.visible_groups(session, seen.profile):
+                members = await areas.group_members(session, group.id or 0)
+                if members and all(m.path.startswith(where.area.path) for m in members):
+                    groups.append((f"group:{group.id}", group.name))
     base = f"/app/export?unit={where.unit}&period={where.period.code}"
     links = {label: signed(request, seen, f"{base}&format={f}") for f, label in EXPORTS.items()}
     return _html(

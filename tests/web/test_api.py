@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.i18n import translator
 from scheduler import jobs
 from storage import dashboard
-from storage.models import AuditEntry
+from storage.models import AuditEntry, UnitGroup, UnitGroupMember
 from storage.reports import command
 from storage.reports.periods import ReportCalendar
 from tests.web.conftest import ADMIN, COMMUNE, LAN, MAI, OTHER_COMMUNE, PROVINCE, World
@@ -328,3 +328,35 @@ async def test_a_coordinator_gets_the_menu_button_with_any_command(world: World)
     assert COMMUNE not in menus  # once per chat, not at every command
     await world.bot.send(LAN, "/help")
     assert LAN not in menus
+
+
+async def test_a_group_of_communes_is_drilled_into_from_its_province(world: World, client):
+    async with world.bot.services.sessions.begin() as session:
+        group = UnitGroup(name="Huyện Trà Bồng cũ", owner_unit_id=world.province.id)
+        session.add(group)
+        await session.flush()
+        for commune in (world.commune, world.other):
+            session.add(UnitGroupMember(group_id=group.id, unit_id=commune.id))
+        group_id = group.id
+    async with client.get(
+        f"{world.url}/app/view/summary",
+        params={"unit": "51", "period": "2026-11"},
+        headers=world.headers(PROVINCE),
+    ) as r:
+        page = await r.text()
+    assert "Huyện Trà Bồng cũ" in page and f"unit=group%3A{group_id}" in page
+    async with client.get(
+        f"{world.url}/app/api/summary",
+        params={"unit": f"group:{group_id}", "period": "2026-11"},
+        headers=world.headers(PROVINCE),
+    ) as r:
+        found = await r.json()
+    assert found == await cli_json(world, f"group:{group_id}", "2026-11")
+    assert found["totals"]["sessions"] == 2
+    assert {c["unit"] for c in found["children"]} == {world.commune.code, world.other.code}
+    async with client.get(
+        f"{world.url}/app/api/summary",
+        params={"unit": f"group:{group_id}"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        assert r.status == 403  # a commune coordinator does not cover the whole group
