@@ -12,7 +12,7 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot import directory_cli, report_cli
+from bot import directory_cli, logs, report_cli
 from bot.app import build_application, prepare_database, settle_memory
 from bot.offline import main_chat
 from bot.services import Services
@@ -52,6 +52,7 @@ def _configure_logging(settings: Settings, quiet: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.install()
 
 
 def _run(settings: Settings) -> int:

@@ -129,7 +129,9 @@ async def settle_silently(update: Update) -> None:
 async def error_handler(update: object, context: BotContext) -> None:
     """Log the error with its update, put the user's drafts back as they were
     before it, and apologise in the user's language."""
-    log.error("unhandled error for update %s", update, exc_info=context.error)
+    # The update's id only: its repr holds what the user typed (bot/logs.py).
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("unhandled error for update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_user is not None:
         delivery.restore_after_failure(context.user_data)
     if not isinstance(update, Update) or update.effective_chat is None:
