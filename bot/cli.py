@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate, units
 from storage.models import UnitLevel
+from storage.text import starts_like_formula
 
 EXIT_USAGE = 2
 
@@ -119,6 +120,8 @@ async def _villages_import(settings: Settings, path: Path) -> int:
                         )
                     if not name or len(name) > 120:
                         raise ValueError(f"line {line}: a village name has 1 to 120 characters")
+                    if starts_like_formula(name):
+                        raise ValueError(f"line {line}: a village name cannot start with = + - @")
                     await units.add_village(session, commune, name)
                     added += 1
     finally:
