@@ -12,7 +12,7 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot import directory_cli, logs, report_cli
+from bot import directory_cli, keys_cli, logs, report_cli
 from bot.app import build_application, prepare_database, settle_memory
 from bot.offline import main_chat
 from bot.services import Services
@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("codes", nargs="+", help="national codes of the communes")
     directory_cli.add_parsers(commands)
     report_cli.add_parser(commands)
+    keys_cli.add_parser(commands)
     return parser
 
 
@@ -157,10 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings,
         quiet=(args.command in ("chat", "run") and not settings.token) or args.command == "report",
     )
+    if args.command in ("run", "chat") and keys_cli.refuse_wrong_key(settings):
+        return 1
     if args.command == "run":
         return _run(settings)
     if args.command == "chat":
         return main_chat(settings)
+    if args.command == "keys":
+        return keys_cli.run(settings, args)
     if args.command == "db":
         asyncio.run(_db_upgrade(settings))
         print("database is up to date")

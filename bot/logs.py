@@ -103,7 +103,7 @@ def redact(record: logging.LogRecord) -> logging.LogRecord:
     except (TypeError, ValueError):  # a %d given what was redacted
         record.msg, record.args = f"{record.msg} {record.args!r}", ()
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-        record.exc_text = exception_text(record.exc_info)  # type: ignore[arg-type]
+        record.exc_text = exception_text(record.exc_info)
     return record
 
 
