@@ -21,7 +21,7 @@ from tests.handlers.report_helpers import (
     file_report,
     setup_world,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, texts
 
 DESCRIPTION = "Chồng chị Thuý đánh chị ấy tối qua gần trường"
 PHONE = "0905 123 456"
@@ -90,3 +90,56 @@ async def test_an_anonymous_report_by_a_visitor_leaves_nothing_tied_to_her_id(bo
     async with bot.services.sessions() as session:
         row = await session.scalar(select(User).where(User.telegram_id == REPORTER))
     assert row is not None and row.created_at.time() == row.updated_at.time() == time(0)
+
+
+FORBIDDEN = ("report", "violence", "incident", "báo", "bạo lực", "vụ việc", "tố giác")
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+async def test_the_receipt_names_no_report_and_clears_the_hotline_lookup(bot, language):
+    await setup_world(bot)
+    bot.api.add_user(REPORTER, first_name="Phương", language_code=language)
+    # The same visit: numbers and addresses looked up, a location shared.
+    await bot.send(REPORTER, "/hotline")
+    update_id = await bot.api.send_location(REPORTER, 15.26, 108.51)
+    await bot.app.wait_processed(update_id)
+    assert len(bot.api.messages(REPORTER)) >= 4  # /hotline, numbers, question, location, addresses
+    if language == "vi":
+        said = await _file_report_in_vietnamese(bot)
+    else:
+        said = await file_report(bot)
+    (receipt,) = bot.api.messages(REPORTER)[-1:]
+    assert receipt.text == said[-1] and "BD-" in receipt.text
+    assert not [w for w in FORBIDDEN if w in receipt.text.lower()]
+    (label,) = bot.labels(REPORTER)
+    assert not [w for w in FORBIDDEN if w in label.lower()]
+    # One tap erases the lookup and the location too; only the receipt stays.
+    await bot.press(REPORTER, label=label)
+    left = bot.api.messages(REPORTER)
+    assert [m.message_id for m in left] == [receipt.message_id]
+    assert bot.labels(REPORTER) == []
+    async with bot.services.sessions() as session:
+        assert await session.scalar(select(User).where(User.telegram_id == REPORTER)) is not None
+        # The row is the /hotline visit's (before the report), never /report's.
+
+
+async def _file_report_in_vietnamese(bot) -> list[str]:
+    user = REPORTER
+    await bot.send(user, "/report")
+    await bot.press(user, label="Không")
+    await bot.press(user, label="Bạo lực gia đình")
+    await bot.press(user, label="Phụ nữ")
+    await bot.press(user, label="Xong ➜")
+    await bot.send(user, "tra bong")
+    await bot.press(user, label="Xã Trà Bồng — Quảng Ngãi")
+    await bot.press(user, label="Hôm nay")
+    await bot.send(user, DESCRIPTION)
+    await bot.press(user, label="Xong ➜")
+    await bot.press(user, label="🙈 Giữ ẩn danh")
+    return texts(await bot.press(user, label="✅ Gửi tin báo"), user)
+
+
+async def test_no_offer_to_clear_without_a_lookup_before(bot):
+    await setup_world(bot)
+    await file_report(bot)
+    assert bot.labels(REPORTER) == []
