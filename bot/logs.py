@@ -30,6 +30,8 @@ from types import TracebackType
 from typing import Any
 
 OWN = ("bot", "handlers", "storage", "scheduler", "web", "__main__")
+# Libraries that never see what users send: their arguments are kept.
+TRUSTED = ("alembic",)
 MAX_MESSAGE = 300
 MAX_EXCEPTION = 200
 _METHOD = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)+$")  # a Bot API method: sendMessage
@@ -42,7 +44,7 @@ Factory = Callable[..., logging.LogRecord]
 
 
 def is_own(name: str) -> bool:
-    return name.split(".", 1)[0] in OWN
+    return name.split(".", 1)[0] in OWN + TRUSTED
 
 
 def _safe_arg(value: Any) -> Any:
