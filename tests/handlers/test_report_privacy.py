@@ -143,3 +143,19 @@ async def test_no_offer_to_clear_without_a_lookup_before(bot):
     await setup_world(bot)
     await file_report(bot)
     assert bot.labels(REPORTER) == []
+
+
+async def test_an_error_logs_the_update_id_not_the_update(bot, caplog, monkeypatch):
+    await setup_world(bot)
+    from handlers.report import conversation
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("storage exploded")
+
+    monkeypatch.setattr(conversation.incidents, "submit", broken)
+    caplog.set_level(logging.INFO)
+    said = await file_report(bot, details=DESCRIPTION)
+    assert any("went wrong" in text for text in said)
+    assert "unhandled error for update" in caplog.text and "storage exploded" in caplog.text
+    for secret in ("Phương", "phuong_ng", DESCRIPTION):
+        assert secret not in caplog.text, secret
