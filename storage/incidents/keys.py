@@ -78,9 +78,11 @@ async def verify(session: AsyncSession, cipher: Cipher | None, now: datetime) ->
     before this check is checked against one of its encrypted values."""
     check = await session.get(KeyCheck, CHECK_NAME)
     if check is None:
-        if cipher is None:
-            return
         sample = await _sample(session)
+        if cipher is None:
+            if sample is not None:
+                raise KeyProblem(NO_KEY)
+            return
         if sample is not None:
             try:
                 cipher.decrypt(*sample)

@@ -16,7 +16,14 @@ from storage import incidents
 from storage.db import make_engine, make_sessionmaker
 from storage.incidents import Cipher, CipherError, keys, retention
 from storage.migrate import upgrade
-from storage.models import AuditEntry, ContactMode, Incident, IncidentNote, IncidentStatus
+from storage.models import (
+    AuditEntry,
+    ContactMode,
+    Incident,
+    IncidentNote,
+    IncidentStatus,
+    KeyCheck,
+)
 from tests.storage.helpers import tra_bong
 from tests.storage.test_incidents import NOW, POLICY, report
 
@@ -64,8 +71,12 @@ async def test_a_changed_key_is_refused_and_old_keys_read(sessions):
 async def test_a_database_from_before_the_check_is_checked_against_its_data(sessions):
     await _file(sessions, Cipher(OLD), 1)
     async with sessions.begin() as session:
-        with pytest.raises(keys.KeyProblem):
+        with pytest.raises(keys.KeyProblem, match="not the key"):
             await keys.verify(session, Cipher(NEW), NOW)
+        with pytest.raises(keys.KeyProblem, match="not set"):
+            await keys.verify(session, None, NOW)
+        await keys.verify(session, Cipher(OLD), NOW)
+        assert await session.get(KeyCheck, keys.CHECK_NAME) is not None
 
 
 async def test_rotation_resumes_after_a_crash_and_frees_the_old_key(sessions):
