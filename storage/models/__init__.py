@@ -29,6 +29,7 @@ from storage.models.incidents import (
     IncidentNote,
     IncidentOutcome,
     IncidentStatus,
+    KeyCheck,
     Occurred,
     Referral,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "IncidentStatus",
     "Indicator",
     "Invite",
+    "KeyCheck",
     "NoActivityReport",
     "Occurred",
     "OutboxEntry",
