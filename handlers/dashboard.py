@@ -10,6 +10,7 @@ import contextlib
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     MenuButtonWebApp,
     Update,
     WebAppInfo,
@@ -73,7 +74,10 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
         await reply(update, f"{esc(text)}\n\n{esc(office)}", markup)
         return
     # Telegram accepts no button to a plain-http address (the offline chat).
-    await reply(update, f"{esc(text)}\n\n{esc(office)}\n{esc(login)}")
+    await chat.send_message(
+        f"{esc(text)}\n\n{esc(office)}\n{esc(login)}",
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
 
 
 async def set_menu_button(context: BotContext, chat_id: int, url: str, force: bool = False) -> None:

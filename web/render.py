@@ -627,3 +627,15 @@ def addresses_page(
         )
     out.append("</section>")
     return "".join(out)
+
+
+def login_page(t: Translator) -> str:
+    title, button = t("Dashboard"), t("Sign in to the dashboard")
+    hint = t("This link works once and for 10 minutes.")
+    return (
+        f'<!doctype html><html lang="{e(t.lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<title>{e(title)}</title><link rel="stylesheet" href="/app/static/app.css"></head>'
+        f'<body><main><h1>{e(title)}</h1><form method="post"><button id="login">{e(button)}</button>'
+        f'</form><p class="hint">{e(hint)}</p></main></body></html>'
+    )

@@ -77,7 +77,8 @@ def add(app: web.Application, application: Any, services: Services) -> None:
     r.add_get("/app", to_shell)
     r.add_get("/app/", shell)
     r.add_get("/app/static/{name}", static)
-    r.add_get("/app/login/{secret}", login)
+    r.add_get("/app/login/{secret}", login_page)
+    r.add_post("/app/login/{secret}", login)
     r.add_get("/app/api/summary", api_summary)
     r.add_post("/app/api/nudge", api_nudge)
     r.add_get("/app/view/summary", view_summary)
@@ -120,6 +121,12 @@ async def static(request: web.Request) -> web.Response:
     )
 
 
+async def login_page(request: web.Request) -> web.Response:
+    """Opening a login link asks for one click: a link preview or a mail
+    scanner fetches the page (GET) without using the link up."""
+    return _html(render.login_page(anonymous_t(request)))
+
+
 async def login(request: web.Request) -> web.Response:
     """A one-time login link: a session cookie and on to the dashboard, once."""
     services = services_of(request)
@@ -129,7 +136,7 @@ async def login(request: web.Request) -> web.Response:
         )
     if opened is None:
         return _html(render.login_refused(anonymous_t(request)), status=401)
-    answer = web.HTTPFound("/app/")
+    answer = web.HTTPSeeOther("/app/")
     answer.set_cookie(
         COOKIE,
         opened.secret,

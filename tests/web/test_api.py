@@ -105,14 +105,16 @@ async def test_the_login_link_works_once(world: World):
         user = await _user_id(session, PROVINCE)
         secret = await dashboard.create_login_link(session, user, world.bot.clock())
     async with aiohttp_client() as browser:
-        async with browser.get(f"{world.url}/app/login/{secret}", allow_redirects=False) as r:
-            assert r.status == 302
+        async with browser.get(f"{world.url}/app/login/{secret}") as r:
+            assert r.status == 200  # a link preview's GET does not use the link
+        async with browser.post(f"{world.url}/app/login/{secret}", allow_redirects=False) as r:
+            assert r.status == 303
             cookie = r.headers["Set-Cookie"]
             assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age" in cookie
         async with browser.get(f"{world.url}/app/api/summary", params={"unit": "51"}) as r:
             assert r.status == 200
     async with aiohttp_client() as other:
-        async with other.get(f"{world.url}/app/login/{secret}", allow_redirects=False) as r:
+        async with other.post(f"{world.url}/app/login/{secret}", allow_redirects=False) as r:
             assert r.status == 401
         async with other.get(f"{world.url}/app/api/summary") as r:
             assert r.status == 401
@@ -122,7 +124,7 @@ async def test_the_login_link_works_once(world: World):
     world.bot.clock.now += timedelta(minutes=11)
     async with (
         aiohttp_client() as browser,
-        browser.get(f"{world.url}/app/login/{late}", allow_redirects=False) as r,
+        browser.post(f"{world.url}/app/login/{late}", allow_redirects=False) as r,
     ):
         assert r.status == 401
 
@@ -198,9 +200,9 @@ async def test_dashboard_command_gives_the_mini_app_and_a_login_link(world: Worl
     assert menu["type"] == "web_app" and menu["web_app"]["url"] == "https://dash.example.org/app/"
     path = login.removeprefix("https://dash.example.org")
     async with aiohttp_client() as browser:
-        async with browser.get(world.url + path, allow_redirects=False) as r:
-            assert r.status == 302
-        async with browser.get(world.url + path, allow_redirects=False) as r:
+        async with browser.post(world.url + path, allow_redirects=False) as r:
+            assert r.status == 303
+        async with browser.post(world.url + path, allow_redirects=False) as r:
             assert r.status == 401
     replies = await world.bot.send(LAN, "/dashboard")
     assert "điều phối" in (replies[-1].text or "") or "coordinators" in (replies[-1].text or "")

@@ -171,6 +171,7 @@ async def test_the_login_link_works_once(browser, world: World):
     page = await office.new_page()
     try:
         await page.goto(f"{world.url}/app/login/{secret}")
+        await page.click("#login")
         await page.wait_for_selector("section.page")
         assert "Quảng Ngãi" in (await page.text_content("h1") or "")
         cookies = await office.cookies()
@@ -180,7 +181,10 @@ async def test_the_login_link_works_once(browser, world: World):
     second = await browser.new_context()
     page = await second.new_page()
     try:
-        answer = await page.goto(f"{world.url}/app/login/{secret}")
+        await page.goto(f"{world.url}/app/login/{secret}")
+        async with page.expect_navigation() as sent:
+            await page.click("#login")
+        answer = await sent.value
         assert answer is not None and answer.status == 401
         assert "/dashboard" in (await page.text_content("p.error") or "")
     finally:
