@@ -22,6 +22,7 @@ from telegram.error import TelegramError
 from bot.services import Services
 from handlers import completeness as nudges
 from handlers.addresses import _problem_text
+from handlers.export import file_name
 from handlers.hotline import address_card
 from scheduler import jobs
 from storage import dashboard, units
@@ -666,7 +667,7 @@ async def export(request: web.Request) -> web.Response:
                 writer = exports.write_xlsx if fmt == "xlsx" else exports.write_csv
                 await writer(session, report, out, seen.t)
                 body = out.getvalue()
-    name = f"binhdang-{where.unit.replace(':', '-')}-{where.period.code.replace(':', '_')}.{fmt}"
+    name = file_name(where.area, where.period, fmt)
     return web.Response(
         body=body,
         headers={
