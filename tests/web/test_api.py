@@ -362,3 +362,29 @@ async def test_a_group_of_communes_is_drilled_into_from_its_province(world: Worl
         headers=world.headers(COMMUNE),
     ) as r:
         assert r.status == 403  # a commune coordinator does not cover the whole group
+
+
+async def test_the_summary_page_offers_the_report_files(world: World, client):
+    async with client.get(
+        f"{world.url}/app/view/summary",
+        params={"unit": world.commune.code, "period": "2026-11"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        page = await r.text()
+    links = {
+        href.split("format=", 1)[1].split("&", 1)[0]: href.replace("&amp;", "&")
+        for href in (part.split('"', 1)[0] for part in page.split('download href="')[1:])
+    }
+    assert set(links) == {"xlsx", "csv", "png", "json"}
+    async with client.get(world.url + links["xlsx"]) as r:
+        assert r.status == 200 and (await r.read()).startswith(b"PK")
+        assert "bao-cao_xa-tra-bong_2026-11.xlsx" in r.headers["Content-Disposition"]
+    async with client.get(world.url + links["csv"]) as r:
+        rows = (await r.read()).decode("utf-8-sig").splitlines()
+        assert len(rows) == 3  # the header and the two activities of November
+    async with client.get(world.url + links["png"]) as r:
+        assert (await r.read()).startswith(b"\x89PNG")
+    async with client.get(world.url + links["json"]) as r:
+        assert json.loads(await r.read()) == await cli_json(world, world.commune.code, "2026-11")
+    async with client.get(world.url + links["json"].replace("format=json", "format=csv")) as r:
+        assert r.status == 401  # the signature covers the format
