@@ -10,11 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from aiohttp import web as aioweb
+
+import web
 from bot.app import TrackedApplication, build_application, prepare_database, startup
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
+from handlers import dashboard
+from web import initdata
 
 DEMO_ADMIN_ID = 1
 DEMO_USER_ID = 1001
@@ -110,6 +115,21 @@ async def dispatch(api: LocalBotApi, transcript: Transcript, line: str) -> int |
     return await api.send_text(user, line)
 
 
+async def _serve_dashboard(
+    application: TrackedApplication, services: Services
+) -> tuple[aioweb.AppRunner, str]:
+    """The dashboard's HTTP server on 127.0.0.1 at a free port; /dashboard
+    in the chat gives login links to it."""
+    app = aioweb.Application()
+    web.mount(app, application, services)
+    runner = aioweb.AppRunner(app, access_log=None)
+    await runner.setup()
+    await aioweb.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    application.bot_data[dashboard.BASE_KEY] = url
+    return runner, url
+
+
 async def run_chat(
     settings: Settings,
     read_line: Callable[[], str],
@@ -156,6 +176,15 @@ async def run_chat(
                     + "\n"
                 )
                 out.flush()
+            # The dashboard on loopback (docs/dashboard.md), opened as the demo
+            # administrator would open the Mini App from Telegram.
+            dashboard_runner, dashboard_url = await _serve_dashboard(application, services)
+            out.write(
+                "Dashboard: "
+                + initdata.app_link(dashboard_url, DEMO_ADMIN_ID, OFFLINE_TOKEN, services.clock())
+                + "\n"
+            )
+            out.flush()
             try:
                 while True:
                     if interactive:
@@ -173,6 +202,7 @@ async def run_chat(
                     if update_id is not None:
                         await application.wait_processed(update_id)
             finally:
+                await dashboard_runner.cleanup()
                 await application.updater.stop()
                 await application.stop()
     await services.engine.dispose()
