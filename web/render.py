@@ -547,7 +547,7 @@ def targets_page(
     indicators = options(((k.value, t(n)) for k, n in INDICATOR_NAMES.items()), None)
     kinds = options(((k.value, t(n)) for k, n in KIND_NAMES.items()), t("Every kind"))
     topics = options(((k.value, t(n)) for k, n in TOPIC_NAMES.items()), t("Every topic"))
-    fields = options(((k.value, t(n)) for k, n in FIELD_NAMES.items()), None)
+    fields = options(((k.value, t(n)) for k, n in FIELD_NAMES.items()), "—")
     out.append(
         f'<h2>{e(add)}</h2><form data-post="/app/api/targets/set" class="stack">{hidden}'
         f'<select name="indicator">{indicators}</select><select name="kind">{kinds}</select>'

@@ -203,3 +203,19 @@ async def test_the_page_at_360_px_inside_telegram(browser, world: World):
         await shot(page, "summary-360px-telegram")
     finally:
         await context.close()
+
+
+async def test_a_target_is_added_from_the_page(browser, world: World):
+    context, page = await page_for(browser, world, COMMUNE)
+    try:
+        await page.click('nav.tabs a[href*="v=targets"]')
+        await page.wait_for_selector("form.stack")
+        form = page.locator("form.stack")
+        await form.locator('select[name="indicator"]').select_option("sessions")
+        await form.locator('input[name="value"]').fill("10")
+        await form.locator("button").click()
+        await page.wait_for_selector(".target-row")
+        assert "3/10" in (await page.text_content(".target-row") or "")
+        await shot(page, "targets")
+    finally:
+        await context.close()
