@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox
+from storage import outbox, units
 from storage.incidents.crypto import Cipher, CipherError
 from storage.incidents.labels import (
     AFFECTED_NAMES,
@@ -20,6 +20,7 @@ from storage.incidents.labels import (
     N_,
     OCCURRED_NAMES,
     OUTCOME_NAMES,
+    REFERRAL_NAMES,
     Texts,
     Translate,
 )
@@ -29,14 +30,18 @@ from storage.models import (
     Incident,
     IncidentAlert,
     IncidentOutcome,
+    IncidentStatus,
     Occurred,
     OutboxEntry,
+    OutboxStatus,
     Priority,
+    Unit,
     User,
 )
 
 ALERT_KIND = "incident_alert"
 NOTICE_KIND = "incident_notice"
+EDIT_KIND = "incident_alert_edit"
 STATUS_KIND = "incident_status"
 PREFIX = "ia"  # callback data of the alert buttons: ia:<action>:<incident id>[:<choice>]
 
@@ -120,15 +125,88 @@ def alert_text(t: Translate, incident: Incident, place: str, reason: Reason | No
     return "\n".join(lines)
 
 
-def alert_buttons(t: Translate, incident_id: int) -> tuple[tuple[outbox.Button, ...], ...]:
+def alert_buttons(
+    t: Translate, incident_id: int, status: IncidentStatus = IncidentStatus.NEW
+) -> tuple[tuple[outbox.Button, ...], ...]:
+    """The buttons of an alert for the report's state: "I take it" only while
+    nobody holds it; only "Open" and "Add note" once it is closed."""
+
     def button(label: str, action: str) -> outbox.Button:
         return outbox.Button(text=label, callback_data=f"{PREFIX}:{action}:{incident_id}")
 
+    if status is IncidentStatus.CLOSED:
+        return ((button(t("📄 Open"), "open"), button(t("📝 Add note"), "note")),)
+    first: tuple[outbox.Button, ...] = (button(t("📄 Open"), "open"),)
+    if status is IncidentStatus.NEW:
+        first = (button(t("🙋 I take it"), "take"), *first)
     return (
-        (button(t("🙋 I take it"), "take"), button(t("📄 Open"), "open")),
+        first,
         (button(t("↪ Referred to…"), "ref"), button(t("✅ Closed"), "close")),
         (button(t("📝 Add note"), "note"),),
     )
+
+
+def state_line(t: Translate, incident: Incident, holder: str | None) -> str:
+    """Who holds the report and where it stands, as every responder's copy shows it."""
+    if incident.status is IncidentStatus.CLOSED:
+        outcome = t(OUTCOME_NAMES[incident.outcome]) if incident.outcome else "—"
+        return t("➜ ✅ Closed: {outcome}").format(outcome=esc(outcome))
+    if holder is None:
+        return t("➜ Nobody has taken it yet.")
+    if incident.status is IncidentStatus.REFERRED and incident.referred_to is not None:
+        return t("➜ Held by {name}; referred to {service}.").format(
+            name=esc(holder), service=esc(t(REFERRAL_NAMES[incident.referred_to]))
+        )
+    return t("➜ Held by {name}.").format(name=esc(holder))
+
+
+async def refresh_alerts(
+    session: AsyncSession, incident: Incident, texts: Texts, now: datetime
+) -> int:
+    """Bring every delivered copy of the alert up to date (who holds it, the
+    buttons for its state), through the outbox: one edit per copy and change."""
+    place = await _place_text(session, incident.unit_id)
+    holder = (
+        await session.scalar(select(User.display_name).where(User.id == incident.responsible_id))
+        if incident.responsible_id is not None
+        else None
+    )
+    people = {p.id: p for p in await alerted_people(session, incident.id)}
+    keys = {alert_key(incident.id, p): p for p in people}
+    copies = await session.execute(
+        select(OutboxEntry.dedupe_key, OutboxEntry.message_id).where(
+            OutboxEntry.dedupe_key.in_(keys),
+            OutboxEntry.status == OutboxStatus.SENT,
+            OutboxEntry.message_id.is_not(None),
+        )
+    )
+    rows = sorted(
+        ((people[keys[key]], message_id) for key, message_id in copies.all() if key in keys),
+        key=lambda row: row[0].id,
+    )
+    stamp = f"{incident.status.value}:{incident.responsible_id}:{int(now.timestamp())}"
+    edited = 0
+    for person, message_id in rows:
+        if person.bot_blocked:
+            continue
+        t = texts(person.language)
+        text = alert_text(t, incident, place, None) + "\n" + state_line(t, incident, holder)
+        queued = await outbox.enqueue(
+            session,
+            kind=EDIT_KIND,
+            chat_id=person.telegram_id,
+            user_id=person.id,
+            message=outbox.Message(
+                text=text,
+                buttons=alert_buttons(t, incident.id, incident.status),
+                protect_content=True,
+                edit_message_id=message_id,
+            ),
+            priority=Priority.URGENT,
+            dedupe_key=f"inc:{incident.id}:e:{person.id}:{stamp}"[:128],
+        )
+        edited += int(queued.created)
+    return edited
 
 
 async def enqueue_alerts(
@@ -173,6 +251,13 @@ async def enqueue_alerts(
     )
     await session.flush()
     return len(fresh)
+
+
+async def _place_text(session: AsyncSession, unit_id: int) -> str:
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        return ""
+    return await units.describe(session, unit)
 
 
 async def alerted_people(session: AsyncSession, incident_id: int) -> list[User]:

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, trusted_addresses, units
@@ -83,33 +83,52 @@ async def place_of(session: AsyncSession, unit_id: int) -> Place:
     return Place(unit, (*await units.ancestors(session, unit), unit))
 
 
-async def responders(session: AsyncSession, place: Place, level: int) -> list[User]:
-    """The people who receive a report about ``place`` at ``level``, skipping
-    anyone inactive or who blocked the bot."""
-    reachable = (User.status == UserStatus.ACTIVE) & User.bot_blocked.is_(False)
+async def eligible(session: AsyncSession, place: Place, level: int) -> ColumnElement[bool] | None:
+    """Who may receive and act on a report about ``place`` at ``level``, by
+    their role, status and place now (``None``: nobody):
+
+    * commune: trusted-address staff registered at its commune, or on the
+      staff of an address that covers the place while registered in the same
+      province (someone who moved away is no longer one); its commune's
+      coordinators;
+    * province: the province's coordinators;
+    * national: the administrators."""
+    active = User.status == UserStatus.ACTIVE
     if level == EscalationLevel.COMMUNE:
-        commune = place.at(UnitLevel.COMMUNE)
-        if commune is None:
-            return []
+        commune, province = place.at(UnitLevel.COMMUNE), place.at(UnitLevel.PROVINCE)
+        if commune is None or province is None:
+            return None
         address_ids = await trusted_addresses.covering_ids(session, place.unit, place.chain)
         staff = select(TrustedAddressStaff.user_id).where(
             TrustedAddressStaff.address_id.in_(address_ids)
         )
-        who = or_(
+        in_province = select(Unit.id).where(Unit.path.startswith(province.path, autoescape=True))
+        return active & or_(
             and_(
                 User.role == Role.TRUSTED_ADDRESS_STAFF,
-                or_(User.id.in_(staff), User.unit_id == commune.id),
+                or_(
+                    User.unit_id == commune.id,
+                    and_(User.id.in_(staff), User.unit_id.in_(in_province)),
+                ),
             ),
             and_(User.role == Role.COMMUNE_COORDINATOR, User.unit_id == commune.id),
         )
-    elif level == EscalationLevel.PROVINCE:
+    if level == EscalationLevel.PROVINCE:
         province = place.at(UnitLevel.PROVINCE)
         if province is None:
-            return []
-        who = and_(User.role == Role.PROVINCE_COORDINATOR, User.unit_id == province.id)
-    else:
-        who = User.role == Role.ADMIN
-    return list((await session.scalars(select(User).where(reachable, who).order_by(User.id))).all())
+            return None
+        return active & and_(User.role == Role.PROVINCE_COORDINATOR, User.unit_id == province.id)
+    return active & (User.role == Role.ADMIN)
+
+
+async def responders(session: AsyncSession, place: Place, level: int) -> list[User]:
+    """The people who receive a report about ``place`` at ``level``, skipping
+    anyone inactive or who blocked the bot."""
+    who = await eligible(session, place, level)
+    if who is None:
+        return []
+    query = select(User).where(who, User.bot_blocked.is_(False)).order_by(User.id)
+    return list((await session.scalars(query)).all())
 
 
 async def alerted_ids(session: AsyncSession, incident_id: int) -> set[int]:
