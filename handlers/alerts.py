@@ -48,7 +48,7 @@ from storage.incidents.labels import (
     STATUS_NAMES,
 )
 from storage.incidents.notices import PREFIX, alert_buttons
-from storage.incidents.routing import place_of
+from storage.incidents.reach import place_of
 from storage.models import Affected, Incident, IncidentOutcome, Referral, User
 from storage.trusted_addresses.phones import display_phone
 

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.incidents.crypto import Cipher, CipherError
 from storage.incidents.intake import Media
-from storage.incidents.routing import ENTITY, Place, eligible, place_of
+from storage.incidents.reach import Place, place_of, who_may_act
+from storage.incidents.routing import ENTITY
 from storage.models import (
-    EscalationLevel,
     Incident,
     IncidentNote,
     User,
@@ -49,10 +49,7 @@ async def may_open(
     if profile is None:
         return False
     place = place or await place_of(session, incident.unit_id)
-    top = min(max(incident.level, EscalationLevel.COMMUNE), EscalationLevel.PROVINCE)
-    conditions = [await eligible(session, place, level) for level in range(top + 1)]
-    conditions.append(await eligible(session, place, EscalationLevel.NATIONAL))
-    who = or_(*(c for c in conditions if c is not None))
+    who = await who_may_act(session, place, incident.level)
     return await session.scalar(select(User.id).where(User.id == profile.id, who)) is not None
 
 

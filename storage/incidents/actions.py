@@ -23,6 +23,7 @@ from storage.incidents.access import may_open, refuse
 from storage.incidents.crypto import Cipher
 from storage.incidents.labels import Texts
 from storage.incidents.notices import (
+    current_holder,
     notify_closed,
     notify_reporter,
     notify_taken,
@@ -30,7 +31,7 @@ from storage.incidents.notices import (
 )
 from storage.incidents.routing import ENTITY
 from storage.models import Incident, IncidentOutcome, IncidentStatus, Referral, User
-from storage.users import Profile, profile_of
+from storage.users import Profile
 
 
 class Result(enum.Enum):
@@ -101,12 +102,7 @@ async def _claim(
 
 async def _holder_gone(session: AsyncSession, incident: Incident) -> bool:
     """The responsible person may no longer act on it (moved, deactivated)."""
-    if incident.responsible_id is None:
-        return False
-    holder = await session.get(User, incident.responsible_id)
-    if holder is None:
-        return True
-    return not await may_open(session, await profile_of(session, holder), incident)
+    return incident.responsible_id is not None and await current_holder(session, incident) is None
 
 
 async def _become_responsible(

@@ -23,7 +23,7 @@ from storage import audit, outbox
 from storage.incidents.access import may_open, refuse
 from storage.incidents.labels import N_, Texts
 from storage.incidents.notices import esc
-from storage.incidents.routing import eligible, place_of
+from storage.incidents.reach import eligible, place_of
 from storage.models import (
     Art36Notice,
     CommuneCommittee,

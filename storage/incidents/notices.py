@@ -12,7 +12,7 @@ from babel.dates import format_timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox, units
+from storage import outbox
 from storage.incidents.crypto import Cipher, CipherError
 from storage.incidents.labels import (
     AFFECTED_NAMES,
@@ -24,6 +24,7 @@ from storage.incidents.labels import (
     Texts,
     Translate,
 )
+from storage.incidents.reach import place_of, who_may_act
 from storage.models import (
     Affected,
     ContactMode,
@@ -35,7 +36,6 @@ from storage.models import (
     OutboxEntry,
     OutboxStatus,
     Priority,
-    Unit,
     User,
 )
 
@@ -165,13 +165,13 @@ async def refresh_alerts(
 ) -> int:
     """Bring every delivered copy of the alert up to date (who holds it, the
     buttons for its state), through the outbox: one edit per copy and change."""
-    place = await _place_text(session, incident.unit_id)
+    place = (await place_of(session, incident.unit_id)).text
     holder = (
         await session.scalar(select(User.display_name).where(User.id == incident.responsible_id))
         if incident.responsible_id is not None
         else None
     )
-    people = {p.id: p for p in await alerted_people(session, incident.id)}
+    people = {p.id: p for p in await alerted_people(session, incident)}
     keys = {alert_key(incident.id, p): p for p in people}
     copies = await session.execute(
         select(OutboxEntry.dedupe_key, OutboxEntry.message_id).where(
@@ -253,20 +253,31 @@ async def enqueue_alerts(
     return len(fresh)
 
 
-async def _place_text(session: AsyncSession, unit_id: int) -> str:
-    unit = await session.get(Unit, unit_id)
-    if unit is None:
-        return ""
-    return await units.describe(session, unit)
+async def current_holder(session: AsyncSession, incident: Incident) -> User | None:
+    """The responsible person, if they may still act on the report now."""
+    if incident.responsible_id is None:
+        return None
+    place = await place_of(session, incident.unit_id)
+    return await session.scalar(
+        select(User).where(
+            User.id == incident.responsible_id, await who_may_act(session, place, incident.level)
+        )
+    )
 
 
-async def alerted_people(session: AsyncSession, incident_id: int) -> list[User]:
+async def alerted_people(session: AsyncSession, incident: Incident) -> list[User]:
+    """Those the report was sent to who may still act on it now: someone who
+    has moved or was deactivated hears nothing more about it."""
+    place = await place_of(session, incident.unit_id)
     return list(
         (
             await session.scalars(
                 select(User)
                 .join(IncidentAlert, IncidentAlert.user_id == User.id)
-                .where(IncidentAlert.incident_id == incident_id)
+                .where(
+                    IncidentAlert.incident_id == incident.id,
+                    await who_may_act(session, place, incident.level),
+                )
                 .order_by(User.id)
             )
         ).all()
@@ -317,7 +328,7 @@ class RenderNotice:
 
 async def notify_taken(session: AsyncSession, incident: Incident, taker: User, texts: Texts) -> int:
     """Tell everyone else who got the alert that someone took it."""
-    others = [p for p in await alerted_people(session, incident.id) if p.id != taker.id]
+    others = [p for p in await alerted_people(session, incident) if p.id != taker.id]
     render = RenderNotice(
         N_("{code}: {name} has taken this report."), code=incident.code, name=taker.display_name
     )
@@ -331,7 +342,7 @@ async def notify_closed(
     outcome: IncidentOutcome,
     texts: Texts,
 ) -> int:
-    others = [p for p in await alerted_people(session, incident.id) if p.id != closer.id]
+    others = [p for p in await alerted_people(session, incident) if p.id != closer.id]
     sent = 0
     for person in others:
         t = texts(person.language)
@@ -345,18 +356,34 @@ async def notify_closed(
     return sent
 
 
+NOTE_TEXTS = {
+    "note": N_("{code}: new information was added."),
+    "danger": N_(
+        "🔴 {code}: the reporter added information and says someone is in danger NOW. Please act at once."
+    ),
+    "reopened": N_("{code}: new information came in on this closed report; it is open again."),
+}
+
+
 async def notify_note(
-    session: AsyncSession, incident: Incident, note_id: int, author_id: int | None, texts: Texts
+    session: AsyncSession,
+    incident: Incident,
+    note_id: int,
+    author_id: int | None,
+    texts: Texts,
+    event: str = "note",
 ) -> int:
-    """New information: to the responsible person, or, while nobody has taken
-    the report, to everyone alerted."""
-    if incident.responsible_id is not None:
-        person = await session.get(User, incident.responsible_id)
-        people = [person] if person is not None else []
-    else:
-        people = await alerted_people(session, incident.id)
+    """New information (``event``, a key of :data:`NOTE_TEXTS`): to the
+    responsible person, or, while nobody holds the report (or for someone in
+    danger, or a report opened again), to everyone alerted who may still act."""
+    people = await alerted_people(session, incident)
+    holder = await current_holder(session, incident)
+    if holder is not None and event == "note":
+        people = [holder]
+    elif holder is not None and holder.id not in {p.id for p in people}:
+        people.append(holder)
     people = [p for p in people if p.id != author_id]
-    render = RenderNotice(N_("{code}: new information was added."), code=incident.code)
+    render = RenderNotice(NOTE_TEXTS[event], code=incident.code)
     return await _notify(session, people, f"n{note_id}", texts, render, incident.id, True)
 
 

@@ -17,10 +17,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox, trusted_addresses, units
+from storage import audit, outbox
 from storage.incidents.labels import Texts
 from storage.incidents.notices import (
     ALERT_KIND,
@@ -29,6 +29,7 @@ from storage.incidents.notices import (
     enqueue_alerts,
     incident_of_ref,
 )
+from storage.incidents.reach import Place, eligible, place_of
 from storage.models import (
     EscalationLevel,
     Incident,
@@ -36,12 +37,7 @@ from storage.models import (
     IncidentStatus,
     OutboxEntry,
     OutboxStatus,
-    Role,
-    TrustedAddressStaff,
-    Unit,
-    UnitLevel,
     User,
-    UserStatus,
 )
 
 log = logging.getLogger(__name__)
@@ -59,66 +55,6 @@ class EscalationPolicy:
 
     def delay(self, danger_now: bool) -> timedelta:
         return self.danger if danger_now else self.normal
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a report is: the unit and its ancestors, read once."""
-
-    unit: Unit
-    chain: tuple[Unit, ...]  # from the province down to the unit
-
-    def at(self, level: UnitLevel) -> Unit | None:
-        return next((u for u in self.chain if u.level is level), None)
-
-    @property
-    def text(self) -> str:
-        """``Thôn 3, Xã Trà Bồng, Quảng Ngãi``."""
-        return ", ".join(u.name for u in reversed(self.chain))
-
-
-async def place_of(session: AsyncSession, unit_id: int) -> Place:
-    unit = await session.get(Unit, unit_id)
-    assert unit is not None
-    return Place(unit, (*await units.ancestors(session, unit), unit))
-
-
-async def eligible(session: AsyncSession, place: Place, level: int) -> ColumnElement[bool] | None:
-    """Who may receive and act on a report about ``place`` at ``level``, by
-    their role, status and place now (``None``: nobody):
-
-    * commune: trusted-address staff registered at its commune, or on the
-      staff of an address that covers the place while registered in the same
-      province (someone who moved away is no longer one); its commune's
-      coordinators;
-    * province: the province's coordinators;
-    * national: the administrators."""
-    active = User.status == UserStatus.ACTIVE
-    if level == EscalationLevel.COMMUNE:
-        commune, province = place.at(UnitLevel.COMMUNE), place.at(UnitLevel.PROVINCE)
-        if commune is None or province is None:
-            return None
-        address_ids = await trusted_addresses.covering_ids(session, place.unit, place.chain)
-        staff = select(TrustedAddressStaff.user_id).where(
-            TrustedAddressStaff.address_id.in_(address_ids)
-        )
-        in_province = select(Unit.id).where(Unit.path.startswith(province.path, autoescape=True))
-        return active & or_(
-            and_(
-                User.role == Role.TRUSTED_ADDRESS_STAFF,
-                or_(
-                    User.unit_id == commune.id,
-                    and_(User.id.in_(staff), User.unit_id.in_(in_province)),
-                ),
-            ),
-            and_(User.role == Role.COMMUNE_COORDINATOR, User.unit_id == commune.id),
-        )
-    if level == EscalationLevel.PROVINCE:
-        province = place.at(UnitLevel.PROVINCE)
-        if province is None:
-            return None
-        return active & and_(User.role == Role.PROVINCE_COORDINATOR, User.unit_id == province.id)
-    return active & (User.role == Role.ADMIN)
 
 
 async def responders(session: AsyncSession, place: Place, level: int) -> list[User]:
