@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.incidents.access import may_open, refuse
 from storage.incidents.crypto import Cipher
+from storage.incidents.intake import add_note
 from storage.incidents.labels import Texts
 from storage.incidents.notices import (
     current_holder,
@@ -266,4 +267,43 @@ async def close(
     await notify_closed(session, incident, closer, outcome, texts)
     await notify_reporter(session, cipher, incident, "closed", texts)
     await refresh_alerts(session, incident, texts, now)
+    return Done(Result.OK, incident.code, await _name(session, incident))
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A report as a responder's buttons need it: its state and who holds it."""
+
+    incident: Incident
+    holder: str | None
+
+
+async def look(
+    session: AsyncSession, actor: Profile | None, incident_id: int, action: str, now: datetime
+) -> Seen | Done:
+    """The report's state for someone who may act on it now (a refusal is
+    audited and says nothing about the report)."""
+    incident = await load(session, actor, incident_id, action, now)
+    if isinstance(incident, Done):
+        return incident
+    return Seen(incident, await _name(session, incident))
+
+
+async def add_responder_note(
+    session: AsyncSession,
+    cipher: Cipher,
+    actor: Profile | None,
+    incident_id: int,
+    text: str,
+    now: datetime,
+    texts: Texts,
+) -> Done:
+    """A responder's note, if they may still act on the report when it is saved."""
+    incident = await load(session, actor, incident_id, "note", now)
+    if isinstance(incident, Done):
+        return incident
+    assert actor is not None
+    await add_note(
+        session, cipher, incident, author_id=actor.id, text=text, media=[], now=now, texts=texts
+    )
     return Done(Result.OK, incident.code, await _name(session, incident))

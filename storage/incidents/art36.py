@@ -278,3 +278,24 @@ async def set_committee(
         session, actor.id if actor else None, ENTITY, commune.id, "set_committee", {}, now
     )
     return await committee_of(session, commune)
+
+
+async def notify_for_incident(
+    session: AsyncSession, actor: Profile, incident_id: int, now: datetime, texts: Texts
+) -> tuple[Art36Outcome, str | None]:
+    """The notice as a step of "I take it" or "Referred to…": for the report's
+    place, once per report. Also returns the report's code (``None`` when
+    refused: nothing is said about a report one may not act on)."""
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        return Art36Outcome(Art36Result.NOT_ALLOWED), None
+    outcome = await notify_commune_committee(
+        session,
+        actor,
+        incident.unit_id,
+        f"incident:{incident.id}",
+        now,
+        texts,
+        incident_id=incident.id,
+    )
+    return outcome, incident.code if outcome.result is not Art36Result.NOT_ALLOWED else None
