@@ -160,13 +160,12 @@ async def _look(
     update: Update, context: BotContext, incident_id: int, action: str
 ) -> incidents.Seen | None:
     """The report's state if the user may act on it now; otherwise the refusal
-    is answered (and audited) and the buttons removed."""
+    is answered (and audited)."""
     services = context.services
     async with services.sessions.begin() as session:
         seen = await incidents.look(session, context.profile, incident_id, action, services.clock())
     if isinstance(seen, incidents.Done):
         await _refused(update, context.t, seen)
-        await _edit(update, None, None)
         return None
     return seen
 
@@ -289,9 +288,7 @@ async def _change(
             status = IncidentStatus.CLOSED
     if done.result is not Result.OK:
         await _refused(update, t, done)
-        if done.result is Result.NOT_ALLOWED:
-            await _edit(update, None, None)
-        else:
+        if done.result is not Result.NOT_ALLOWED:
             after = IncidentStatus.CLOSED if done.result is Result.CLOSED else IncidentStatus.TAKEN
             await _edit(update, None, state_markup(t, incident_id, after))
         return
