@@ -143,17 +143,7 @@ def state_markup(
 ) -> InlineKeyboardMarkup:
     """The alert's buttons for the report's state; with ``art36``, the offer to
     notify the commune People's Committee."""
-    rows = alert_buttons(t, incident_id, status)
-    if art36 and status is not IncidentStatus.CLOSED:
-        rows = (*rows, (_art36_button(t, incident_id),))
-    return markup_of(rows)
-
-
-def _art36_button(t: Translator, incident_id: int) -> outbox.Button:
-    return outbox.Button(
-        text=t("📨 Notify the commune People's Committee (Art. 36)"),
-        callback_data=f"{PREFIX}:a36:{incident_id}",
-    )
+    return markup_of(alert_buttons(t, incident_id, status, art36))
 
 
 async def _look(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
@@ -27,6 +27,7 @@ from storage.incidents.labels import (
 from storage.incidents.reach import place_of, who_may_act
 from storage.models import (
     Affected,
+    AuditEntry,
     ContactMode,
     Incident,
     IncidentAlert,
@@ -126,10 +127,11 @@ def alert_text(t: Translate, incident: Incident, place: str, reason: Reason | No
 
 
 def alert_buttons(
-    t: Translate, incident_id: int, status: IncidentStatus = IncidentStatus.NEW
+    t: Translate, incident_id: int, status: IncidentStatus = IncidentStatus.NEW, art36: bool = False
 ) -> tuple[tuple[outbox.Button, ...], ...]:
     """The buttons of an alert for the report's state: "I take it" only while
-    nobody holds it; only "Open" and "Add note" once it is closed."""
+    nobody holds it; only "Open" and "Add note" once it is closed. ``art36``
+    (for whoever holds it) offers the notice to the commune People's Committee."""
 
     def button(label: str, action: str) -> outbox.Button:
         return outbox.Button(text=label, callback_data=f"{PREFIX}:{action}:{incident_id}")
@@ -139,11 +141,14 @@ def alert_buttons(
     first: tuple[outbox.Button, ...] = (button(t("📄 Open"), "open"),)
     if status is IncidentStatus.NEW:
         first = (button(t("🙋 I take it"), "take"), *first)
-    return (
+    rows: tuple[tuple[outbox.Button, ...], ...] = (
         first,
         (button(t("↪ Referred to…"), "ref"), button(t("✅ Closed"), "close")),
         (button(t("📝 Add note"), "note"),),
     )
+    if art36:
+        rows = (*rows, (button(t("📨 Notify the commune People's Committee (Art. 36)"), "a36"),))
+    return rows
 
 
 def state_line(t: Translate, incident: Incident, holder: str | None) -> str:
@@ -184,7 +189,13 @@ async def refresh_alerts(
         ((people[keys[key]], message_id) for key, message_id in copies.all() if key in keys),
         key=lambda row: row[0].id,
     )
-    stamp = f"{incident.status.value}:{incident.responsible_id}:{int(now.timestamp())}"
+    # One edit per change: the change is the report's latest audit entry.
+    change = await session.scalar(
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.entity == "incident", AuditEntry.entity_id == incident.id
+        )
+    )
+    stamp = f"{change or 0}:{int(now.timestamp())}"
     edited = 0
     for person, message_id in rows:
         if person.bot_blocked:
@@ -198,7 +209,9 @@ async def refresh_alerts(
             user_id=person.id,
             message=outbox.Message(
                 text=text,
-                buttons=alert_buttons(t, incident.id, incident.status),
+                buttons=alert_buttons(
+                    t, incident.id, incident.status, art36=person.id == incident.responsible_id
+                ),
                 protect_content=True,
                 edit_message_id=message_id,
             ),
