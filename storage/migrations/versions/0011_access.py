@@ -24,7 +24,8 @@ from storage.models.base import UTCDateTime
 revision: str = "0011_access"
 down_revision: str | None = "0008_rollup_scopes"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+# art36_notices refers to incidents (0006, on the other branch).
+depends_on: str | Sequence[str] | None = "0007_incident_figures"
 
 
 def upgrade() -> None:
