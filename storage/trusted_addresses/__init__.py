@@ -330,6 +330,8 @@ async def confirm(
     entry = await session.get(TrustedAddress, address_id, with_for_update=True)
     if entry is None:
         raise LookupError(address_id)
+    if entry.confirmed_at >= now:  # someone confirmed it this very moment
+        return entry
     # Two people confirming at once confirm it once (FOR UPDATE does nothing
     # on SQLite): only the statement that still sees the old date counts.
     changed = await session.execute(

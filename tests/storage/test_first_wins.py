@@ -39,6 +39,7 @@ from storage.models import (
 )
 from storage.users import profile_of
 from tests.conftest import TEST_URL
+from tests.storage.helpers import tra_bong
 from tests.storage.test_incidents import NOW, POLICY, cipher, report
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -48,27 +49,30 @@ async def _people(sessions: Sessions) -> dict[str, Any]:
     """A province and commune of its own, two staff, two commune coordinators,
     an applicant with a pending request, a broadcast, an address and a report."""
     async with sessions.begin() as session:
-        province = Unit(
-            code="T1",
-            name="Tỉnh Thử",
-            level=UnitLevel.PROVINCE,
-            kind="province",
-            path="/T1/",
-            search_key="tinh thu",
-        )
-        session.add(province)
-        await session.flush()
-        commune = Unit(
-            code="T1X1",
-            name="Xã Thử",
-            level=UnitLevel.COMMUNE,
-            kind="commune",
-            parent_id=province.id,
-            path="/T1/T1X1/",
-            search_key="xa thu",
-        )
-        session.add(commune)
-        await session.flush()
+        if await session.scalar(select(func.count()).select_from(Unit)):
+            commune, _ = await tra_bong(session)  # the official tree of the test database
+        else:  # a bare file database: a place of its own
+            province = Unit(
+                code="T1",
+                name="Tỉnh Thử",
+                level=UnitLevel.PROVINCE,
+                kind="province",
+                path="/T1/",
+                search_key="tinh thu",
+            )
+            session.add(province)
+            await session.flush()
+            commune = Unit(
+                code="T1X1",
+                name="Xã Thử",
+                level=UnitLevel.COMMUNE,
+                kind="commune",
+                parent_id=province.id,
+                path="/T1/T1X1/",
+                search_key="xa thu",
+            )
+            session.add(commune)
+            await session.flush()
 
         def user(telegram_id: int, role: Role | None, unit: Unit | None) -> User:
             return User(
