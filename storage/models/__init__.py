@@ -30,6 +30,7 @@ from storage.models.incidents import (
     IncidentNote,
     IncidentOutcome,
     IncidentStatus,
+    KeyCheck,
     Occurred,
     Referral,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "IncidentStatus",
     "Indicator",
     "Invite",
+    "KeyCheck",
     "NoActivityReport",
     "Occurred",
     "OutboxEntry",
