@@ -345,7 +345,10 @@ async def _open(update: Update, context: BotContext, incident_id: int) -> None:
     t = context.t
     query = update.callback_query
     profile = context.profile
-    assert query is not None and profile is not None
+    assert query is not None
+    if profile is None:
+        await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
+        return
     services = context.services
     cipher = cipher_of(services.settings)
     if cipher is None:

@@ -194,3 +194,27 @@ async def test_the_reporter_sees_a_neutral_status_and_an_urgent_follow_up_reopen
     (incident,) = await incidents_in_db(bot)
     assert incident.status is IncidentStatus.TAKEN and incident.danger_now
     assert "➜ Held by Lan." in bot.api.bot_messages(STAFF_B)[0].text
+
+
+async def test_a_stranger_pressing_forged_buttons_learns_nothing(bot, world):
+    await file_report(bot)
+    (incident,) = await incidents_in_db(bot)
+    stranger = 777
+    bot.api.add_user(stranger, first_name="Stranger", language_code="en")
+    message = (await bot.send(stranger, "/help"))[-1]
+    answers = []
+    for data in (
+        f"ia:open:{incident.id}",
+        f"ia:take:{incident.id}",
+        f"ia:card:{incident.id}",
+        f"ia:ref:{incident.id}",
+        f"ia:a36:{incident.id}",
+        "ia:open:99999",  # no such report: the same answer
+        "ia:take:99999",
+    ):
+        await bot.press_data(stranger, message.message_id, data)
+        answers.append(bot.answer())
+    assert set(answers) == {"You are not allowed to open this report."}
+    assert bot.api.bot_messages(stranger) == [message]
+    (incident,) = await incidents_in_db(bot)
+    assert incident.status is IncidentStatus.NEW
