@@ -36,6 +36,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.text import starts_like_formula
 from storage.users import Profile
 
 ENTITY = "art36"
@@ -236,7 +237,7 @@ class CommitteeData:
 
 
 class CommitteeError(ValueError):
-    """``code``: ``not_allowed``, ``not_commune`` or ``too_long``."""
+    """``code``: ``not_allowed``, ``not_commune``, ``too_long`` or ``formula``."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -266,6 +267,8 @@ async def set_committee(
     )
     if any(len(value) > limit for value, limit in limits):
         raise CommitteeError("too_long")
+    if any(starts_like_formula(value.strip()) for value, _ in limits):
+        raise CommitteeError("formula")  # it would be a formula in a spreadsheet
     row = await session.get(CommuneCommittee, commune.id)
     if row is None:
         row = CommuneCommittee(unit_id=commune.id)

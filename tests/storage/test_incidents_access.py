@@ -462,3 +462,32 @@ async def test_art36_notice_is_recorded_once_audited_and_told(session):
         session, await profile(session, outsider), commune.id, "shelter:2", NOW, translator
     )
     assert refused.result is art36.Art36Result.NOT_ALLOWED
+
+
+async def test_committee_contacts_as_csv(session):
+    import io
+
+    from storage.incidents import committees_csv
+
+    commune, *_ = await _world(session)
+    stream = io.StringIO(
+        "commune_code,name,phone,email,address\n"
+        f"{commune.code},UBND xã Trà Bồng,0255 3822 000,,Thôn 1\n"
+    )
+    assert await committees_csv.import_csv(session, stream, NOW) == 1
+    committee = await art36.committee_of(session, commune)
+    assert (committee.name, committee.phone) == ("UBND xã Trà Bồng", "0255 3822 000")
+    out = io.StringIO()
+    assert await committees_csv.export_csv(session, out) == 1
+    assert f"{commune.code},UBND xã Trà Bồng,0255 3822 000,,Thôn 1" in out.getvalue()
+    wrong = io.StringIO(
+        "commune_code,name,phone,email,address\n"
+        "NOPE,a,b,c,d\n"
+        f'{commune.code},"=HYPERLINK(""http://evil.example/x"",""CLICK"")",,,\n'
+    )
+    with pytest.raises(committees_csv.CommitteeCsvErrors) as refused:
+        await committees_csv.import_csv(session, wrong, NOW)
+    assert [line for line, _ in refused.value.errors] == [2, 3]
+    assert (await art36.committee_of(session, commune)).name == "UBND xã Trà Bồng"
+    with pytest.raises(art36.CommitteeError, match="formula"):
+        await art36.set_committee(session, None, commune.id, art36.CommitteeData("=1+2"), NOW)
