@@ -68,7 +68,9 @@ async def _candidates(session: AsyncSession, actor: Profile) -> list[Incident] |
         query = query.where(Incident.unit_id.in_(inside))
         if user.role is Role.PROVINCE_COORDINATOR:
             query = query.where(Incident.level >= EscalationLevel.PROVINCE)
-    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(MAX_CANDIDATES)
+    query = query.order_by(
+        Incident.danger_now.desc(), Incident.reported_at.desc(), Incident.id.desc()
+    ).limit(MAX_CANDIDATES)
     return list((await session.scalars(query)).all())
 
 
@@ -82,9 +84,15 @@ async def open_reports(
         return []
     shown: list[OpenReport] = []
     names: dict[int, str] = {}
+    # The answer depends only on the place and the level (the actor is the same).
+    allowed: dict[tuple[int, int], tuple[bool, str]] = {}
     for incident in candidates:
-        place = await place_of(session, incident.unit_id)
-        if not await may_open(session, actor, incident, place):
+        key = (incident.unit_id, incident.level)
+        if key not in allowed:
+            place = await place_of(session, incident.unit_id)
+            allowed[key] = (await may_open(session, actor, incident, place), place.text)
+        may, place_text = allowed[key]
+        if not may:
             continue
         holder = None
         if incident.responsible_id is not None:
@@ -106,8 +114,10 @@ async def open_reports(
                 status=incident.status,
                 reported_at=incident.reported_at,
                 holder=holder,
-                place=place.text,
+                place=place_text,
             )
         )
+        if len(shown) >= limit:  # candidates come most urgent first
+            break
     shown.sort(key=lambda r: (not r.danger_now, -r.reported_at.timestamp(), -r.id))
     return shown[:limit]
