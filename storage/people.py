@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import Table
 
 from storage import audit, registration, units
@@ -480,6 +481,20 @@ def _unit_columns() -> list[tuple[Table, Any]]:
     return found
 
 
+def _follow_in_memory(session: AsyncSession, old: int, new: int) -> None:
+    """Objects the session had loaded still hold the old unit id after the
+    Core updates: give them the new one, as if read again."""
+    columns = {(t.name, c.name) for t, c in _unit_columns()}
+    for obj in list(session.identity_map.values()):
+        mapper = inspect(obj).mapper
+        for column in mapper.local_table.columns:
+            if (mapper.local_table.name, column.name) not in columns:
+                continue
+            key = mapper.get_property_by_column(column).key
+            if getattr(obj, key, None) == old:
+                set_committed_value(obj, key, new)
+
+
 async def merge_villages(
     session: AsyncSession, actor: Profile, keep_id: int, drop_id: int
 ) -> Merged:
@@ -526,8 +541,7 @@ async def merge_villages(
     await session.flush()
     merged = {"id": dropped.id, "name": dropped.name, "code": dropped.code}
     kept_id, dropped_id = kept.id, dropped.id
-    # Objects loaded before the Core updates still hold the old unit.
-    session.expire_all()
+    _follow_in_memory(session, dropped.id, kept.id)
     await audit.record(
         session, actor.id, "unit", kept_id, "merge", {"merged": merged, "moved": moved}
     )
