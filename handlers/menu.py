@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("reminders", N_("Coming reminders, and which ones you get"), Audience.MEMBER),
     Command("invite", N_("Create an invitation link"), Audience.COORDINATOR),
     Command("villages", N_("Add the villages of a commune"), Audience.COORDINATOR),
+    Command("people", N_("Requests, people and villages of your area"), Audience.COORDINATOR),
     Command("activities", N_("Activities in your area"), Audience.COORDINATOR),
     Command("addresses", N_("Trusted addresses of your area"), Audience.COORDINATOR),
     Command("summary", N_("Summary of your area, with a chart"), Audience.COORDINATOR),
