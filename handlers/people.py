@@ -590,7 +590,9 @@ async def ask_village(update: Update, context: BotContext) -> str:
         [(t("✏️ Rename"), "pp:rn"), (t("🔗 Merge"), "pp:mg")],
         [(t("◀ Back"), "pp:vil")],
     ]
-    await reply(update, t("Village {name}:").format(name=esc(village.name)), keyboard(rows))
+    await reply(
+        update, t("{name}: what do you want to do?").format(name=esc(village.name)), keyboard(rows)
+    )
     return VILLAGE
 
 

@@ -177,7 +177,11 @@ async def test_collaborators_and_strangers_get_nothing(bot, sessions):
     bot.api.add_user(other, first_name="Khác", language_code="en")
     async with sessions.begin() as session:
         await person(
-            session, other, Role.COMMUNE_COORDINATOR, await place(session, "Xã Bình Sơn")
+            session,
+            other,
+            Role.COMMUNE_COORDINATOR,
+            await place(session, "Xã Bình Sơn"),
+            language="en",
         )
     await bot.send(other, "/people")
     await bot.press(other, label="👥 People")
