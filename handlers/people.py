@@ -158,21 +158,23 @@ async def requests_pressed(update: Update, context: BotContext) -> str:
     if not pending:
         await reply(update, t("No registration request is waiting."))
         return await ask_menu(update, context)
-    for request in pending[:MAX_PENDING_SHOWN]:
+    shown = pending[:MAX_PENDING_SHOWN]
+    for number, request in enumerate(shown, start=1):
         text = t("{name} asks to be {role} at {place} ({age}).").format(
             name=esc(request.display_name),
             role=esc(role_name(t, request.role)),
             place=esc(request.place),
             age=_age(t, request.age),
         )
-        markup = keyboard(
+        rows: list[list[Button]] = [
             [
-                [
-                    (t("✅ Approve"), approval_data(request.id, True)),
-                    (t("❌ Reject"), approval_data(request.id, False)),
-                ]
+                (t("✅ Approve"), approval_data(request.id, True)),
+                (t("❌ Reject"), approval_data(request.id, False)),
             ]
-        )
+        ]
+        if number == len(shown):
+            rows.append([(t("◀ Back"), "pp:menu")])
+        markup = keyboard(rows)
         chat = update.effective_chat
         assert chat is not None
         message = await chat.send_message(text, reply_markup=markup)
@@ -189,7 +191,7 @@ async def requests_pressed(update: Update, context: BotContext) -> str:
                 n=len(pending) - MAX_PENDING_SHOWN
             ),
         )
-    return await ask_menu(update, context)
+    return MENU
 
 
 # People, page by page.
@@ -762,6 +764,7 @@ def build() -> ConversationHandler[BotContext]:
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         MENU: [
             _back("req", requests_pressed),
+            menu,
             CallbackQueryHandler(list_pressed, pattern=r"^pp:list:\d{1,6}$"),
             _back("vil", villages_opened),
             *guards(ask_menu),

@@ -53,7 +53,8 @@ async def test_a_pending_request_approved_from_the_list(bot, sessions):
         "Mai asks to be Village collaborator at Thôn 2, Xã Trà Bồng, Quảng Ngãi (today)."
     )
     listed = replies[0]
-    replies = await bot.press_data(HEAD, listed.message_id, f"ap:{request_id}:y")
+    assert bot.labels(HEAD) == ["✅ Approve", "❌ Reject", "◀ Back"]
+    replies = await bot.press(HEAD, label="✅ Approve")
     assert "✅ Approved by Hoa." in texts(replies, HEAD) or "✅ Approved by User 700." in texts(
         replies, HEAD
     )
