@@ -192,3 +192,40 @@ async def test_collaborators_and_strangers_get_nothing(bot, sessions):
     assert not any("Role:" in t for t in texts(replies))
     async with sessions() as session:
         assert (await session.get(User, ids["lan"])).status is UserStatus.ACTIVE
+
+
+async def test_a_new_role_held_at_another_level_asks_for_the_place(bot, sessions):
+    ids = await _setup(bot, sessions)
+    boss = 720
+    bot.api.add_user(boss, first_name="Tỉnh", language_code="en")
+    async with sessions.begin() as session:
+        province = await session.get(Unit, (await session.get(Unit, ids["commune"])).parent_id)
+        await person(session, boss, Role.PROVINCE_COORDINATOR, province, language="en")
+    await bot.send(boss, "/people")
+    await bot.press(boss, label="👥 People")
+    await bot.press(boss, label="3. Lan")
+    await bot.press(boss, label="🎖 Change role")
+    # Never their own rank or above.
+    assert bot.labels(boss) == [
+        "Village collaborator",
+        "Community communication team member",
+        "Trusted address staff",
+        "Commune coordinator",
+        "◀ Back",
+    ]
+    replies = await bot.press(boss, label="Commune coordinator")
+    assert texts(replies)[0] == "That role is held at another level: choose the place too."
+    await bot.send(boss, "tra bong")
+    await bot.press(boss, label="Xã Trà Bồng, Quảng Ngãi")
+    assert bot.labels(boss)[:2] == ["Xã Trà Bồng", "Thôn 1"]
+    # A village does not fit a commune coordinator: the reason, the same question.
+    replies = await bot.press(boss, label="Thôn 2")
+    assert texts(replies)[0] == (
+        "That role is not held at that level (village, commune or province)."
+    )
+    assert texts(replies)[1].startswith("Where to?")
+    replies = await bot.press(boss, label="Xã Trà Bồng")
+    assert texts(replies)[0] == "Lan is now Commune coordinator at Xã Trà Bồng, Quảng Ngãi."
+    async with sessions() as session:
+        lan = await session.get(User, ids["lan"])
+        assert (lan.role, lan.unit_id) == (Role.COMMUNE_COORDINATOR, ids["commune"])

@@ -14,6 +14,8 @@ from storage.models import (
     RegistrationRequest,
     Role,
     TopicRollup,
+    TrustedAddress,
+    TrustedAddressArea,
     Unit,
     User,
     UserStatus,
@@ -383,3 +385,31 @@ async def test_merge_needs_two_villages_of_one_commune(session):
             await people.merge_villages(session, who, keep, drop)
         assert refused.value.code == code
     assert (await session.get(Unit, two.id)).active
+
+
+async def test_merge_keeps_one_link_where_both_villages_had_one(session):
+    _, _, one, two, coordinator, *_ = await _setup(session)
+    both = TrustedAddress(name="Nhà tạm lánh", phones=[], services=[])
+    only_two = TrustedAddress(name="Tổ hòa giải", phones=[], services=[])
+    session.add_all([both, only_two])
+    await session.flush()
+    session.add_all(
+        [
+            TrustedAddressArea(address_id=both.id, unit_id=one.id),
+            TrustedAddressArea(address_id=both.id, unit_id=two.id),
+            TrustedAddressArea(address_id=only_two.id, unit_id=two.id),
+        ]
+    )
+    await session.flush()
+    merged = await people.merge_villages(
+        session, await profile(session, coordinator), one.id, two.id
+    )
+    assert merged.moved["trusted_address_areas.unit_id"] == 1
+    links = (
+        await session.execute(
+            select(TrustedAddressArea.address_id, TrustedAddressArea.unit_id).order_by(
+                TrustedAddressArea.address_id
+            )
+        )
+    ).all()
+    assert [tuple(r) for r in links] == [(both.id, one.id), (only_two.id, one.id)]
