@@ -342,6 +342,9 @@ async def test_merge_moves_everything_and_keeps_the_totals(session):
     dropped = await session.get(Unit, two.id)
     assert not dropped.active
     assert [v.id for v in await units.children(session, commune.id)] == [one.id]
+    # The old name is free: a village added by it later is a new, active one.
+    again = await units.add_village(session, commune, "Thôn 2")
+    assert again.id != two.id and again.active and again.code != two.code
     assert await areas.resolve(session, f"u{two.id}") is None
     # Commune and province figures do not move; the kept village has both.
     for unit in (commune, province):
