@@ -136,6 +136,7 @@ async def ask_menu(update: Update, context: BotContext) -> str:
         [(t("📥 Pending requests ({n})").format(n=pending), "pp:req")],
         [(t("👥 People"), "pp:list:0")],
         [(t("🏘 Villages"), "pp:vil")],
+        [(t("✖ Close"), "pp:close")],
     ]
     await reply(
         update, t("People and villages of {place}:").format(place=esc(place)), keyboard(rows)
@@ -145,6 +146,15 @@ async def ask_menu(update: Update, context: BotContext) -> str:
 
 async def menu_pressed(update: Update, context: BotContext) -> str:
     return await advance(update, None, ask_menu(update, context))
+
+
+async def close_pressed(update: Update, context: BotContext) -> int:
+    drop_draft(context, KEY)
+    return await advance(update, context.t("✖ Close"), _end())
+
+
+async def _end() -> int:
+    return ConversationHandler.END
 
 
 # Pending requests: one message each, with the approvers' buttons.
@@ -767,6 +777,7 @@ def build() -> ConversationHandler[BotContext]:
             menu,
             CallbackQueryHandler(list_pressed, pattern=r"^pp:list:\d{1,6}$"),
             _back("vil", villages_opened),
+            _back("close", close_pressed),
             *guards(ask_menu),
         ],
         LIST: [

@@ -72,6 +72,10 @@ async def test_a_pending_request_approved_from_the_list(bot, sessions):
     assert bot.labels(HEAD)[0] == "📥 Pending requests (0)"
     replies = await bot.press(HEAD, label="📥 Pending requests (0)")
     assert texts(replies)[0] == "No registration request is waiting."
+    # Closed, the coordinator's other commands work again.
+    await bot.press(HEAD, label="✖ Close")
+    replies = await bot.send(HEAD, "/help")
+    assert "/people" in texts(replies)[0]
 
 
 async def test_a_person_moved_and_a_forged_place_refused(bot, sessions):
