@@ -114,7 +114,7 @@ async def test_a_stranger_decides_nothing(session):
     )
     assert decision.outcome is Outcome.NOT_ALLOWED
     assert applicant.status is UserStatus.PENDING
-    assert (await session.scalars(select(AuditEntry))).all() == []
+    assert await _entries(session, "registration", submitted.request.id) == []
 
 
 # People.
