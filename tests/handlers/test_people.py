@@ -233,3 +233,26 @@ async def test_a_new_role_held_at_another_level_asks_for_the_place(bot, sessions
     async with sessions() as session:
         lan = await session.get(User, ids["lan"])
         assert (lan.role, lan.unit_id) == (Role.COMMUNE_COORDINATOR, ids["commune"])
+
+
+async def test_forged_village_buttons_are_asked_again(bot, sessions):
+    ids = await _setup(bot, sessions)
+    await bot.send(HEAD, "/people")
+    await bot.press(HEAD, label="🏘 Villages")
+    question = bot.api.bot_messages(HEAD)[-1]
+    # A village of another commune, named in a forged button: the list again.
+    replies = await bot.press_data(HEAD, question.message_id, f"pp:v:{ids['far']}")
+    assert texts(replies)[0].startswith("Villages of Xã Trà Bồng")
+    await bot.press(HEAD, label="Thôn 2")
+    await bot.press(HEAD, label="🔗 Merge")
+    question = bot.api.bot_messages(HEAD)[-1]
+    for forged in (f"pp:m:{ids['far']}", f"pp:m:{ids['two']}", "pp:m:99999999"):
+        replies = await bot.press_data(HEAD, question.message_id, forged)
+        assert texts(replies)[0].startswith("Which village is the same place as Thôn 2?")
+    # Text where a button is expected: the reason, then the same question.
+    replies = await bot.send(HEAD, "Thôn 1")
+    assert texts(replies)[0] == "Please choose one of the buttons below."
+    assert texts(replies)[1].startswith("Which village is the same place as Thôn 2?")
+    async with sessions() as session:
+        assert (await session.get(Unit, ids["two"])).active
+        assert (await session.get(Unit, ids["far"])).active
