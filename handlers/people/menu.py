@@ -79,8 +79,8 @@ async def requests_pressed(update: Update, context: BotContext) -> str:
         )
         rows: list[list[Button]] = [
             [
-                (t("✅ Approve"), approval_data(request.id, True)),
-                (t("❌ Reject"), approval_data(request.id, False)),
+                (t("✅ Approve"), approval_data(request.public_id, True)),
+                (t("❌ Reject"), approval_data(request.public_id, False)),
             ]
         ]
         if number == len(shown):

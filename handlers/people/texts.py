@@ -79,10 +79,11 @@ def args_of(update: Update) -> list[str]:
     return query.data.split(":")[1:]
 
 
-def approval_data(request_id: int, approve: bool) -> str:
+def approval_data(public_id: str, approve: bool) -> str:
     """The approvers' own button (``handlers.approval``), which decides and
-    tells the applicant and the other approvers."""
-    return f"ap:{request_id}:{'y' if approve else 'n'}"
+    tells the applicant and the other approvers; it names the request by its
+    unguessable public id."""
+    return f"ap:{public_id}:{'y' if approve else 'n'}"
 
 
 async def own_unit(context: BotContext) -> Unit | None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, registration
+from storage import registration
 from storage.models import (
     RegistrationRequest,
     RequestStatus,
@@ -25,6 +25,7 @@ class PendingRequest:
     """A registration request waiting for a decision (yêu cầu đăng ký chờ duyệt)."""
 
     id: int
+    public_id: str  # what buttons and pages carry (unguessable)
     user_id: int
     display_name: str
     username: str | None
@@ -63,6 +64,7 @@ async def pending_requests(
         found.append(
             PendingRequest(
                 id=request.id,
+                public_id=request.public_id,
                 user_id=user.id,
                 display_name=user.display_name or str(user.telegram_id),
                 username=user.username,
@@ -82,24 +84,10 @@ async def count_pending(session: AsyncSession, actor: Profile, now: datetime) ->
 
 
 async def decide_request(
-    session: AsyncSession, actor: Profile, request_id: int, approve: bool
+    session: AsyncSession, actor: Profile, request_id: int | str, approve: bool
 ) -> registration.Decision:
-    """Approve or reject one request: the same decision as the button under
-    the approvers' message (``storage.registration.decide``), audited. The
-    caller tells the applicant and updates the approvers' copies."""
-    decision = await registration.decide(session, request_id, actor, approve)
-    if decision.outcome in (registration.Outcome.APPROVED, registration.Outcome.REJECTED):
-        assert decision.request is not None
-        await audit.record(
-            session,
-            actor.id,
-            "registration",
-            decision.request.id,
-            decision.outcome.value,
-            {
-                "user_id": decision.request.user_id,
-                "role": decision.request.role.value,
-                "unit_id": decision.unit.id if decision.unit else decision.request.unit_id,
-            },
-        )
-    return decision
+    """Approve or reject one request (its id, or the public id a button
+    carries): ``storage.registration.decide``, which checks the permission
+    first and audits the decision. The caller tells the applicant and updates
+    the approvers' copies (``Decision.notices``)."""
+    return await registration.decide(session, request_id, actor, approve)

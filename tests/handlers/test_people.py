@@ -43,7 +43,7 @@ async def test_a_pending_request_approved_from_the_list(bot, sessions):
         applicant = await person(session, APPLICANT, language="en")
         applicant.display_name = "Mai"
         submitted = await registration.submit(session, applicant.id, Role.COLLABORATOR, ids["two"])
-        request_id = submitted.request.id
+        request_id, public_id = submitted.request.id, submitted.request.public_id
     # The approver never saw the first message: the list shows the request.
     replies = await bot.send(HEAD, "/people")
     assert texts(replies) == ["People and villages of Xã Trà Bồng, Quảng Ngãi:"]
@@ -54,6 +54,8 @@ async def test_a_pending_request_approved_from_the_list(bot, sessions):
     )
     listed = replies[0]
     assert bot.labels(HEAD) == ["✅ Approve", "❌ Reject", "◀ Back"]
+    # The button names the request by its public id, not its row number.
+    assert listed.reply_markup[0][0]["callback_data"].startswith(f"ap:{public_id}:")
     replies = await bot.press(HEAD, label="✅ Approve")
     assert "✅ Approved by Hoa." in texts(replies, HEAD) or "✅ Approved by User 700." in texts(
         replies, HEAD
@@ -64,6 +66,8 @@ async def test_a_pending_request_approved_from_the_list(bot, sessions):
         user = await session.get(User, request.user_id)
         assert request.status is RequestStatus.APPROVED
         assert (user.status, user.unit_id) == (UserStatus.ACTIVE, ids["two"])
+        decided = await audit.history(session, registration.ENTITY, request_id)
+        assert [(e.action, e.actor_id) for e in decided] == [("approved", ids["head"])]
     # The copy in the list lost its buttons; the list is empty now.
     assert not bot.api.bot_messages(HEAD)[
         [m.message_id for m in bot.api.bot_messages(HEAD)].index(listed.message_id)

@@ -89,10 +89,16 @@ async def test_a_request_decided_from_the_list_is_audited(session):
     decision = await people.decide_request(session, actor, submitted.request.id, approve=True)
     assert decision.outcome is Outcome.APPROVED
     assert applicant.status is UserStatus.ACTIVE
-    assert await _entries(session, "registration", submitted.request.id) == [
+    assert await _entries(session, registration.ENTITY, submitted.request.id) == [
         (
             "approved",
-            {"user_id": applicant.id, "role": "collaborator", "unit_id": commune.id},
+            {
+                "user_id": applicant.id,
+                "role": "collaborator",
+                "unit_id": commune.id,
+                "before": {"status": "pending"},
+                "after": {"status": "approved"},
+            },
         )
     ]
     assert await people.pending_requests(session, actor, NOW) == []
@@ -114,7 +120,9 @@ async def test_a_stranger_decides_nothing(session):
     )
     assert decision.outcome is Outcome.NOT_ALLOWED
     assert applicant.status is UserStatus.PENDING
-    assert await _entries(session, "registration", submitted.request.id) == []
+    assert [a for a, _ in await _entries(session, registration.ENTITY, submitted.request.id)] == [
+        "denied"
+    ]
 
 
 # People.
