@@ -26,8 +26,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import N_, Translator, available_languages, translator
 from handlers.common import role_name
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards, take_text
+from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from handlers.when import parse_date, parse_moment
 from scheduler import broadcasting, jobs
 from scheduler.sender import send_payload
@@ -124,9 +125,10 @@ async def ask_compose(update: Update, context: BotContext) -> str:
 
 
 async def got_text(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    return await _got(update, context, message.text_html or "", None, None)
+    body = await take_text(update, context, html=True)
+    if body is None:  # the first part of a split message: the rest is on its way
+        return COMPOSE
+    return await _got(update, context, body, None, None)
 
 
 async def got_media(update: Update, context: BotContext) -> str:

@@ -20,8 +20,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import advance, esc, keyboard, reply, text_of
 from handlers.when import parse_date
 from scheduler.reminders import title_of
 from storage import calendar, units

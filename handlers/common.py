@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -50,6 +50,10 @@ async def load_profile(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
+    await reply(update, *help_message(context))
+
+
+def help_message(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
     t = context.t
     audience = menu.audience_of(context.profile)
     title = t("What you can do here")
@@ -64,7 +68,7 @@ async def help_command(update: Update, context: BotContext) -> None:
                 t("You are registered as: {role}.").format(role=role_name(t, context.profile.role))
             ),
         ]
-    await reply(update, "\n".join(lines), menu.main_menu(t, audience))
+    return "\n".join(lines), menu.main_menu(t, audience)
 
 
 def language_keyboard(prefix: str, suggested: str) -> list[tuple[str, str]]:
@@ -73,10 +77,12 @@ def language_keyboard(prefix: str, suggested: str) -> list[tuple[str, str]]:
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    t = context.t
-    await reply(
-        update,
-        t("Choose your language:"),
+    await reply(update, *language_message(context))
+
+
+def language_message(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        context.t("Choose your language:"),
         keyboard(columns(language_keyboard("lang", context.language))),
     )
 

@@ -23,8 +23,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import esc, guards, keyboard, settle, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards, optional_question
+from handlers.ui import esc, keyboard, settle, text_of
 from storage import hotlines, trusted_addresses, units
 from storage.incidents.labels import SERVICE_NAMES
 from storage.models import Unit, UnitLevel
@@ -138,13 +139,17 @@ async def _send(update: Update, text: str, markup: Any = None) -> None:
         await chat.send_message(text, reply_markup=markup)
 
 
-# The conversation.
-async def start(update: Update, context: BotContext) -> str | int:
-    t = context.t
+async def numbers_text(context: BotContext) -> str:
+    """The national hotlines, as /hotline sends them (also in the middle of any step)."""
     async with context.services.sessions.begin() as session:
         await hotlines.ensure_seeded(session, context.services.clock())
         found = await hotlines.listing(session)
-    await _send(update, hotlines_text(t, found))
+    return hotlines_text(context.t, found)
+
+
+# The conversation.
+async def start(update: Update, context: BotContext) -> str | int:
+    await _send(update, await numbers_text(context))
     drop_draft(context, KEY)
     profile = context.profile
     if profile is not None and profile.is_active and profile.unit_id is not None:
@@ -268,4 +273,7 @@ def build() -> ConversationHandler[BotContext]:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(build())
+    conversation = build()
+    application.add_handler(conversation)
+    # "Where are you?" is optional: any command answers as if it had not been asked.
+    optional_question(application, conversation, KEY)

@@ -17,8 +17,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from handlers.common import role_name
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import advance, esc, keyboard, reply, text_of
 from storage import invites, registration, units
 from storage.models import Role, Unit
 from storage.registration import RegistrationError

@@ -21,11 +21,12 @@ from bot.context import BotContext
 from bot.i18n import available_languages, translator
 from handlers import approval, menu
 from handlers.common import language_keyboard, role_name
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from storage import invites, registration, units, users
 from storage.models import Role, UnitLevel, UserStatus
-from storage.text import clean_name
+from storage.text import clean_name, search_key
 
 KEY = "reg"
 LANG, ROLE, PROVINCE, COMMUNE, VILLAGE, VILLAGE_NEW, CONFIRM = (
@@ -190,6 +191,9 @@ async def province_typed(update: Update, context: BotContext) -> str:
             ).format(text=esc(text[:60])),
         )
         return await ask_province(update, context)
+    exact = [h for h in hits if search_key(h.name) == search_key(text)]
+    if len(exact) == 1:  # the full name typed: chosen, no list of one to press
+        return await _province_set(update, context, (exact[0].id, exact[0].name))
     await reply(
         update,
         context.t("Choose your province:"),
@@ -204,6 +208,10 @@ async def province_chosen(update: Update, context: BotContext) -> str:
     unit = await _unit_from(update, context, UnitLevel.PROVINCE)
     if unit is None:
         return await ask_province(update, context)
+    return await _province_set(update, context, unit)
+
+
+async def _province_set(update: Update, context: BotContext, unit: tuple[int, str]) -> str:
     state = draft(context, KEY)
     state.update(province=unit[0], commune=None, village=None, new_village=None)
     if UnitLevel.PROVINCE in _needs(Role(state["role"])):

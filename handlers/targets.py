@@ -23,8 +23,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.area_period import AreaStep, Step, today
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import Button, advance, columns, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import Button, advance, columns, esc, keyboard, reply, text_of
 from storage.models import ActivityKind, Indicator, ParticipantField, Topic
 from storage.reports import targets
 from storage.reports.areas import Area, AreaKind

@@ -9,6 +9,8 @@ stored activity share one path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from telegram import Update
@@ -42,8 +44,6 @@ from handlers.activities.counts import (
     count_typed,
 )
 from handlers.activities.draft import (
-    ASKS,
-    CHOOSE_BUTTON,
     COUNT_STEPS,
     DATE,
     KEY,
@@ -58,7 +58,6 @@ from handlers.activities.draft import (
     TYPE_NUMBER,
     Step,
     explain_all,
-    guards_for,
     new_draft,
     pressed,
     proceed,
@@ -91,7 +90,7 @@ from handlers.activities.summary import (
     summary_pressed,
 )
 from handlers.activities.texts import explain
-from handlers.flow import fallbacks
+from handlers.kit import fallbacks, guards
 from storage import activities
 from storage.activities import (
     ActivityProblem,
@@ -168,73 +167,92 @@ async def start_edit(update: Update, context: BotContext) -> str | int:
     return await ask_summary(update, context)
 
 
-def _register_asks() -> dict[str, Step]:
-    """Every step's question, for :func:`proceed` and the fallbacks."""
-    ASKS.update(
-        {
-            KIND: ask_kind,
-            KIND_OTHER: ask_kind_other,
-            DATE: ask_date,
-            PLACE: ask_place,
-            TOPICS: ask_topics,
-            LANGUAGE: ask_language,
-            LANG_NAME: ask_language_name,
-            OPTIONAL: ask_optional,
-            SUMMARY: ask_summary,
-        }
-    )
-    for field, step in COUNT_STEPS.items():
-        ASKS[step] = ask_count(field)
-    return ASKS
+# Every step's question, for :func:`draft.proceed` and the fallbacks.
+ASKS: Mapping[str, Step] = MappingProxyType(
+    {
+        KIND: ask_kind,
+        KIND_OTHER: ask_kind_other,
+        DATE: ask_date,
+        PLACE: ask_place,
+        TOPICS: ask_topics,
+        LANGUAGE: ask_language,
+        LANG_NAME: ask_language_name,
+        OPTIONAL: ask_optional,
+        SUMMARY: ask_summary,
+        **{step: ask_count(field) for field, step in COUNT_STEPS.items()},
+    }
+)
+
+
+async def say_plain(update: Update, context: BotContext, text: str) -> None:
+    await say(update, text)
 
 
 def build() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
     back = CallbackQueryHandler(back_to_summary, pattern=r"^lb:back$")
-    asks = _register_asks()
+    asks = ASKS
     states: dict[object, list[Any]] = {
         KIND: [
             CallbackQueryHandler(kind_chosen, pattern=r"^lk:"),
             MessageHandler(text, kind_typed),
             back,
-            *guards_for(ask_kind, CHOOSE_BUTTON),
+            *guards(ask_kind, say=say_plain),
         ],
         KIND_OTHER: [
             MessageHandler(text, kind_other_typed),
             back,
-            *guards_for(ask_kind_other, N_("Please type the name of the activity as text.")),
+            *guards(
+                ask_kind_other,
+                say=say_plain,
+                reason=N_("Please type the name of the activity as text."),
+            ),
         ],
         DATE: [
             CallbackQueryHandler(date_chosen, pattern=r"^ld:"),
             MessageHandler(text, date_typed),
             back,
-            *guards_for(
-                ask_date, N_("Please type the date, for example 20/11, or use the buttons.")
+            *guards(
+                ask_date,
+                say=say_plain,
+                reason=N_("Please type the date, for example 20/11, or use the buttons."),
             ),
         ],
         PLACE: [
             CallbackQueryHandler(place_chosen, pattern=r"^lp:"),
             MessageHandler(text, place_typed),
             back,
-            *guards_for(ask_place, N_("Please choose a place from the buttons or type its name.")),
+            *guards(
+                ask_place,
+                say=say_plain,
+                reason=N_("Please choose a place from the buttons or type its name."),
+            ),
         ],
         TOPICS: [
             CallbackQueryHandler(topic_pressed, pattern=r"^lt:"),
             MessageHandler(text, topics_typed),
             back,
-            *guards_for(ask_topics, N_("Please choose topics with the buttons, then press Done.")),
+            *guards(
+                ask_topics,
+                say=say_plain,
+                reason=N_("Please choose topics with the buttons, then press Done."),
+            ),
         ],
         LANGUAGE: [
             CallbackQueryHandler(language_chosen, pattern=r"^ll:"),
             MessageHandler(text, language_typed),
             back,
-            *guards_for(ask_language, CHOOSE_BUTTON),
+            *guards(ask_language, say=say_plain),
         ],
         LANG_NAME: [
             MessageHandler(text, language_name_typed),
             CallbackQueryHandler(language_name_chosen, pattern=r"^lm:last$"),
             back,
-            *guards_for(ask_language_name, N_("Please type the name of the language as text.")),
+            *guards(
+                ask_language_name,
+                say=say_plain,
+                reason=N_("Please type the name of the language as text."),
+            ),
         ],
         OPTIONAL: [
             MessageHandler(filters.PHOTO, photo_received),
@@ -242,15 +260,20 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(text, note_typed),
             CallbackQueryHandler(optional_pressed, pattern=r"^lo:(done|clear)$"),
             back,
-            *guards_for(
-                ask_optional, N_("Here I can take photos, one voice note or a text note only.")
+            *guards(
+                ask_optional,
+                say=say_plain,
+                reason=N_("Here I can take photos, one voice note or a text note only."),
             ),
         ],
         SUMMARY: [
             CallbackQueryHandler(summary_pressed, pattern=r"^ls:"),
-            *guards_for(
+            *guards(
                 ask_summary,
-                N_("Please use the buttons under the summary: confirm, change a field, or cancel."),
+                say=say_plain,
+                reason=N_(
+                    "Please use the buttons under the summary: confirm, change a field, or cancel."
+                ),
             ),
         ],
     }
@@ -259,7 +282,7 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(text, count_typed),
             CallbackQueryHandler(count_chosen, pattern=r"^ln:"),
             back,
-            *guards_for(asks[step], TYPE_NUMBER),
+            *guards(asks[step], say=say_plain, reason=TYPE_NUMBER),
         ]
     return ConversationHandler(
         entry_points=[

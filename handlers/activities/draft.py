@@ -9,18 +9,12 @@ from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    MessageHandler,
-    filters,
-)
 
 from bot.context import BotContext
 from bot.i18n import N_
 from handlers.activities.asking import answer, ask, choose, say
 from handlers.activities.texts import explain
-from handlers.flow import Ask, draft, drop_draft
+from handlers.flow import draft, drop_draft
 from storage.activities import (
     COUNT_FIELDS,
     ActivityProblem,
@@ -42,7 +36,6 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
     "SUMMARY",
 )
 MAX_PLACE_BUTTONS = 12
-STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
 TOPIC_BY_CODE = {code: topic for topic, code in TOPIC_CODES.items()}
 KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
@@ -149,13 +142,11 @@ def next_step(state: dict[str, Any]) -> str:
     return SUMMARY
 
 
-# The question of each step, filled in by ``conversation`` (the steps live in
-# several modules, and each of them moves on through :func:`proceed`).
-ASKS: dict[str, Step] = {}
-
-
 async def proceed(update: Update, context: BotContext) -> str | int:
     """Ask the first thing the draft still lacks."""
+    # The questions live in the step modules, which import this one.
+    from handlers.activities.conversation import ASKS
+
     return await ASKS[next_step(state_of(context))](update, context)
 
 
@@ -189,23 +180,4 @@ async def explain_all(update: Update, context: BotContext, found: list[ActivityP
         await say(update, text)
 
 
-# Wrong input at each step.
-def guards_for(again: Ask, reason: str) -> list[BaseHandler[Update, BotContext, Any]]:
-    """Whatever does not fit the step: the step's own reason, and its question again."""
-
-    async def wrong_message(update: Update, context: BotContext) -> None:
-        await say(update, context.t(reason))
-        await again(update, context)
-
-    async def wrong_button(update: Update, context: BotContext) -> None:
-        await answer(update, context.t(STALE_BUTTON))
-        await again(update, context)
-
-    return [
-        MessageHandler(~filters.COMMAND, wrong_message),
-        CallbackQueryHandler(wrong_button),
-    ]
-
-
-CHOOSE_BUTTON = N_("Please choose one of the buttons below.")
 TYPE_NUMBER = N_("Please type the number as digits, for example 45.")

@@ -10,7 +10,6 @@ from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -23,6 +22,7 @@ from bot.context import SERVICES_KEY, BotContext
 from bot.services import Services
 from handlers.alerts import cipher_of
 from handlers.delivery import EDIT_NOTICE
+from handlers.kit import fallbacks, guards
 from handlers.report import addinfo, conversation
 from handlers.report.conversation import (
     AFFECTED,
@@ -47,7 +47,6 @@ from handlers.report.discreet import (
     abandon,
     active,
     note_incoming,
-    remember_update,
     say,
     touch,
     wipe,
@@ -75,38 +74,9 @@ async def entry(update: Update, context: BotContext) -> str | int:
     return result
 
 
-def discreet_guards(
-    ask: Step, *, expects_text: bool = False
-) -> list[BaseHandler[Update, BotContext, Any]]:
-    """Like ``handlers.ui.guards``, but protected and remembered for deletion."""
-
-    async def wrong_message(update: Update, context: BotContext) -> None:
-        t = context.t
-        if expects_text:
-            await say(update, context, t("Please type your answer as text."))
-        else:
-            await say(update, context, t("Please choose one of the buttons below."))
-        await ask(update, context)
-
-    async def wrong_button(update: Update, context: BotContext) -> None:
-        query = update.callback_query
-        assert query is not None
-        await query.answer(
-            context.t("That button is from an earlier step. Please use the latest message.")
-        )
-        await ask(update, context)
-
-    return [MessageHandler(~filters.COMMAND, wrong_message), CallbackQueryHandler(wrong_button)]
-
-
-async def other_command(update: Update, context: BotContext) -> None:
-    """Any other command mid-way: answered, and the step asked again."""
-    remember_update(update, context)
-    await say(update, context, context.t("Please finish this step first, or send /exit to leave."))
-    step = state(context).get("step")
-    ask = {**STEPS, addinfo.ADD: addinfo.ask_add}.get(step if isinstance(step, str) else "")
-    if ask is not None:
-        await ask(update, context)
+def discreet_guards(ask: Step, *, expects_text: bool = False) -> list[Any]:
+    """The kit's guards, answered protected and remembered for deletion."""
+    return guards(ask, expects_text=expects_text, say=say)
 
 
 async def edited_in_report(update: Update, context: BotContext) -> None:
@@ -157,11 +127,14 @@ def build() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[CommandHandler("report", entry)],
         states=states,
-        fallbacks=[
-            CommandHandler(["exit", "cancel"], leave),
+        fallbacks=fallbacks(
+            KEY,
+            {**STEPS, addinfo.ADD: addinfo.ask_add},
             CommandHandler("report", entry),
-            MessageHandler(filters.COMMAND, other_command),
-        ],
+            leave=leave,
+            leave_commands=("exit", "cancel"),
+            say=say,
+        ),
         name="report",
         persistent=True,
         allow_reentry=True,

@@ -108,10 +108,21 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
+# Words that may follow a count: "45 người", "30 nữ", "40 người DTTS".
+_COUNT_WORDS = re.compile(
+    r"\s*(?:nguoi|ng|nguoi tham gia|nguoi dttc|nguoi dtts|dtts|nu|nam|phu nu|em|chau|"
+    r"people|persons?|participants?|women|men|girls|boys)?\s*$"
+)
+
+
 def parse_count(text: str, field: str = "total") -> int:
-    """A participant count typed as digits: ``45``, ``1.200``, ``1,200``.
-    Words (``forty-five``), fractions and exponents are not numbers here."""
+    """A participant count typed as digits: ``45``, ``1.200``, ``1,200``, also
+    followed by a word such as ``45 người``. Words (``forty-five``), fractions
+    and exponents are not numbers here."""
     cleaned = text.strip()
+    match = re.fullmatch(r"([+\-−]?[\d.,\s]*\d)(\D*)", cleaned)
+    if match and _COUNT_WORDS.fullmatch(fold(match[2])):
+        cleaned = match[1].strip()
     negative = cleaned.startswith(("-", "−"))
     body = cleaned.lstrip("+-−").strip()
     if _THOUSANDS.fullmatch(body):
@@ -292,6 +303,39 @@ def parse_language(text: str) -> tuple[SessionLanguage, str | None]:
     if name is None:
         return language, None
     return language, clean_text(name.replace("_", " "), "ethnic_language", MAX_ETHNIC_LANGUAGE)
+
+
+_VIETNAMESE_WORDS = {"tieng viet", "viet", "tieng pho thong", "pho thong", "kinh", "vietnamese"}
+_BOTH = re.compile(r"(.+?)\s+(?:va|và|and|\+|,)\s+(.+)", re.IGNORECASE)
+
+
+def parse_language_words(text: str) -> tuple[SessionLanguage, str | None]:
+    """Plain words: ``tiếng Việt``; ``tiếng Cor`` or ``Cor`` (that ethnic-minority
+    language); ``tiếng Việt và Cor`` (both). Codes (``dt:Cor``) as :func:`parse_language`."""
+    if looks_like_language(text):
+        return parse_language(text)
+    stripped = " ".join(text.split())
+    if fold(stripped) in _VIETNAMESE_WORDS:
+        return SessionLanguage.VIETNAMESE, None
+    both = _BOTH.fullmatch(stripped)
+    if both:
+        first, second = both[1], both[2]
+        if fold(second) in _VIETNAMESE_WORDS:
+            first, second = second, first
+        if fold(first) in _VIETNAMESE_WORDS and fold(second) not in _VIETNAMESE_WORDS:
+            return SessionLanguage.BOTH, _language_name(second, text)
+        raise ActivityProblem(Problem.UNKNOWN_LANGUAGE, text=text.strip()[:40])
+    return SessionLanguage.ETHNIC, _language_name(stripped, text)
+
+
+def _language_name(words: str, text: str) -> str:
+    """``tiếng Cor`` → ``Cor``: a name of at most three words, with letters."""
+    parts = words.split()
+    if parts and fold(parts[0]) == "tieng":
+        parts = parts[1:]
+    if not 1 <= len(parts) <= 3 or any(ch.isdigit() for ch in "".join(parts)):
+        raise ActivityProblem(Problem.UNKNOWN_LANGUAGE, text=text.strip()[:40])
+    return clean_text(" ".join(parts), "ethnic_language", MAX_ETHNIC_LANGUAGE)
 
 
 def clean_text(text: str, field: str, max_length: int) -> str:
