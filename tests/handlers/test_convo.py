@@ -1,0 +1,225 @@
+"""Conversations that take what people type (issue 14), in Vietnamese, through
+the local Bot API: typed labels and plain words, split long messages,
+commands at any step, the optional question of /hotline."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from handlers.kit import SPLIT_AT, label_forms, match_label, match_labels
+from storage import units
+from storage.models import Role
+from tests.handlers.conftest import ADMIN
+from tests.handlers.report_helpers import SECRET
+from tests.harness import BotHarness, texts
+from tests.storage.helpers import person, tra_bong
+
+LAN = 4001  # a village collaborator who reads Vietnamese
+HOA = 4002  # the commune coordinator
+VISITOR = 4003  # not registered
+
+
+@pytest.fixture
+async def bot(engine, sessions) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(engine, sessions, admin_ids=[ADMIN], secret_key=SECRET)
+    harness.api.add_user(LAN, first_name="Lan", language_code="vi")
+    harness.api.add_user(HOA, first_name="Hoa", language_code="vi")
+    harness.api.add_user(VISITOR, first_name="Khách", language_code="vi")
+    async with harness:
+        async with harness.services.sessions.begin() as session:
+            commune, _ = await tra_bong(session)
+            village = await units.add_village(session, commune, "Thôn Trà Xinh")
+            await units.add_village(session, commune, "Thôn 2")
+            await person(session, LAN, Role.COLLABORATOR, village, language="vi")
+            await person(session, HOA, Role.COMMUNE_COORDINATOR, commune, language="vi")
+        yield harness
+
+
+def log_draft(bot: BotHarness, user: int = LAN) -> dict:
+    assert bot.app is not None
+    return bot.app.user_data[user].get("log", {})
+
+
+async def to_language(bot: BotHarness) -> None:
+    for answer in ("/log", "họp dân", "hôm nay", "thôn 2", "45/30/15/0/0/40", "bình đẳng giới"):
+        await bot.send(LAN, answer)
+    assert log_draft(bot)["step"] == "LANGUAGE"
+
+
+def test_a_label_is_matched_without_accents_case_emoji_or_markup():
+    label = "✓ Truyền thông trực tiếp (họp dân, sinh hoạt)"
+    assert {"truyen thong truc tiep", "hop dan", "sinh hoat"} <= label_forms(label)
+    options = [(label, "direct"), ("Sân khấu hóa (lễ hội, phiên chợ)", "staged")]
+    assert match_label("<b>HỌP DÂN</b> 🙂", options) == "direct"
+    assert match_label("phien cho", options) == "staged"
+    assert match_label("truyền thông", options) is None  # part of a label is not the label
+    topics = [("Bạo lực gia đình", "dv"), ("Tảo hôn", "cm")]
+    assert match_labels("bạo lực gia đình, tảo hôn", topics) == ["dv", "cm"]
+    assert match_labels("tảo hôn và bạo lực gia đình", topics) == ["cm", "dv"]
+    assert match_labels("tảo hôn, xổ số", topics) is None
+
+
+async def test_log_typed_labels_and_plain_words_at_every_step(bot):
+    replies = await bot.send(LAN, "/log")
+    assert "Truyền thông trực tiếp (họp dân, sinh hoạt)" in bot.labels(LAN)
+    replies = await bot.send(LAN, "họp dân")  # words of the kind's label
+    assert log_draft(bot)["kind"] == "direct"
+    assert log_draft(bot)["step"] == "DATE"
+    await bot.send(LAN, "Hôm qua")  # the button's label, typed
+    assert log_draft(bot)["held_on"] == "2026-11-19"
+    await bot.send(LAN, "thon tra xinh")  # a place button, typed without accents
+    assert log_draft(bot)["step"] == "COUNT_TOTAL"
+    await bot.send(LAN, "45 người")
+    assert log_draft(bot)["participants"] == {"total": 45}
+    await bot.send(LAN, "30 nữ")
+    await bot.send(LAN, "15")
+    assert log_draft(bot)["participants"]["girls"] == 0  # adults only: children not asked
+    await bot.send(LAN, "Tất cả")  # "Tất cả (45)" typed
+    assert log_draft(bot)["participants"]["ethnic_minority"] == 45
+    await bot.send(LAN, "bạo lực gia đình, tảo hôn")
+    assert log_draft(bot)["topics"] == ["domestic_violence", "child_marriage"]
+    await bot.send(LAN, "tiếng Việt và Cor")
+    assert log_draft(bot)["language"] == "both"
+    assert log_draft(bot)["ethnic_language"] == "Cor"
+    await bot.send(LAN, "Tiếp tục")  # the Continue button, typed: not a note
+    assert "note" not in log_draft(bot)
+    assert log_draft(bot)["step"] == "SUMMARY"
+
+
+async def test_a_language_alone_and_an_answer_that_does_not_fit(bot):
+    await to_language(bot)
+    replies = await bot.send(LAN, "1234")
+    # What is expected, in the user's words, and the buttons again; no codes.
+    assert "tiếng Việt" in texts(replies)[0]
+    assert "dt:" not in texts(replies)[0]
+    assert bot.labels(LAN)  # the buttons again
+    await bot.send(LAN, "tiếng Cor")
+    assert log_draft(bot)["language"] == "ethnic"
+    assert log_draft(bot)["ethnic_language"] == "Cor"
+
+
+async def test_an_unknown_kind_gets_the_buttons_again_without_codes(bot):
+    await bot.send(LAN, "/log")
+    replies = await bot.send(LAN, "đi chợ")
+    assert "không phải là một loại hoạt động" in texts(replies)[0]
+    assert "tt," not in texts(replies)[0]
+    assert "Truyền thông trực tiếp (họp dân, sinh hoạt)" in bot.labels(LAN)
+    await bot.send(LAN, "Sân khấu hóa")
+    assert log_draft(bot)["kind"] == "staged"
+
+
+async def test_a_split_note_is_joined_and_never_saved_as_a_fragment(bot):
+    await to_language(bot)
+    await bot.send(LAN, "Tiếng Việt")
+    assert log_draft(bot)["step"] == "OPTIONAL"
+    first = await bot.send(LAN, "a" * SPLIT_AT)
+    assert texts(first, LAN) == []  # the rest is on its way: nothing said, nothing kept
+    assert "note" not in log_draft(bot)
+    replies = await bot.send(LAN, "g người tham gia.")
+    assert "5.000" not in texts(replies)[0]
+    assert "4.113" in texts(replies)[0]  # the whole text, measured against the note's limit
+    assert "note" not in log_draft(bot)
+    replies = await bot.send(LAN, "Buổi họp đông vui.")
+    assert log_draft(bot)["note"] == "Buổi họp đông vui."
+
+
+async def test_a_split_broadcast_is_never_sent_as_a_fragment(bot):
+    await bot.send(HOA, "/broadcast")
+    assert bot.app is not None
+    await bot.send(HOA, "x" * SPLIT_AT)
+    replies = await bot.send(HOA, "y" * 904)
+    assert "5.000" in texts(replies)[0]  # refused as a whole, too long
+    assert "text" not in bot.app.user_data[HOA]["bc"]
+    await bot.send(HOA, "Họp dân tối thứ Sáu.")
+    assert bot.app.user_data[HOA]["bc"]["text"] == "Họp dân tối thứ Sáu."
+
+
+async def test_a_split_report_keeps_both_parts(bot):
+    await bot.send(VISITOR, "/report")
+    await bot.press(VISITOR, label="Không")
+    await bot.press(VISITOR, index=1)
+    await bot.press(VISITOR, index=1)
+    await bot.press(VISITOR, label="Xong ➜")
+    await bot.send(VISITOR, "Trà Bồng")
+    await bot.press(VISITOR, index=1)
+    assert bot.app is not None
+    while bot.app.user_data[VISITOR]["report"].get("step") != "DETAILS":
+        await bot.press(VISITOR, index=1)
+    await bot.send(VISITOR, "a" * SPLIT_AT)
+    await bot.send(VISITOR, "b" * 904)
+    assert bot.app.user_data[VISITOR]["report"]["text_len"] == SPLIT_AT + 904
+
+
+@pytest.mark.parametrize("command", ["/help", "/hotline", "/language"])
+async def test_a_command_in_the_middle_of_log_answers_and_asks_again(bot, command):
+    await bot.send(LAN, "/log")
+    await bot.send(LAN, "họp dân")
+    replies = await bot.send(LAN, command)
+    first = {
+        "/help": "Bạn có thể làm gì ở đây",
+        "/hotline": "Đường dây nóng quốc gia",
+        "/language": "Chọn ngôn ngữ của bạn:",
+    }[command]
+    assert texts(replies)[0].startswith(first)
+    assert log_draft(bot)["step"] == "DATE"  # the same step, asked again
+    assert "Hôm qua" in " ".join(bot.labels(LAN))
+    await bot.send(LAN, "hôm qua")
+    assert log_draft(bot)["held_on"] == "2026-11-19"
+
+
+@pytest.mark.parametrize("command", ["/help", "/hotline", "/language"])
+async def test_a_command_in_the_middle_of_a_report_answers_protected(bot, command):
+    await bot.send(VISITOR, "/report")
+    replies = await bot.send(VISITOR, command)
+    assert texts(replies)[-1] == "Hiện có ai đang gặp nguy hiểm không?"
+    assert all(m.protect_content for m in replies)
+    if command == "/hotline":  # a person in danger gets the numbers at any moment
+        assert texts(replies)[0].startswith("Đường dây nóng quốc gia")
+    assert bot.app is not None
+    assert bot.app.user_data[VISITOR]["report"]["step"] == "DANGER"
+
+
+@pytest.mark.parametrize("command", ["/cancel"])
+async def test_cancel_says_what_happened_to_the_draft(bot, command):
+    await bot.send(LAN, "/log")
+    await bot.send(LAN, "họp dân")
+    replies = await bot.send(LAN, command)
+    assert texts(replies)[0].startswith("Đã hủy. Không có gì được lưu.")
+    assert log_draft(bot) == {}
+    replies = await bot.send(LAN, "hôm qua")  # no longer read as an answer
+    assert log_draft(bot) == {}
+
+
+async def test_commands_at_a_step_of_each_conversation(bot):
+    """/help answers in every conversation of a coordinator and asks again."""
+    for start, key in (("/broadcast", "bc"), ("/invite", "inv"), ("/calendar", "cal")):
+        await bot.send(HOA, start)
+        assert bot.app is not None
+        step = (bot.app.user_data[HOA].get(key) or {}).get("step")
+        replies = await bot.send(HOA, "/help")
+        assert texts(replies)[0].startswith("Bạn có thể làm gì ở đây"), start
+        assert len(replies) >= 2, start  # the question again
+        assert (bot.app.user_data[HOA].get(key) or {}).get("step") == step
+        await bot.send(HOA, "/cancel")
+
+
+async def test_hotline_where_are_you_never_traps(bot):
+    replies = await bot.send(VISITOR, "/hotline")
+    assert texts(replies)[0].startswith("Đường dây nóng quốc gia")
+    replies = await bot.send(VISITOR, "/start")  # as if the question had not been asked
+    assert bot.app is not None
+    assert "hotline" not in bot.app.user_data[VISITOR]
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "LANG"
+    assert "hoàn thành bước này" not in " ".join(texts(replies))
+
+
+async def test_a_full_province_name_selects_it(bot):
+    await bot.send(VISITOR, "/start")
+    await bot.press(VISITOR, index=1)
+    await bot.press(VISITOR, index=1)
+    assert bot.app is not None
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "PROVINCE"
+    await bot.send(VISITOR, "Quảng Ngãi")
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "COMMUNE"
