@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -94,19 +95,25 @@ async def topics_typed(update: Update, context: BotContext) -> str | int:
     if match_label(text, [(t("Done ➡"), True)]) and state.get("topics"):
         state["topics_done"] = True
         return await proceed(update, context)
-    found = match_labels(text, [(t(TOPIC_NAMES[x]), x) for x in Topic])
+    # Names as on the buttons, or the codes of the one-line form.
+    options = [(t(TOPIC_NAMES[x]), x) for x in Topic] + [(c, x) for x, c in TOPIC_CODES.items()]
+    found = match_labels(text, options)
     if found is None:
-        try:
-            found = activities.parse_topics(text)
-        except ActivityProblem:
-            await say(
-                update,
-                t(
-                    "“{text}” is not one of the topics below. Tap the topics, or type their names separated by commas."
-                ).format(text=esc(text[:40])),
-            )
-            return await ask_topics(update, context)
-        found = list(found)
+        wrong = next(
+            (
+                p
+                for p in re.split(r"[,;\n]", text)
+                if p.strip() and match_labels(p, options) is None
+            ),
+            text,
+        )
+        await say(
+            update,
+            t(
+                "“{text}” is not one of the topics below. Tap the topics, or type their names separated by commas."
+            ).format(text=esc(wrong.strip()[:40])),
+        )
+        return await ask_topics(update, context)
     found = activities.sort_topics(found)
     state.update(topics=[x.value for x in found], topics_done=True)
     return await proceed(update, context)
