@@ -71,6 +71,11 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
             context.services.clock(),
             context.services.settings.zone,
         )
+        logged = (
+            await storage_completeness.logged_in_month(session, profile, month)
+            if result is Declared.HAS_SESSIONS
+            else 0
+        )
     label = month_label(month)
     answers = {
         Declared.SAVED: t(
@@ -79,8 +84,13 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
         Declared.ALREADY: t("You had already said there was no activity in {month}."),
         Declared.BAD_MONTH: t("{month} can no longer be reported; ask your coordinator."),
         Declared.NOT_ALLOWED: t("Only registered members can report a month without activity."),
+        Declared.HAS_SESSIONS: t.ngettext(
+            "You have already logged {count} session held in {month}, so it cannot be a month without activity. See them with /mine.",
+            "You have already logged {count} sessions held in {month}, so it cannot be a month without activity. See them with /mine.",
+            logged,
+        ),
     }
-    text = answers[result].format(month=label)
+    text = answers[result].format(month=label, count=logged)
     if result is Declared.SAVED:
         await settle(query, t("No activity in {month}").format(month=label))
     else:

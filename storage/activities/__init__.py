@@ -1,6 +1,7 @@
 """Activities (hoạt động truyền thông): rules of what may be logged, the
 one-line form, and the stored records. See docs/activities.md."""
 
+from storage.activities.checks import USUAL_MAX, Doubt, Found, doubts
 from storage.activities.oneline import OneLine, parse_one_line
 from storage.activities.records import (
     DEFAULT_EDIT_DAYS,
@@ -77,11 +78,14 @@ __all__ = [
     "PEOPLE_FIELDS",
     "PLACE_LEVELS",
     "UNCOUNTED_KINDS",
+    "USUAL_MAX",
     "Access",
     "ActivityInput",
     "ActivityLine",
     "ActivityProblem",
+    "Doubt",
     "Filters",
+    "Found",
     "OneLine",
     "Page",
     "Participants",
@@ -98,6 +102,7 @@ __all__ = [
     "create",
     "default_place",
     "delete",
+    "doubts",
     "draft_values",
     "find_by_key",
     "find_own_by_key_prefix",

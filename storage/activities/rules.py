@@ -189,19 +189,52 @@ def check_total(kind: ActivityKind, total: int) -> None:
 # Dates.
 _TODAY = {"nay", "hom nay", "homnay", "hnay", "today"}
 _YESTERDAY = {"qua", "hom qua", "homqua", "hqua", "yesterday"}
+_DAY_BEFORE = {"hom kia", "homkia", "hkia", "the day before yesterday"}
 _DAY_MONTH = re.compile(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAYS_AGO = re.compile(r"(\d{1,3}) (?:ngay truoc|hom truoc|days? ago)")
+_WEEKDAYS = {
+    **{f"thu {n}": n - 2 for n in range(2, 8)},
+    **{f"t{n}": n - 2 for n in range(2, 8)},
+    "thu hai": 0,
+    "thu ba": 1,
+    "thu tu": 2,
+    "thu nam": 3,
+    "thu sau": 4,
+    "thu bay": 5,
+    "chu nhat": 6,
+    "cn": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+_LAST_WEEK = re.compile(r"(.+?) (?:tuan truoc|tuan roi|last week)")
+# A day and month typed without a year in the coming half year is "not yet",
+# not a day of the year before (31/12 typed on 3 December).
+_NOT_YET_DAYS = 183
 
 
 def parse_date(text: str, today: date) -> date:
-    """``hôm nay``, ``hôm qua``, ``20/11``, ``20/11/2024``, ``2024-11-20``. A day
-    without a year is the latest such day that is not after ``today``."""
+    """``hôm nay``, ``hôm qua``, ``hôm kia``, ``3 ngày trước``, ``thứ 2``, ``thứ 2
+    tuần trước``, ``20/11``, ``20/11/2024``, ``2024-11-20``. A day without a year
+    is the latest such day that is not after ``today``, unless that is more
+    than half a year back: then it is this year's, a day still to come."""
     cleaned = text.strip()
     folded = fold(cleaned)
     if folded in _TODAY:
         return today
     if folded in _YESTERDAY:
         return today - timedelta(days=1)
+    if folded in _DAY_BEFORE:
+        return today - timedelta(days=2)
+    if match := _DAYS_AGO.fullmatch(folded):
+        return today - timedelta(days=int(match[1]))
+    if (found := _weekday(folded, today)) is not None:
+        return found
     if match := _ISO.fullmatch(cleaned):
         year, month, day = (int(g) for g in match.groups())
         return _make_date(year, month, day, cleaned)
@@ -210,11 +243,27 @@ def parse_date(text: str, today: date) -> date:
         if match[3] is None:
             found = _make_date(today.year, month, day, cleaned, leap_ok=True)
             if found > today:
-                found = _make_date(today.year - 1, month, day, cleaned)
+                before = _make_date(today.year - 1, month, day, cleaned, leap_ok=True)
+                if (today - before).days <= _NOT_YET_DAYS:
+                    return before
             return found
         year = int(match[3])
         return _make_date(2000 + year if year < 100 else year, month, day, cleaned)
     raise ActivityProblem(Problem.BAD_DATE, text=cleaned[:40])
+
+
+def _weekday(folded: str, today: date) -> date | None:
+    """``thứ 2``: the latest Monday up to today; ``thứ 2 tuần trước``: the
+    Monday of the week (Monday to Sunday) before this one."""
+    last_week = _LAST_WEEK.fullmatch(folded)
+    name = last_week[1] if last_week else folded
+    weekday = _WEEKDAYS.get(name)
+    if weekday is None:
+        return None
+    if last_week:
+        monday = today - timedelta(days=today.weekday() + 7)
+        return monday + timedelta(days=weekday)
+    return today - timedelta(days=(today.weekday() - weekday) % 7)
 
 
 def _make_date(year: int, month: int, day: int, text: str, leap_ok: bool = False) -> date:

@@ -5,12 +5,14 @@ commands at any step, the optional question of /hotline."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from handlers.kit import SPLIT_AT, label_forms, match_label, match_labels
 from storage import units
-from storage.models import Role
+from storage.models import Activity, NoActivityReport, Role
 from tests.handlers.conftest import ADMIN
 from tests.handlers.report_helpers import SECRET
 from tests.harness import BotHarness, texts
@@ -223,3 +225,71 @@ async def test_a_full_province_name_selects_it(bot):
     assert bot.app.user_data[VISITOR]["reg"]["step"] == "PROVINCE"
     await bot.send(VISITOR, "Quảng Ngãi")
     assert bot.app.user_data[VISITOR]["reg"]["step"] == "COMMUNE"
+
+
+def test_dates_in_words_and_without_a_year():
+    from storage.activities import parse_date
+
+    thursday = date(2026, 12, 3)
+    assert parse_date("hôm kia", thursday) == date(2026, 12, 1)
+    assert parse_date("3 ngày trước", thursday) == date(2026, 11, 30)
+    assert parse_date("thứ 2 tuần trước", thursday) == date(2026, 11, 23)
+    assert parse_date("Thứ hai", thursday) == date(2026, 11, 30)
+    assert parse_date("chủ nhật", thursday) == date(2026, 11, 29)
+    assert parse_date("30/11", thursday) == date(2026, 11, 30)
+    # Not yet this year: not a day of last year either.
+    assert parse_date("31/12", thursday) == date(2026, 12, 31)
+    # In early January, 31/12 is a few days ago.
+    assert parse_date("31/12", date(2027, 1, 3)) == date(2026, 12, 31)
+
+
+async def test_a_date_without_a_year_on_both_sides_of_today(bot):
+    bot.clock.now = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+    await bot.send(LAN, "/log")
+    await bot.send(LAN, "họp dân")
+    replies = await bot.send(LAN, "31/12")
+    assert texts(replies)[0] == "Ngày 31/12/2026 chưa tới. Hãy ghi hoạt động sau khi đã tổ chức."
+    assert log_draft(bot)["step"] == "DATE"
+    await bot.send(LAN, "30/11")
+    assert log_draft(bot)["held_on"] == "2026-11-30"
+
+
+async def _log_one_line(bot: BotHarness, line: str) -> None:
+    await bot.send(LAN, f"/log {line}")
+    assert log_draft(bot)["step"] == "SUMMARY"
+
+
+async def _count(bot: BotHarness) -> int:
+    async with bot.services.sessions() as session:
+        return int(await session.scalar(select(func.count(Activity.id))) or 0)
+
+
+async def test_the_same_session_twice_is_asked_about_once(bot):
+    await _log_one_line(bot, "tt 20/11 45/30/15/0/0/40 bdg")
+    await bot.press(LAN, label="✅ Xác nhận")
+    assert await _count(bot) == 1
+    await _log_one_line(bot, "tt 20/11 45/30/15/0/0/40 bdg")
+    await bot.press(LAN, label="✅ Xác nhận")
+    assert bot.answer().startswith("Bạn đã ghi buổi này rồi, mã HD-")
+    assert await _count(bot) == 1  # not saved yet: asked first
+    await bot.press(LAN, label="✅ Xác nhận")  # once is enough
+    assert await _count(bot) == 2
+
+
+async def test_a_total_far_above_the_usual_is_confirmed_once(bot):
+    await _log_one_line(bot, "tt 20/11 1000/500/500/0/0/0 bdg")
+    await bot.press(LAN, label="✅ Xác nhận")
+    assert bot.answer().startswith("1.000 người tham gia là nhiều hơn hẳn")
+    assert await _count(bot) == 0
+    await bot.press(LAN, label="✅ Xác nhận")
+    assert await _count(bot) == 1
+
+
+async def test_noactivity_for_a_month_with_sessions_is_refused_with_the_count(bot):
+    await _log_one_line(bot, "tt 18/11 45/30/15/0/0/40 bdg")
+    await bot.press(LAN, label="✅ Xác nhận")
+    await bot.send(LAN, "/noactivity")
+    replies = await bot.press(LAN, label="Không có hoạt động trong tháng 11/2026")
+    assert texts(replies)[-1].startswith("Bạn đã ghi 1 buổi hoạt động trong tháng 11/2026")
+    async with bot.services.sessions() as session:
+        assert await session.scalar(select(func.count(NoActivityReport.id))) == 0
