@@ -94,7 +94,12 @@ def _limits(place: str | None) -> tuple[int, int]:
         visible_length(broadcasting.header(translator(lang), place), "HTML")
         for lang in available_languages()
     )
-    return MAX_TEXT - longest - 2, MAX_CAPTION - longest - 2
+    # Rounded down to a figure people can remember (4,000, not 4,062).
+    return _round(MAX_TEXT - longest - 2), _round(MAX_CAPTION - longest - 2)
+
+
+def _round(limit: int) -> int:
+    return limit // 100 * 100 if limit > 100 else limit
 
 
 # Entry.

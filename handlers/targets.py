@@ -101,8 +101,9 @@ async def ask_view(update: Update, context: BotContext) -> str:
     async with context.services.sessions() as session:
         report = await targets.progress(session, area, year, as_of)
         own = await targets.targets_of(session, area, year)
+    title = t("Targets {year} of {area}").format(year=year, area=area.name)
     lines = [
-        f"<b>{esc(t('Targets {year} of {area}').format(year=year, area=area.name))}</b>",
+        f"<b>{esc(title)}</b>",
         esc(t("Achieved from 1 January to {date}").format(date=day(as_of, t))),
         "",
     ]

@@ -96,6 +96,8 @@ def progress_text(
         title = t("📢 <b>Broadcast #{id}</b>: sending…")
     elif broadcast.status is BroadcastStatus.CANCELLED:
         title = t("⏹ <b>Broadcast #{id}</b>: stopped")
+    elif progress.sent == 0:  # no ✅ for a broadcast that reached nobody
+        title = t("⚠️ <b>Broadcast #{id}</b>: finished, nobody got it")
     else:
         title = t("✅ <b>Broadcast #{id}</b>: finished")
     lines = [
@@ -117,6 +119,10 @@ def report_text(t: Translate, broadcast: Broadcast, progress: broadcasts.Progres
     if broadcast.status is BroadcastStatus.CANCELLED:
         text = t(
             "⏹ Broadcast #{id} was stopped. {sent} of {total} people got it before it stopped."
+        )
+    elif progress.sent == 0:
+        text = t(
+            "⚠️ Broadcast #{id} is finished, but nobody got it: {blocked} of {total} blocked the bot, {failed} failed."
         )
     else:
         text = t(

@@ -346,7 +346,7 @@ class LocalBotApi:
             button = buttons[index - 1]
         else:
             found = [b for b in buttons if b.get("text") == label] or [
-                b for b in buttons if fold_label(label) in label_forms(str(b.get("text", "")))
+                b for b in buttons if fold_label(label or "") in label_forms(str(b.get("text", "")))
             ]
             if not found:
                 raise LookupError(

@@ -94,7 +94,8 @@ async def mine(update: Update, context: BotContext, offset: int = 0, edit: bool 
             update, t("You have not logged any activity yet. Send /log to log one."), [], edit=edit
         )
         return
-    lines = [f"<b>{esc(t('Your activities'))}</b> ({page_range(t, page)})"]
+    title = t("Your activities")
+    lines = [f"<b>{esc(title)}</b> ({page_range(t, page)})"]
     lines += [line(t, x) for x in page.lines]
     lines += ["", esc(t("Tap a reference to see, correct or delete it."))]
     rows = _open_buttons(page)

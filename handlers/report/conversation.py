@@ -755,7 +755,7 @@ async def leave(update: Update, context: BotContext) -> int:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(
-            context.t("Done. Nothing was saved. Send /help to see what you can do."),
+            context.t("Cancelled. Nothing was saved. Send /help to see what you can do."),
             reply_markup=ReplyKeyboardRemove(),
         )
     return ConversationHandler.END
