@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from telegram import Update
 
 from bot.context import BotContext
+from bot.i18n import N_
 from handlers.activities.asking import say
 from handlers.activities.draft import (
     DATE,
@@ -45,6 +47,8 @@ async def ask_kind(update: Update, context: BotContext) -> str | int:
     state_of(context)["step"] = KIND
     t = context.t
     buttons = [(t(KIND_NAMES[k]), f"lk:{KIND_CODES[k]}") for k in ActivityKind]
+    if state_of(context).get("backup") is None and await _last_time(context) is not None:
+        buttons.insert(0, (t(LIKE_LAST), "lk:last"))
     await ask_step(
         update,
         context,
@@ -52,6 +56,26 @@ async def ask_kind(update: Update, context: BotContext) -> str | int:
         keyboard(with_back(context, columns(buttons, 1))),
     )
     return KIND
+
+
+LIKE_LAST = N_("🔁 Like last time (kind, place, topics, language)")
+
+
+async def _last_time(context: BotContext) -> dict[str, Any] | None:
+    async with context.services.sessions() as session:
+        return await activities.like_last_time(session, reporter_of(context))
+
+
+async def _like_last_time(update: Update, context: BotContext) -> str | int:
+    """The latest activity's kind, place, topics and language; the date and the
+    counts are asked, photos and a note are not (they belong to one session)."""
+    values = await _last_time(context)
+    if values is None:
+        await refuse_button(update, context)
+        return await ask_kind(update, context)
+    state = state_of(context)
+    state.update(values, topics_done=True, optional_done=True)
+    return await advance_to_next(update, context, context.t(LIKE_LAST))
 
 
 async def _set_kind(
@@ -66,7 +90,10 @@ async def _set_kind(
 
 
 async def kind_chosen(update: Update, context: BotContext) -> str | int:
-    kind = KIND_BY_CODE.get(pressed(update).split(":", 1)[1])
+    code = pressed(update).split(":", 1)[1]
+    if code == "last":
+        return await _like_last_time(update, context)
+    kind = KIND_BY_CODE.get(code)
     if kind is None:
         await refuse_button(update, context)
         return await ask_kind(update, context)
@@ -76,6 +103,8 @@ async def kind_chosen(update: Update, context: BotContext) -> str | int:
 async def kind_typed(update: Update, context: BotContext) -> str | int:
     text = text_of(update)
     t = context.t
+    if match_label(text, [(t(LIKE_LAST), True)]):
+        return await _like_last_time(update, context)
     kind = match_label(text, [(t(KIND_NAMES[k]), k) for k in ActivityKind])
     if kind is not None:
         return await _set_kind(update, context, kind, None)
