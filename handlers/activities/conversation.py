@@ -61,6 +61,7 @@ from handlers.activities.draft import (
     new_draft,
     pressed,
     proceed,
+    state_of,
     today_of,
 )
 from handlers.activities.extras import (
@@ -91,6 +92,7 @@ from handlers.activities.summary import (
 )
 from handlers.activities.texts import explain
 from handlers.kit import fallbacks, guards
+from handlers.ui import keyboard
 from storage import activities
 from storage.activities import (
     ActivityProblem,
@@ -110,12 +112,19 @@ async def start(update: Update, context: BotContext) -> str | int:
             ),
         )
         return ConversationHandler.END
-    state = new_draft(context)
     message = update.effective_message
     rest = ""
     if update.callback_query is None and message is not None and message.text:
         parts = message.text.split(maxsplit=1)
         rest = parts[1] if len(parts) > 1 else ""
+    return await _start_with(update, context, rest)
+
+
+async def _start_with(update: Update, context: BotContext, rest: str) -> str | int:
+    t = context.t
+    profile = context.profile
+    assert profile is not None
+    state = new_draft(context)
     if not rest.strip():
         return await proceed(update, context)
     settings = context.services.settings
@@ -186,6 +195,48 @@ ASKS: Mapping[str, Step] = MappingProxyType(
 
 async def say_plain(update: Update, context: BotContext, text: str) -> None:
     await say(update, text)
+
+
+# A one-line /log while a draft is open: which one to keep.
+PENDING_LINE = "pending_line"
+
+
+async def log_again(update: Update, context: BotContext) -> str | int | None:
+    """``/log …`` with a line in the middle of a draft: the line is kept aside
+    and the user chooses; a bare /log asks the current step again."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message is not None else []
+    state = state_of(context)
+    step = state.get("step")
+    if len(parts) < 2 or not parts[1].strip():
+        await say(update, context.t("Please finish this step first, or send /cancel to stop."))
+        return await ASKS[str(step)](update, context) if step in ASKS else None
+    state[PENDING_LINE] = parts[1][:4096]
+    t = context.t
+    rows = [
+        [(t("Keep the activity I was logging"), "lq:old")],
+        [(t("Use the new line instead"), "lq:new")],
+    ]
+    await say(
+        update,
+        t("You are in the middle of logging an activity. Which one do you want to keep?"),
+        keyboard(rows),
+    )
+    return None
+
+
+async def line_chosen(update: Update, context: BotContext) -> str | int | None:
+    state = state_of(context)
+    line = state.pop(PENDING_LINE, None)
+    step = state.get("step")
+    if not isinstance(line, str):
+        await answer(update, context.t("That button is no longer valid."))
+        return await ASKS[str(step)](update, context) if step in ASKS else None
+    if pressed(update) == "lq:new":
+        await answer(update)
+        return await _start_with(update, context, line)
+    await answer(update)
+    return await ASKS[str(step)](update, context) if step in ASKS else None
 
 
 def build() -> ConversationHandler[BotContext]:
@@ -284,6 +335,9 @@ def build() -> ConversationHandler[BotContext]:
             back,
             *guards(asks[step], say=say_plain, reason=TYPE_NUMBER),
         ]
+    choose_line = CallbackQueryHandler(line_chosen, pattern=r"^lq:(old|new)$")
+    for handlers in states.values():
+        handlers.insert(0, choose_line)
     return ConversationHandler(
         entry_points=[
             CommandHandler("log", start),
@@ -291,7 +345,7 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(start_edit, pattern=r"^lx:e:\d{1,12}$"),
         ],
         states=states,
-        fallbacks=fallbacks(KEY, asks),
+        fallbacks=[CommandHandler("log", log_again), *fallbacks(KEY, asks)],
         name="activity_log",
         persistent=True,
         allow_reentry=False,

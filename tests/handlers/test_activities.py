@@ -160,8 +160,11 @@ async def test_one_line_errors_are_the_guided_errors_and_the_rest_is_kept(bot, p
     assert texts(replies)[0].startswith("Please check the activity")
 
     replies = await one_line(bot, "xyz")
-    # Already in a draft: /log is answered, the draft is kept.
-    assert "finish this step" in replies[0]
+    # Already in a draft: the line is not lost, the user chooses which to keep.
+    assert (
+        replies[0] == "You are in the middle of logging an activity. Which one do you want to keep?"
+    )
+    await bot.press(USER, label="Keep the activity I was logging")
     await bot.send(USER, "/cancel")
     replies = await one_line(bot, "xyz")
     assert replies[0] == (

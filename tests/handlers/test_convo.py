@@ -293,3 +293,92 @@ async def test_noactivity_for_a_month_with_sessions_is_refused_with_the_count(bo
     assert texts(replies)[-1].startswith("Bạn đã ghi 1 buổi hoạt động trong tháng 11/2026")
     async with bot.services.sessions() as session:
         assert await session.scalar(select(func.count(NoActivityReport.id))) == 0
+
+
+class Taps:
+    """Counts what the user does: a tap, a typed message or a photo each."""
+
+    def __init__(self, bot: BotHarness, user: int) -> None:
+        self.bot, self.user, self.count = bot, user, 0
+
+    async def press(self, label: str) -> list:
+        self.count += 1
+        return await self.bot.press(self.user, label=label)
+
+    async def send(self, text: str) -> list:
+        self.count += 1
+        return await self.bot.send(self.user, text)
+
+    async def photo(self) -> list:
+        self.count += 1
+        return await self.bot.photo(self.user)
+
+
+async def test_a_first_time_collaborator_logs_a_village_meeting_in_ten(bot):
+    """Yesterday's village meeting, 45 people (30 women, 15 men, 40 ethnic
+    minority), domestic violence and child marriage, Vietnamese and Cor, a photo."""
+    await bot.send(LAN, "/help")
+    taps = Taps(bot, LAN)
+    await taps.press("📝 Ghi hoạt động")
+    await taps.send("họp dân")
+    await taps.press("Hôm qua")
+    await taps.press("Thôn Trà Xinh")
+    await taps.send("45/30/15/0/0/40")
+    await taps.send("bạo lực gia đình, tảo hôn")
+    await taps.send("tiếng Việt và Cor")
+    await taps.photo()
+    await taps.press("Tiếp tục ➡")
+    replies = await taps.press("✅ Xác nhận")
+    assert "✅ Đã lưu. Mã hoạt động: HD-" in bot.last(LAN).text or any(
+        "Đã lưu" in t for t in texts(replies)
+    )
+    assert taps.count == 10
+    async with bot.services.sessions() as session:
+        (activity,) = (await session.scalars(select(Activity))).all()
+    assert (activity.total, activity.women, activity.men, activity.ethnic_minority) == (
+        45,
+        30,
+        15,
+        40,
+    )
+    assert activity.ethnic_language == "Cor"
+    assert len(activity.photo_file_ids) == 1
+
+
+async def test_a_returning_collaborator_logs_the_same_as_last_time_in_five(bot):
+    await _log_one_line(bot, "tt 18/11 45/30/15/0/0/40 bdg,tao-hon vi+dt:Cor")
+    await bot.press(LAN, label="✅ Xác nhận")
+    await bot.send(LAN, "/help")
+    taps = Taps(bot, LAN)
+    await taps.press("📝 Ghi hoạt động")
+    await taps.press("🔁 Như lần trước")
+    await taps.press("Hôm nay")
+    await taps.send("50/32/18/0/0/44")
+    await taps.press("✅ Xác nhận")
+    assert taps.count == 5
+    async with bot.services.sessions() as session:
+        rows = (await session.scalars(select(Activity).order_by(Activity.id))).all()
+    assert len(rows) == 2
+    first, again = rows
+    assert (again.kind, again.unit_id, again.language, again.ethnic_language) == (
+        first.kind,
+        first.unit_id,
+        first.language,
+        first.ethnic_language,
+    )
+    assert again.total == 50 and again.held_on == date(2026, 11, 20)
+
+
+async def test_a_one_line_log_in_the_middle_of_a_draft_is_kept_for_a_choice(bot):
+    await bot.send(LAN, "/log")
+    await bot.send(LAN, "họp dân")
+    replies = await bot.send(LAN, "/log th 19/11 20/10/10/0/0/5 bdg")
+    assert texts(replies)[0].startswith("Bạn đang ghi dở một hoạt động.")
+    assert log_draft(bot)["kind"] == "direct"  # nothing lost yet
+    await bot.press(LAN, label="Giữ hoạt động đang ghi dở")
+    assert log_draft(bot)["step"] == "DATE"
+    assert "pending_line" not in log_draft(bot)
+    await bot.send(LAN, "/log th 19/11 20/10/10/0/0/5 bdg")
+    await bot.press(LAN, label="Dùng dòng mới")
+    assert log_draft(bot)["kind"] == "training"
+    assert log_draft(bot)["held_on"] == "2026-11-19"
