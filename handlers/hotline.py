@@ -161,6 +161,14 @@ async def start(update: Update, context: BotContext) -> str | int:
     return await ask_place(update, context)
 
 
+async def start_pressed(update: Update, context: BotContext) -> str | int:
+    """The 📞 button (after "I only need hotlines or to report")."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    return await start(update, context)
+
+
 async def ask_place(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = PLACE
     t = context.t
@@ -263,7 +271,10 @@ def build() -> ConversationHandler[BotContext]:
         ],
     }
     return ConversationHandler(
-        entry_points=[CommandHandler("hotline", start)],
+        entry_points=[
+            CommandHandler("hotline", start),
+            CallbackQueryHandler(start_pressed, pattern=r"^menu:hotline$"),
+        ],
         states=states,
         fallbacks=fallbacks(KEY, steps, restart=CommandHandler("hotline", start)),
         name="hotline",

@@ -152,7 +152,9 @@ async def role_chosen(update: Update, context: BotContext) -> str | int:
         await settle(query, t("I only need hotlines or to report"))
         drop_draft(context, KEY)
         await reply(
-            update, t("You do not need to register for that. Send /help to see what you can do.")
+            update,
+            t("You do not need to register for that. Choose below, or send /help at any time."),
+            menu.help_buttons(t),
         )
         return ConversationHandler.END
     try:

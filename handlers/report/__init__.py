@@ -74,6 +74,14 @@ async def entry(update: Update, context: BotContext) -> str | int:
     return result
 
 
+async def entry_pressed(update: Update, context: BotContext) -> str | int:
+    """The 🆘 button (after "I only need hotlines or to report")."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    return await entry(update, context)
+
+
 def discreet_guards(ask: Step, *, expects_text: bool = False) -> list[Any]:
     """The kit's guards, answered protected and remembered for deletion."""
     return guards(ask, expects_text=expects_text, say=say)
@@ -125,7 +133,10 @@ def build() -> ConversationHandler[BotContext]:
         ],
     }
     return ConversationHandler(
-        entry_points=[CommandHandler("report", entry)],
+        entry_points=[
+            CommandHandler("report", entry),
+            CallbackQueryHandler(entry_pressed, pattern=r"^menu:report$"),
+        ],
         states=states,
         fallbacks=fallbacks(
             KEY,

@@ -382,3 +382,23 @@ async def test_a_one_line_log_in_the_middle_of_a_draft_is_kept_for_a_choice(bot)
     await bot.press(LAN, label="Dùng dòng mới")
     assert log_draft(bot)["kind"] == "training"
     assert log_draft(bot)["held_on"] == "2026-11-19"
+
+
+@pytest.mark.parametrize(
+    ("button", "first"),
+    [
+        ("📞 Đường dây nóng và địa chỉ tin cậy", "Đường dây nóng quốc gia"),
+        ("🆘 Báo tin bạo lực, kín đáo", "Bạn có thể báo tin về bạo lực tại đây."),
+    ],
+)
+async def test_start_offers_hotline_and_report_at_once(bot, button, first):
+    await bot.send(VISITOR, "/start")
+    await bot.press(VISITOR, index=1)  # the language
+    replies = await bot.press(VISITOR, label="Tôi chỉ cần số đường dây nóng hoặc muốn báo tin")
+    assert bot.labels(VISITOR) == [
+        "📞 Đường dây nóng và địa chỉ tin cậy",
+        "🆘 Báo tin bạo lực, kín đáo",
+    ]
+    assert texts(replies)[-1].startswith("Bạn không cần đăng ký")
+    replies = await bot.press(VISITOR, label=button)
+    assert texts(replies)[0].startswith(first)
