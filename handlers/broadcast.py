@@ -462,11 +462,10 @@ async def at_typed(update: Update, context: BotContext) -> str:
             ),
         )
         return AT
-    if moment <= now:
-        await reply(update, t("That time has already passed. Type a later one."))
-        return AT
-    if moment > now + timedelta(days=366):
-        await reply(update, t("A broadcast can be scheduled at most one year ahead."))
+    try:
+        broadcasts.check_first_at(moment, now)
+    except BroadcastError as exc:
+        await reply(update, t(str(exc)))
         return AT
     draft(context, KEY)["at"] = moment.astimezone(UTC).isoformat()
     return await ask_repeat(update, context)

@@ -19,8 +19,8 @@ from storage.activities import (
     COUNT_FIELDS,
     ActivityProblem,
     Problem,
+    first_missing,
 )
-from storage.models import ActivityKind, SessionLanguage
 from storage.models.activities import KIND_CODES, TOPIC_CODES
 from storage.users import Profile
 
@@ -117,29 +117,28 @@ def with_back(context: BotContext, rows: list[list[tuple[str, str]]]) -> list[li
     return rows
 
 
+FIELD_STEPS = {
+    "kind": KIND,
+    "kind_other": KIND_OTHER,
+    "held_on": DATE,
+    "unit_id": PLACE,
+    "topics": TOPICS,
+    "language": LANGUAGE,
+    "ethnic_language": LANG_NAME,
+}
+
+
 def next_step(state: dict[str, Any]) -> str:
-    """The first step whose answer the draft still lacks."""
-    if "kind" not in state:
-        return KIND
-    if state["kind"] == ActivityKind.OTHER.value and not state.get("kind_other"):
-        return KIND_OTHER
-    if "held_on" not in state:
-        return DATE
-    if "unit_id" not in state:
-        return PLACE
-    counts = state.get("participants") or {}
-    for field in COUNT_FIELDS:
-        if field not in counts:
-            return COUNT_STEPS[field]
-    if not state.get("topics_done"):
-        return TOPICS
-    if "language" not in state:
-        return LANGUAGE
-    if state["language"] != SessionLanguage.VIETNAMESE.value and not state.get("ethnic_language"):
-        return LANG_NAME
-    if not state.get("optional_done"):
-        return OPTIONAL
-    return SUMMARY
+    """The step of the first thing the draft still lacks (the rules are
+    ``storage.activities.first_missing``); the topics count once Done was
+    pressed, the optional step once Continue was."""
+    view = state if state.get("topics_done") else {**state, "topics": []}
+    missing = first_missing(view)
+    if missing is None:
+        return SUMMARY if state.get("optional_done") else OPTIONAL
+    if missing.startswith("participants."):
+        return COUNT_STEPS[missing.split(".", 1)[1]]
+    return FIELD_STEPS[missing]
 
 
 async def proceed(update: Update, context: BotContext) -> str | int:

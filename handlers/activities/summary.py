@@ -192,7 +192,7 @@ async def _confirm(update: Update, context: BotContext) -> str | int:
         else:
             if not state.get("doubts_asked"):
                 async with services.sessions() as session:
-                    found = await activities.doubts(session, profile, data)
+                    found = await activities.doubts(session, profile, data, str(state["key"]))
                 if found:  # asked once; Confirm again saves
                     state["doubts_asked"] = True
                     await answer(update, doubts_text(t, found), alert=True)

@@ -43,8 +43,11 @@ class Found:
     usual: int = 0
 
 
-async def doubts(session: AsyncSession, reporter: Profile, data: ActivityInput) -> list[Found]:
-    """What to ask the reporter about before saving a new activity."""
+async def doubts(
+    session: AsyncSession, reporter: Profile, data: ActivityInput, key: str
+) -> list[Found]:
+    """What to ask the reporter about before saving a new activity (``key``:
+    its draft's idempotency key; a row already stored under it is itself)."""
     found: list[Found] = []
     counts = data.participants.model_dump()
     same = await session.scalar(
@@ -52,6 +55,7 @@ async def doubts(session: AsyncSession, reporter: Profile, data: ActivityInput) 
         .where(
             Activity.reporter_id == reporter.id,
             Activity.deleted.is_(False),
+            Activity.idempotency_key != key,
             Activity.held_on == data.held_on,
             Activity.unit_id == data.unit_id,
             Activity.kind == data.kind,

@@ -517,6 +517,30 @@ class ActivityInput(BaseModel):
 INPUT_FIELDS: tuple[str, ...] = tuple(ActivityInput.model_fields)
 
 
+def first_missing(values: Mapping[str, Any]) -> str | None:
+    """The first field an activity being entered (a draft's JSON values) still
+    lacks, in the order they are asked: ``participants.<field>`` for a count.
+    None when nothing required is missing (the optional media and note aside)."""
+    if "kind" not in values:
+        return "kind"
+    if values["kind"] == ActivityKind.OTHER.value and not values.get("kind_other"):
+        return "kind_other"
+    for field in ("held_on", "unit_id"):
+        if field not in values:
+            return field
+    counts = values.get("participants") or {}
+    for field in COUNT_FIELDS:
+        if field not in counts:
+            return f"participants.{field}"
+    if not values.get("topics"):
+        return "topics"
+    if "language" not in values:
+        return "language"
+    if values["language"] != SessionLanguage.VIETNAMESE.value and not values.get("ethnic_language"):
+        return "ethnic_language"
+    return None
+
+
 def validate(data: Mapping[str, Any], today: date | None, max_age_days: int) -> ActivityInput:
     """Validate an activity (a draft's JSON values); raises ``ValidationError``."""
     context = {"today": today, "max_age_days": max_age_days} if today else None
