@@ -646,27 +646,23 @@ async def confirm_pressed(update: Update, context: BotContext) -> str | int:
     now = state.get("when") != "later"
     wiring = jobs.of(context.application)
     try:
-        async with context.services.sessions.begin() as session:
-            broadcast = await broadcasts.create(
-                session,
-                context.profile,
-                Content(state.get("text") or "", state.get("photo"), state.get("document")),
-                root.id if root else None,
-                list(state.get("places", [])),
-                [Role(r) for r in state.get("roles", [])],
-                _schedule(context),
-                _now(context),
-                context.services.settings.zone,
-            )
-            started = (
-                await broadcasting.start_in(session, broadcast, wiring.runtime, wiring.texts)
-                if now
-                else None
-            )
-            broadcast_id, next_at = broadcast.id, broadcast.next_at
+        submitted = await broadcasting.submit(
+            context.services.sessions,
+            context.profile,
+            Content(state.get("text") or "", state.get("photo"), state.get("document")),
+            root.id if root else None,
+            list(state.get("places", [])),
+            [Role(r) for r in state.get("roles", [])],
+            _schedule(context),
+            _now(context),
+            wiring.runtime,
+            wiring.texts,
+            start_now=now,
+        )
     except BroadcastError as exc:
         await query.answer(t(str(exc)), show_alert=True)
         return await (ask_at(update, context) if not now else ask_audience(update, context))
+    broadcast_id, next_at, started = submitted.broadcast_id, submitted.next_at, submitted.started
     drop_draft(context, KEY)
     if started is None:
         await settle(query, t("🗓 Schedule it"))
