@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -67,9 +68,11 @@ def fold_label(text: str) -> str:
 
 
 def label_forms(label: str) -> set[str]:
-    """The ways to type a label: itself, without its parentheses, and each
-    comma-separated word inside them."""
-    forms = {fold_label(label), fold_label(_PARENS.sub(" ", label))}
+    """The ways to type a label: itself, without its parentheses, each of its
+    comma-separated parts, and each comma-separated word inside the parentheses."""
+    bare = _PARENS.sub(" ", label)
+    forms = {fold_label(label), fold_label(bare)}
+    forms.update(fold_label(part) for part in re.split(r"[,;/]", bare))  # "Có, ngay bây giờ"
     for inside in _PARENS.findall(label):
         forms.update(fold_label(part) for part in re.split(r"[,;/]", inside))
     return {f for f in forms if f}
@@ -99,6 +102,33 @@ def match_labels(text: str, options: Sequence[tuple[str, T]]) -> list[T] | None:
     return found or None
 
 
+# A button's label, typed, as a press: the step's own button handler runs with
+# the button's data (each update runs in a task of its own).
+_typed_data: ContextVar[tuple[int, str] | None] = ContextVar("typed_data", default=None)
+BUTTONS = "buttons"  # in a draft: the [label, data] pairs of the last question asked
+
+
+def remember_buttons(state: dict[str, Any], markup: object) -> None:
+    """Keep the buttons of the question just asked, so that typing one's label
+    can count as pressing it (see :func:`guards`, ``buttons_of``)."""
+    if isinstance(markup, InlineKeyboardMarkup):
+        state[BUTTONS] = [
+            [b.text, b.callback_data]
+            for row in markup.inline_keyboard
+            for b in row
+            if isinstance(b.callback_data, str)
+        ]
+
+
+def pressed_data(update: Update) -> str | None:
+    """The data of the pressed button, or of the button whose label was typed."""
+    typed = _typed_data.get()
+    if typed is not None and typed[0] == update.update_id:
+        return typed[1]
+    query = update.callback_query
+    return query.data if query is not None else None
+
+
 # Wrong input at a step.
 def guards(
     ask: Ask,
@@ -106,14 +136,27 @@ def guards(
     expects_text: bool = False,
     reason: str | None = None,
     say: Say = plain_say,
+    buttons_of: Callable[[BotContext], object] | None = None,
+    press: Callable[[Update, BotContext], Awaitable[object]] | None = None,
 ) -> list[BaseHandler[Update, BotContext, Any]]:
     """Catch-alls for one step: what does not fit gets the step's own reason
-    (a message id, translated here) and its question again; the step stays."""
+    (a message id, translated here) and its question again; the step stays.
+    With ``buttons_of`` (the remembered ``[label, data]`` pairs) and ``press``
+    (the step's button handler), a typed label is read as that button."""
 
-    async def wrong_message(update: Update, context: BotContext) -> None:
+    async def wrong_message(update: Update, context: BotContext) -> object:
+        message = update.effective_message
+        if press is not None and buttons_of is not None and message and message.text:
+            pairs = buttons_of(context)
+            options = [(str(p[0]), str(p[1])) for p in (pairs if isinstance(pairs, list) else [])]
+            data = match_label(message.text, options)
+            if data is not None:
+                _typed_data.set((update.update_id, data))
+                return await press(update, context)
         line = reason or (TYPE_TEXT if expects_text else CHOOSE_BUTTON)
         await say(update, context, context.t(line))
         await ask(update, context)
+        return None
 
     async def wrong_button(update: Update, context: BotContext) -> None:
         from handlers.activities.asking import answer  # answered once per update

@@ -22,7 +22,7 @@ from bot.context import SERVICES_KEY, BotContext
 from bot.services import Services
 from handlers.alerts import cipher_of
 from handlers.delivery import EDIT_NOTICE
-from handlers.kit import fallbacks, guards
+from handlers.kit import BUTTONS, fallbacks, guards
 from handlers.report import addinfo, conversation
 from handlers.report.conversation import (
     AFFECTED,
@@ -82,9 +82,18 @@ async def entry_pressed(update: Update, context: BotContext) -> str | int:
     return await entry(update, context)
 
 
-def discreet_guards(ask: Step, *, expects_text: bool = False) -> list[Any]:
-    """The kit's guards, answered protected and remembered for deletion."""
-    return guards(ask, expects_text=expects_text, say=say)
+def discreet_guards(
+    ask: Step, *, expects_text: bool = False, press: Step | None = None
+) -> list[Any]:
+    """The kit's guards, answered protected and remembered for deletion; with
+    ``press``, a button's label typed counts as pressing it."""
+    return guards(
+        ask,
+        expects_text=expects_text,
+        say=say,
+        buttons_of=lambda context: state(context).get(BUTTONS),
+        press=press,
+    )
 
 
 async def edited_in_report(update: Update, context: BotContext) -> None:
@@ -102,8 +111,11 @@ def _button(callback: Any, name: str) -> CallbackQueryHandler[BotContext, Any]:
 def build() -> ConversationHandler[BotContext]:
     c = conversation
     states: dict[object, list[Any]] = {
-        DANGER: [_button(c.danger_chosen, "danger"), *discreet_guards(c.ask_danger)],
-        KIND: [_button(c.kind_chosen, "kind"), *discreet_guards(c.ask_kind)],
+        DANGER: [
+            _button(c.danger_chosen, "danger"),
+            *discreet_guards(c.ask_danger, press=c.danger_chosen),
+        ],
+        KIND: [_button(c.kind_chosen, "kind"), *discreet_guards(c.ask_kind, press=c.kind_chosen)],
         AFFECTED: [_button(c.affected_chosen, "aff"), *discreet_guards(c.ask_affected)],
         PLACE: [
             CallbackQueryHandler(c.place_chosen, pattern=rf"^{P}:place:\d+$"),
@@ -111,20 +123,29 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(TEXT, c.place_typed),
             *discreet_guards(c.ask_place, expects_text=True),
         ],
-        WHEN: [_button(c.when_chosen, "when"), *discreet_guards(c.ask_when)],
+        WHEN: [_button(c.when_chosen, "when"), *discreet_guards(c.ask_when, press=c.when_chosen)],
         DETAILS: [
             CallbackQueryHandler(c.details_done, pattern=rf"^{P}:det:done$"),
             MessageHandler(TEXT, c.details_text),
             MessageHandler(MEDIA, c.details_media),
             *discreet_guards(c.ask_details, expects_text=True),
         ],
-        CONTACT: [_button(c.contact_chosen, "contact"), *discreet_guards(c.ask_contact)],
+        CONTACT: [
+            _button(c.contact_chosen, "contact"),
+            *discreet_guards(c.ask_contact, press=c.contact_chosen),
+        ],
         PHONE: [
             MessageHandler(TEXT, c.phone_typed),
             *discreet_guards(c.ask_phone, expects_text=True),
         ],
-        CONSENT: [_button(c.consent_chosen, "consent"), *discreet_guards(c.ask_consent)],
-        SUMMARY: [_button(c.summary_chosen, "sum"), *discreet_guards(c.ask_summary)],
+        CONSENT: [
+            _button(c.consent_chosen, "consent"),
+            *discreet_guards(c.ask_consent, press=c.consent_chosen),
+        ],
+        SUMMARY: [
+            _button(c.summary_chosen, "sum"),
+            *discreet_guards(c.ask_summary, press=c.summary_chosen),
+        ],
         addinfo.ADD: [
             CallbackQueryHandler(addinfo.add_done, pattern=rf"^{P}:add:done$"),
             MessageHandler(TEXT, addinfo.add_text),

@@ -402,3 +402,22 @@ async def test_start_offers_hotline_and_report_at_once(bot, button, first):
     assert texts(replies)[-1].startswith("Bạn không cần đăng ký")
     replies = await bot.press(VISITOR, label=button)
     assert texts(replies)[0].startswith(first)
+
+
+async def test_report_buttons_answered_by_typing_their_labels(bot):
+    await bot.send(VISITOR, "/report")
+    assert bot.app is not None
+    replies = await bot.send(VISITOR, "không")  # "Không", typed
+    assert bot.app.user_data[VISITOR]["report"]["danger"] is False
+    assert bot.app.user_data[VISITOR]["report"]["step"] == "KIND"
+    assert all(m.protect_content for m in replies)
+    await bot.send(VISITOR, "bạo lực gia đình")  # a kind, typed without its emoji or case
+    assert bot.app.user_data[VISITOR]["report"]["step"] == "AFFECTED"
+    # A typed answer that fits no button: the reason and the buttons again.
+    await bot.send(VISITOR, "/exit")
+    await bot.send(VISITOR, "/report")
+    replies = await bot.send(VISITOR, "có lẽ")
+    assert texts(replies)[0] == "Vui lòng chọn một trong các nút bên dưới."
+    assert bot.app.user_data[VISITOR]["report"]["step"] == "DANGER"
+    replies = await bot.send(VISITOR, "Có")  # "🆘 Có, ngay bây giờ"
+    assert bot.app.user_data[VISITOR]["report"]["danger"] is True
