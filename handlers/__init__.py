@@ -39,7 +39,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     report.register(application)  # group -9 too: discreet mode remembers messages
     hotline.register(application)
     addresses.register(application)
-    registration.register(application)
     invite.register(application)
     villages.register(application)
     activities.register(application)
@@ -47,6 +46,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     targets.register(application)
     broadcast.register(application)
     calendar.register(application)
+    # After the other conversations: /start in the middle of one of them is
+    # answered by that conversation (it ends, and says what became of the draft).
+    registration.register(application)
     common.register_commands(application)
     activities.register_commands(application)
     report.register_commands(application)

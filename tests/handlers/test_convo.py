@@ -183,8 +183,8 @@ async def test_a_command_in_the_middle_of_a_report_answers_protected(bot, comman
     assert bot.app.user_data[VISITOR]["report"]["step"] == "DANGER"
 
 
-@pytest.mark.parametrize("command", ["/cancel"])
-async def test_cancel_says_what_happened_to_the_draft(bot, command):
+@pytest.mark.parametrize("command", ["/start", "/cancel"])
+async def test_start_and_cancel_say_what_happened_to_the_draft(bot, command):
     await bot.send(LAN, "/log")
     await bot.send(LAN, "họp dân")
     replies = await bot.send(LAN, command)
