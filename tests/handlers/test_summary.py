@@ -70,6 +70,9 @@ async def test_from_logging_to_the_summary_and_its_files(bot, people):
     assert "Ethnic-minority language: 1" in text
     assert "⚠️ Thôn 2: 0 sessions · 0/1 collaborators logged" in text
     assert "Thôn 1: 3 sessions, 77 participants · 2/2 collaborators logged" in text
+    # A commune's own summary does not count the commune among its silent ones.
+    assert "Communes with nothing logged" not in text
+    assert "Villages with nothing logged" in text
     assert "silent: 1" in text
     assert "Villages with nothing logged: 2 of 3: Thôn 2, Thôn 3" in text
     photo = [m for m in replies if m.kind == "photo"]
