@@ -421,3 +421,22 @@ async def test_report_buttons_answered_by_typing_their_labels(bot):
     assert bot.app.user_data[VISITOR]["report"]["step"] == "DANGER"
     replies = await bot.send(VISITOR, "Có")  # "🆘 Có, ngay bây giờ"
     assert bot.app.user_data[VISITOR]["report"]["danger"] is True
+
+
+async def test_a_part_left_alone_is_read_on_its_own_after_the_window(bot, monkeypatch):
+    import asyncio
+
+    from handlers import kit
+
+    monkeypatch.setattr(kit, "JOIN_SECONDS", 0.2)
+    await bot.send(HOA, "/broadcast")
+    before = len(bot.api.bot_messages(HOA))
+    assert texts(await bot.send(HOA, "x" * SPLIT_AT), HOA) == []
+    for _ in range(100):  # the job reads it within a second or two
+        if len(bot.api.bot_messages(HOA)) > before:
+            break
+        await asyncio.sleep(0.05)
+    reply = bot.api.bot_messages(HOA)[before].text or ""
+    assert "4.096" in reply  # read as one text, too long for a broadcast
+    assert bot.app is not None
+    assert kit.FRAGMENT not in bot.app.user_data[HOA]
