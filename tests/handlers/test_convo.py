@@ -440,3 +440,15 @@ async def test_a_part_left_alone_is_read_on_its_own_after_the_window(bot, monkey
     assert "4.096" in reply  # read as one text, too long for a broadcast
     assert bot.app is not None
     assert kit.FRAGMENT not in bot.app.user_data[HOA]
+
+
+async def test_registration_buttons_answered_by_typing_their_labels(bot):
+    await bot.send(VISITOR, "/start")
+    assert bot.app is not None
+    await bot.send(VISITOR, "tieng viet")  # "Tiếng Việt", typed without accents
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "ROLE"
+    replies = await bot.send(VISITOR, "Cộng tác viên thôn")
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "PROVINCE"
+    replies = await bot.send(VISITOR, "quảng ngãi")
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "COMMUNE"
+    assert texts(replies)
