@@ -194,17 +194,24 @@ async def test_start_and_cancel_say_what_happened_to_the_draft(bot, command):
     assert log_draft(bot) == {}
 
 
-async def test_commands_at_a_step_of_each_conversation(bot):
-    """/help answers in every conversation of a coordinator and asks again."""
-    for start, key in (("/broadcast", "bc"), ("/invite", "inv"), ("/calendar", "cal")):
-        await bot.send(HOA, start)
-        assert bot.app is not None
-        step = (bot.app.user_data[HOA].get(key) or {}).get("step")
-        replies = await bot.send(HOA, "/help")
-        assert texts(replies)[0].startswith("Bạn có thể làm gì ở đây"), start
-        assert len(replies) >= 2, start  # the question again
-        assert (bot.app.user_data[HOA].get(key) or {}).get("step") == step
-        await bot.send(HOA, "/cancel")
+@pytest.mark.parametrize("command", ["/help", "/hotline", "/language"])
+@pytest.mark.parametrize(
+    "start",
+    ["/broadcast", "/invite", "/calendar", "/targets", "/villages", "/summary", "/addresses"],
+)
+async def test_commands_at_a_step_of_each_conversation(bot, start, command):
+    """Each command answers in each conversation of a coordinator, and the
+    same question is asked again."""
+    await bot.send(HOA, start)
+    question = bot.api.bot_messages(HOA)[-1].text
+    replies = await bot.send(HOA, command)
+    first = {
+        "/help": "Bạn có thể làm gì ở đây",
+        "/hotline": "Đường dây nóng quốc gia",
+        "/language": "Chọn ngôn ngữ của bạn:",
+    }[command]
+    assert texts(replies)[0].startswith(first), (start, texts(replies))
+    assert texts(replies)[-1] == question, start  # the same question again
 
 
 async def test_hotline_where_are_you_never_traps(bot):
@@ -452,3 +459,15 @@ async def test_registration_buttons_answered_by_typing_their_labels(bot):
     replies = await bot.send(VISITOR, "quảng ngãi")
     assert bot.app.user_data[VISITOR]["reg"]["step"] == "COMMUNE"
     assert texts(replies)
+
+
+async def test_hotline_in_the_middle_of_registration_asks_the_same_again(bot):
+    await bot.send(VISITOR, "/start")
+    question = bot.api.bot_messages(VISITOR)[-1].text
+    replies = await bot.send(VISITOR, "/hotline")
+    assert texts(replies)[0].startswith("Đường dây nóng quốc gia")
+    assert texts(replies)[-1] == question
+    assert bot.app is not None
+    assert "hotline" not in bot.app.user_data[VISITOR]  # no "where are you?" on top
+    await bot.send(VISITOR, "tiếng việt")
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "ROLE"
