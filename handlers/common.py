@@ -8,6 +8,7 @@ import logging
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -119,6 +120,12 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     await reply(update, t("Language changed. Send /help to see what you can do."))
 
 
+async def language_pressed(update: Update, context: BotContext) -> None:
+    """Group -1: the language buttons, also in the middle of a conversation."""
+    await language_chosen(update, context)
+    raise ApplicationHandlerStop
+
+
 async def cancel_outside(update: Update, context: BotContext) -> None:
     await reply(update, context.t("There is nothing to cancel. Send /help to see what you can do."))
 
@@ -199,15 +206,17 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Runs before every feature: who is writing."""
+    """Runs before every feature: who is writing; and the language buttons,
+    which work in any state (/language is answered at any step)."""
     application.add_handler(TypeHandler(Update, load_profile), group=-10)
+    application.add_handler(CallbackQueryHandler(language_pressed, pattern=r"^lang:"), group=-1)
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     """Commands for any time, after the conversations (which answer them mid-way)."""
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("language", language_command))
-    application.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:"))
+
     application.add_handler(CommandHandler("cancel", cancel_outside))
 
 

@@ -471,3 +471,15 @@ async def test_hotline_in_the_middle_of_registration_asks_the_same_again(bot):
     assert "hotline" not in bot.app.user_data[VISITOR]  # no "where are you?" on top
     await bot.send(VISITOR, "tiếng việt")
     assert bot.app.user_data[VISITOR]["reg"]["step"] == "ROLE"
+
+
+async def test_a_language_chosen_in_the_middle_of_log_keeps_the_draft(bot):
+    await bot.send(LAN, "/log")
+    await bot.send(LAN, "họp dân")
+    replies = await bot.send(LAN, "/language")
+    (choose,) = [m for m in replies if (m.text or "").startswith("Chọn ngôn ngữ")]
+    replies = await bot.press_data(LAN, choose.message_id, "lang:en")
+    assert texts(replies)[-1] == "Language changed. Send /help to see what you can do."
+    assert log_draft(bot)["step"] == "DATE"
+    await bot.send(LAN, "yesterday")
+    assert log_draft(bot)["held_on"] == "2026-11-19"
