@@ -218,12 +218,12 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
     queue = context.job_queue
     if queue is not None:
         queue.run_once(
-            _read_alone, JOIN_SECONDS + 1, data=update.update_id, user_id=data_user(update)
+            _read_alone, JOIN_SECONDS + 1, data=update.update_id, user_id=_user_id(update)
         )
     return None
 
 
-def data_user(update: Update) -> int | None:
+def _user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
