@@ -27,7 +27,7 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator, available_languages, translator
 from handlers.common import role_name
 from handlers.flow import draft, drop_draft
-from handlers.kit import Ask, fallbacks, guards, take_text
+from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons, take_text
 from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from handlers.when import parse_date, parse_moment
 from scheduler import broadcasting, jobs
@@ -68,9 +68,14 @@ Checklist = Callable[[Translator, list[Any]], InlineKeyboardMarkup]
 
 
 def _data(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":", 1)[1]
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data.split(":", 1)[1]
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
 
 
 def _now(context: BotContext) -> datetime:
@@ -417,11 +422,9 @@ async def _edit_markup(message: object, markup: Any) -> None:
 async def ask_when(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = WHEN
     t = context.t
-    await reply(
-        update,
-        t("When should it be sent?"),
-        keyboard([[(t("📤 Now"), "bw:now"), (t("🗓 Later"), "bw:later")]]),
-    )
+    markup = keyboard([[(t("📤 Now"), "bw:now"), (t("🗓 Later"), "bw:later")]])
+    remember_buttons(draft(context, KEY), markup)
+    await reply(update, t("When should it be sent?"), markup)
     return WHEN
 
 
@@ -479,6 +482,7 @@ async def ask_repeat(update: Update, context: BotContext) -> str:
         [(t("Every day"), "bx:daily")],
         [(t("Every week, on chosen days"), "bx:weekly")],
     ]
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, t("Send it once, or repeat it?"), keyboard(rows))
     return REPEAT
 
@@ -787,9 +791,15 @@ def build() -> ConversationHandler[BotContext]:
             *guards(ask_places, expects_text=True),
         ],
         ROLES: [CallbackQueryHandler(role_pressed, pattern=r"^br:"), *guards(ask_roles)],
-        WHEN: [CallbackQueryHandler(when_pressed, pattern=r"^bw:"), *guards(ask_when)],
+        WHEN: [
+            CallbackQueryHandler(when_pressed, pattern=r"^bw:"),
+            *guards(ask_when, buttons_of=_remembered, press=when_pressed),
+        ],
         AT: [MessageHandler(text, at_typed), *guards(ask_at, expects_text=True)],
-        REPEAT: [CallbackQueryHandler(repeat_pressed, pattern=r"^bx:"), *guards(ask_repeat)],
+        REPEAT: [
+            CallbackQueryHandler(repeat_pressed, pattern=r"^bx:"),
+            *guards(ask_repeat, buttons_of=_remembered, press=repeat_pressed),
+        ],
         WEEKDAYS: [
             CallbackQueryHandler(weekday_pressed, pattern=r"^bd:"),
             *guards(ask_weekdays),

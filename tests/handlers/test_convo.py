@@ -483,3 +483,17 @@ async def test_a_language_chosen_in_the_middle_of_log_keeps_the_draft(bot):
     assert log_draft(bot)["step"] == "DATE"
     await bot.send(LAN, "yesterday")
     assert log_draft(bot)["held_on"] == "2026-11-19"
+
+
+async def test_broadcast_when_and_repeat_answered_by_typing_their_labels(bot):
+    await bot.send(HOA, "/broadcast")
+    await bot.send(HOA, "Họp dân tối thứ Sáu.")
+    await bot.press(HOA, label="➡ Tiếp tục")
+    assert bot.app is not None
+    assert bot.app.user_data[HOA]["bc"]["step"] == "WHEN"
+    await bot.send(HOA, "hẹn giờ")  # "🗓 Hẹn giờ", typed
+    assert bot.app.user_data[HOA]["bc"]["step"] == "AT"
+    await bot.send(HOA, "25/11 08:00")
+    await bot.send(HOA, "Một lần")
+    assert bot.app.user_data[HOA]["bc"]["repeat"] == "none"
+    assert bot.app.user_data[HOA]["bc"]["step"] == "CONFIRM"
