@@ -497,3 +497,15 @@ async def test_broadcast_when_and_repeat_answered_by_typing_their_labels(bot):
     await bot.send(HOA, "Một lần")
     assert bot.app.user_data[HOA]["bc"]["repeat"] == "none"
     assert bot.app.user_data[HOA]["bc"]["step"] == "CONFIRM"
+
+
+async def test_invite_role_and_days_answered_by_typing_their_labels(bot):
+    await bot.send(HOA, "/invite")
+    assert bot.app is not None
+    await bot.send(HOA, "cong tac vien thon")  # "Cộng tác viên thôn", typed
+    assert bot.app.user_data[HOA]["inv"]["role"] == "collaborator"
+    await bot.send(HOA, "Thôn 2")
+    await bot.press(HOA, index=1)
+    assert bot.app.user_data[HOA]["inv"]["step"] == "DAYS"
+    await bot.send(HOA, "7 ngày")
+    assert bot.app.user_data[HOA]["inv"]["days"] == 7
