@@ -509,3 +509,14 @@ async def test_invite_role_and_days_answered_by_typing_their_labels(bot):
     assert bot.app.user_data[HOA]["inv"]["step"] == "DAYS"
     await bot.send(HOA, "7 ngày")
     assert bot.app.user_data[HOA]["inv"]["days"] == 7
+
+
+async def test_calendar_menu_and_kind_answered_by_typing_their_labels(bot):
+    await bot.send(HOA, "/calendar")
+    assert bot.app is not None
+    await bot.send(HOA, "thêm sự kiện của địa phương")
+    assert bot.app.user_data[HOA]["cal"]["step"] == "TITLE"
+    await bot.send(HOA, "Ngày hội gia đình thôn")
+    assert bot.app.user_data[HOA]["cal"]["step"] == "KIND"
+    await bot.send(HOA, "một ngày")
+    assert bot.app.user_data[HOA]["cal"]["kind"] == "day"
