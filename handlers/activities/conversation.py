@@ -91,7 +91,7 @@ from handlers.activities.summary import (
     summary_pressed,
 )
 from handlers.activities.texts import explain
-from handlers.kit import fallbacks, guards
+from handlers.kit import BUTTONS, fallbacks, guards
 from handlers.ui import keyboard
 from storage import activities
 from storage.activities import (
@@ -322,6 +322,8 @@ def build() -> ConversationHandler[BotContext]:
             *guards(
                 ask_summary,
                 say=say_plain,
+                buttons_of=lambda context: state_of(context).get(BUTTONS),
+                press=summary_pressed,
                 reason=N_(
                     "Please use the buttons under the summary: confirm, change a field, or cancel."
                 ),

@@ -15,6 +15,7 @@ from bot.i18n import N_
 from handlers.activities.asking import answer, ask, choose, say
 from handlers.activities.texts import explain
 from handlers.flow import draft, drop_draft
+from handlers.kit import pressed_data
 from storage.activities import (
     COUNT_FIELDS,
     ActivityProblem,
@@ -99,9 +100,9 @@ def reporter_of(context: BotContext) -> Profile:
 
 
 def pressed(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data
 
 
 async def refuse_button(update: Update, context: BotContext) -> None:

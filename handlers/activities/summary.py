@@ -106,8 +106,6 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
 
 
 async def summary_pressed(update: Update, context: BotContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = state_of(context)
     _, action, token = [*pressed(update).split(":"), "", ""][:3]
@@ -161,8 +159,6 @@ def doubts_text(t: Translator, found: list[activities.Found]) -> str:
 
 
 async def _confirm(update: Update, context: BotContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = state_of(context)
     profile = reporter_of(context)
@@ -195,7 +191,10 @@ async def _confirm(update: Update, context: BotContext) -> str | int:
                     found = await activities.doubts(session, profile, data, str(state["key"]))
                 if found:  # asked once; Confirm again saves
                     state["doubts_asked"] = True
-                    await answer(update, doubts_text(t, found), alert=True)
+                    if update.callback_query is not None:
+                        await answer(update, doubts_text(t, found), alert=True)
+                    else:  # Confirm typed
+                        await say(update, doubts_text(t, found))
                     return await ask_summary(update, context)
             saved = await activities.save_new(
                 services.sessions, profile, data, str(state["key"]), services.clock()

@@ -520,3 +520,20 @@ async def test_calendar_menu_and_kind_answered_by_typing_their_labels(bot):
     assert bot.app.user_data[HOA]["cal"]["step"] == "KIND"
     await bot.send(HOA, "một ngày")
     assert bot.app.user_data[HOA]["cal"]["kind"] == "day"
+
+
+async def test_the_summary_card_answered_by_typing_its_buttons(bot):
+    await _log_one_line(bot, "tt 18/11 45/30/15/0/0/40 bdg")
+    await bot.send(LAN, "✏️ ngày")  # "✏️ Ngày", typed: the date is asked again
+    assert log_draft(bot)["step"] == "DATE"
+    await bot.send(LAN, "hôm kia")
+    assert log_draft(bot)["held_on"] == "2026-11-18"
+    assert log_draft(bot)["step"] == "SUMMARY"
+    replies = await bot.send(LAN, "xác nhận")
+    assert any(t.startswith("✅ Đã lưu. Mã hoạt động: HD-") for t in texts(replies))
+    assert await _count(bot) == 1
+    # The same again, typed: the doubt is said in a message (there is no button alert).
+    await _log_one_line(bot, "tt 18/11 45/30/15/0/0/40 bdg")
+    replies = await bot.send(LAN, "Xác nhận")
+    assert texts(replies)[0].startswith("Bạn đã ghi buổi này rồi, mã HD-")
+    assert await _count(bot) == 1
