@@ -17,6 +17,7 @@ from handlers import (
     completeness,
     delivery,
     hotline,
+    incidents,
     invite,
     registration,
     reminders,
@@ -37,6 +38,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     broadcast.register_buttons(application)  # group -1: stop a running broadcast
     reminders.register_buttons(application)  # group -1: reminders on and off
     report.register(application)  # group -9 too: discreet mode remembers messages
+    incidents.register(application)
     addresses.register(application)
     invite.register(application)
     villages.register(application)
