@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.i18n import Translator
-from handlers.activities.texts import TOPIC_NAMES, kind_name, language_name
+from handlers.activities.texts import kind_name, language_name
 from handlers.ui import esc
 from storage.activities import ActivityInput, ActivityLine, Page, reference
+from storage.reports.labels import TOPIC_NAMES
 
 
 def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers.flow import Ask, fallbacks
+from handlers.kit import Ask, fallbacks, guards
 from handlers.people.menu import ask_menu, close_pressed, menu_pressed, requests_pressed, start
 from handlers.people.persons import (
     active_pressed,
@@ -65,7 +65,6 @@ from handlers.people.villages import (
     village_pressed,
     villages_opened,
 )
-from handlers.ui import guards
 
 
 def on(data: str, handler: Any) -> CallbackQueryHandler[BotContext, Any]:

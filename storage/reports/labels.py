@@ -35,18 +35,20 @@ class Translate(Protocol):
 
 Gettext = Callable[[str], str]
 
+# The one name of each kind: on the /log buttons (the words in parentheses say
+# what the kind is, and typing one of them chooses it), on cards and in reports.
 KIND_NAMES: dict[ActivityKind, str] = {
-    ActivityKind.DIRECT: N_("Direct communication, community meetings"),
-    ActivityKind.STAGED: N_("Staged communication, festivals, markets"),
-    ActivityKind.BROADCAST: N_("Loudspeaker and radio broadcasts"),
+    ActivityKind.DIRECT: N_("Direct communication (community meetings, gatherings)"),
+    ActivityKind.STAGED: N_("Staged communication (festivals, markets)"),
+    ActivityKind.BROADCAST: N_("Loudspeaker, radio"),
     ActivityKind.DIGITAL: N_("Digital communication (Zalo, Facebook)"),
-    ActivityKind.TRAINING: N_("Training classes"),
-    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogues"),
-    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” club meetings"),
-    ActivityKind.CONTEST: N_("Contests, festivals, experience sharing"),
-    ActivityKind.HOME_VISIT: N_("Home visits and counselling"),
-    ActivityKind.LIVELIHOOD: N_("Support to women-led livelihood groups"),
-    ActivityKind.OTHER: N_("Other activities"),
+    ActivityKind.TRAINING: N_("Training class"),
+    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogue"),
+    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” club"),
+    ActivityKind.CONTEST: N_("Contest, festival, experience sharing"),
+    ActivityKind.HOME_VISIT: N_("Home visit, counselling"),
+    ActivityKind.LIVELIHOOD: N_("Support to a women's livelihood group"),
+    ActivityKind.OTHER: N_("Other"),
 }
 
 TOPIC_NAMES: dict[Topic, str] = {
