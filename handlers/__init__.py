@@ -32,7 +32,7 @@ from handlers import (
 def register(application: Application) -> None:  # type: ignore[type-arg]
     delivery.register(application)  # -12: groups; -11: replays skipped; -7: edits answered
     common.register(application)  # group -10: who is writing
-    people.register_guard(application)  # group -2: a deactivated person is told so
+    people.register_guard(application)  # group -3: a deactivated person is told so
     approval.register(application)  # group -1: buttons that work in any state
     alerts.register(application)  # group -1: incident alerts; escalation checks
     summary.register_buttons(application)  # group -1: XLSX, CSV, nudge under a summary

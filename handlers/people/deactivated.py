@@ -46,5 +46,7 @@ async def stop_deactivated(update: Update, context: BotContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Group -2: after the profile is loaded, before any button or conversation."""
-    application.add_handler(TypeHandler(Update, stop_deactivated), group=-2)
+    """Group -3, after the profile is loaded and before any button or
+    conversation; a group of its own, since a TypeHandler takes every update
+    of its group (handlers.kit has one at -2)."""
+    application.add_handler(TypeHandler(Update, stop_deactivated), group=-3)
