@@ -31,7 +31,7 @@ MARKS = {Status.DONE: "✅", Status.ON_TRACK: "▫️", Status.BEHIND: "⚠️",
 
 def day(value: date, t: Translate) -> str:
     """Dates as the official documents write them: 05/06/2024."""
-    return str(format_date(value, format="dd/MM/yyyy", locale=t.lang))
+    return str(format_date(value, format="dd/MM/yyyy", locale=t.locale))
 
 
 def period_name(period: Period, t: Translate) -> str:
@@ -253,7 +253,7 @@ def summary_text(
             lines.append(
                 esc(
                     t("Median time to first acknowledgement: {time}").format(
-                        time=format_timedelta(incidents.median_to_acknowledge, locale=t.lang)
+                        time=format_timedelta(incidents.median_to_acknowledge, locale=t.locale)
                     )
                 )
             )
