@@ -6,6 +6,7 @@ from bot.i18n import Translator
 from handlers.activities.texts import TOPIC_NAMES, kind_name, language_name
 from handlers.ui import esc
 from storage.activities import ActivityInput, ActivityLine, Page, reference
+from storage.reports.labels import AUDIENCE_NAMES, PRODUCT_NAMES
 
 
 def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
@@ -32,6 +33,15 @@ def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
             language=esc(language_name(t, data.language, data.ethnic_language))
         ),
     ]
+    if data.audience is not None:
+        lines.append(
+            t("Class for: {audience}").format(audience=esc(t(AUDIENCE_NAMES[data.audience])))
+        )
+    if data.products:
+        products = ", ".join(
+            f"{t(PRODUCT_NAMES[p])} {t.number(n)}" for p, n in data.products.items()
+        )
+        lines.append(t("Products: {products}").format(products=esc(products)))
     media = []
     if data.photo_file_ids:
         media.append(t("{count} photo(s)").format(count=len(data.photo_file_ids)))

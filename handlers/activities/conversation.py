@@ -1,7 +1,8 @@
 """/log: logging an activity (ghi hoạt động) step by step, or in one line.
 
-kind → date → place → participants → topics → language → optional media and
-note → summary card. The draft is ``user_data["log"]``; every step is asked
+kind (→ a class's audience) → date → place → participants → topics →
+language (→ the products of a campaign, launch, exhibition or documented
+model) → optional media and note → summary card. The draft is ``user_data["log"]``; every step is asked
 by :func:`proceed`, which finds the first thing still missing, so the guided
 form, the one-line form, corrections from the summary card and the edit of a
 stored activity share one path.
@@ -41,8 +42,17 @@ from handlers.activities.counts import (
     count_chosen,
     count_typed,
 )
+from handlers.activities.details import (
+    ask_audience,
+    ask_products,
+    audience_chosen,
+    audience_typed,
+    products_none,
+    products_typed,
+)
 from handlers.activities.draft import (
     ASKS,
+    AUDIENCE,
     CHOOSE_BUTTON,
     COUNT_STEPS,
     DATE,
@@ -53,6 +63,7 @@ from handlers.activities.draft import (
     LANGUAGE,
     OPTIONAL,
     PLACE,
+    PRODUCTS,
     SUMMARY,
     TOPICS,
     TYPE_NUMBER,
@@ -179,6 +190,8 @@ def _register_asks() -> dict[str, Step]:
             TOPICS: ask_topics,
             LANGUAGE: ask_language,
             LANG_NAME: ask_language_name,
+            AUDIENCE: ask_audience,
+            PRODUCTS: ask_products,
             OPTIONAL: ask_optional,
             SUMMARY: ask_summary,
         }
@@ -235,6 +248,23 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(language_name_chosen, pattern=r"^lm:last$"),
             back,
             *guards_for(ask_language_name, N_("Please type the name of the language as text.")),
+        ],
+        AUDIENCE: [
+            CallbackQueryHandler(audience_chosen, pattern=r"^lh:"),
+            MessageHandler(text, audience_typed),
+            back,
+            *guards_for(ask_audience, CHOOSE_BUTTON),
+        ],
+        PRODUCTS: [
+            CallbackQueryHandler(products_none, pattern=r"^lq:none$"),
+            MessageHandler(text, products_typed),
+            back,
+            *guards_for(
+                ask_products,
+                N_(
+                    "Please type the products and how many, for example: tờ rơi 200, or press None."
+                ),
+            ),
         ],
         OPTIONAL: [
             MessageHandler(filters.PHOTO, photo_received),

@@ -23,6 +23,7 @@ from handlers.activities.texts import explain
 from handlers.flow import Ask, draft, drop_draft
 from storage.activities import (
     COUNT_FIELDS,
+    PRODUCT_KINDS,
     ActivityProblem,
     Problem,
 )
@@ -41,11 +42,13 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
     "OPTIONAL",
     "SUMMARY",
 )
+AUDIENCE, PRODUCTS = "AUDIENCE", "PRODUCTS"
 MAX_PLACE_BUTTONS = 12
 STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
 TOPIC_BY_CODE = {code: topic for topic, code in TOPIC_CODES.items()}
 KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
+_PRODUCT_KIND_VALUES = frozenset(k.value for k in PRODUCT_KINDS)
 
 # What each button of the summary card clears, so that the step is asked again.
 EDITS: dict[str, tuple[str, ...]] = {
@@ -56,6 +59,8 @@ EDITS: dict[str, tuple[str, ...]] = {
     "topics": ("topics_done",),
     "lang": ("language", "ethnic_language"),
     "more": ("optional_done",),
+    "products": ("products",),
+    "audience": ("audience",),
 }
 # What "keep as it was" puts back: the cleared fields, and those the step
 # changes while it keeps them on screen (the ✓ topics, the photos and note).
@@ -72,6 +77,8 @@ EDIT_LABELS = {
     "topics": N_("✏️ Topics"),
     "lang": N_("✏️ Language"),
     "more": N_("✏️ Photos, note"),
+    "products": N_("✏️ Products"),
+    "audience": N_("✏️ Audience"),
 }
 # The draft fields to ask again when the whole activity breaks a rule.
 PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
@@ -130,6 +137,8 @@ def next_step(state: dict[str, Any]) -> str:
         return KIND
     if state["kind"] == ActivityKind.OTHER.value and not state.get("kind_other"):
         return KIND_OTHER
+    if state["kind"] == ActivityKind.TRAINING.value and "audience" not in state:
+        return AUDIENCE
     if "held_on" not in state:
         return DATE
     if "unit_id" not in state:
@@ -144,6 +153,8 @@ def next_step(state: dict[str, Any]) -> str:
         return LANGUAGE
     if state["language"] != SessionLanguage.VIETNAMESE.value and not state.get("ethnic_language"):
         return LANG_NAME
+    if state["kind"] in _PRODUCT_KIND_VALUES and "products" not in state:
+        return PRODUCTS
     if not state.get("optional_done"):
         return OPTIONAL
     return SUMMARY

@@ -42,6 +42,7 @@ from storage.activities import (
     ActivityProblem,
     Problem,
 )
+from storage.models import ActivityKind
 
 
 # Summary.
@@ -97,7 +98,11 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
         title = t("Correcting {ref}").format(ref=activities.reference(int(state["activity_id"])))
     else:
         title = t("Please check the activity")
-    edits = [(t(label), f"ls:{action}:{token}") for action, label in EDIT_LABELS.items()]
+    edits = [
+        (t(label), f"ls:{action}:{token}")
+        for action, label in EDIT_LABELS.items()
+        if action != "audience" or data.kind is ActivityKind.TRAINING
+    ]
     rows = [[(t("✅ Confirm"), f"ls:ok:{token}")], *columns(edits, 2)]
     rows.append([(t("✖ Cancel"), f"ls:no:{token}")])
     await ask_step(update, context, card(t, data, place, title), keyboard(rows))

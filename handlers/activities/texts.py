@@ -9,7 +9,7 @@ from bot.i18n import N_, Translator
 from handlers.ui import esc
 from storage.activities import ActivityProblem, Problem
 from storage.models import ActivityKind, SessionLanguage, Topic
-from storage.models.activities import KIND_CODES, TOPIC_CODES
+from storage.models.activities import AUDIENCE_CODES, KIND_CODES, PRODUCT_CODES, TOPIC_CODES
 
 # Short labels for buttons, long names for cards.
 KIND_BUTTONS: dict[ActivityKind, str] = {
@@ -23,6 +23,13 @@ KIND_BUTTONS: dict[ActivityKind, str] = {
     ActivityKind.CONTEST: N_("Contest, festival"),
     ActivityKind.HOME_VISIT: N_("Home visit, counselling"),
     ActivityKind.LIVELIHOOD: N_("Livelihood group"),
+    ActivityKind.VISUAL_CAMPAIGN: N_("Banners, posters"),
+    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremony, rally"),
+    ActivityKind.LEGAL_AID: N_("Legal aid, mediation"),
+    ActivityKind.SEMINAR: N_("Seminar, conference"),
+    ActivityKind.EXHIBITION: N_("Mobile exhibition"),
+    ActivityKind.SUPERVISION: N_("Supervision, social critique"),
+    ActivityKind.GOOD_MODEL: N_("Documenting a good model"),
     ActivityKind.OTHER: N_("Other"),
 }
 KIND_NAMES: dict[ActivityKind, str] = {
@@ -36,6 +43,13 @@ KIND_NAMES: dict[ActivityKind, str] = {
     ActivityKind.CONTEST: N_("Contest, festival or experience-sharing visit"),
     ActivityKind.HOME_VISIT: N_("Home visit or counselling"),
     ActivityKind.LIVELIHOOD: N_("Support for a women's livelihood group"),
+    ActivityKind.VISUAL_CAMPAIGN: N_("Visual campaign (banners, panels, posters)"),
+    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremony or rally of an action month"),
+    ActivityKind.LEGAL_AID: N_("Legal aid or grassroots mediation"),
+    ActivityKind.SEMINAR: N_("Seminar, conference or discussion"),
+    ActivityKind.EXHIBITION: N_("Mobile exhibition"),
+    ActivityKind.SUPERVISION: N_("Supervision and social critique"),
+    ActivityKind.GOOD_MODEL: N_("Documenting a good model or initiative"),
     ActivityKind.OTHER: N_("Other"),
 }
 TOPIC_NAMES: dict[Topic, str] = {
@@ -109,6 +123,10 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         return t("A count cannot be negative ({value}). Please type 0 or more.").format(
             value=t.number(p["value"])
         )
+    if kind is Problem.TOO_LARGE and p["field"] == "products":
+        return t("At most {max} of one product. Please check the number.").format(
+            max=t.number(p["max"])
+        )
     if kind is Problem.TOO_LARGE:
         return t(
             "That is too many for one session: at most {max} participants. Please check the number."
@@ -131,7 +149,7 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         ).format(parts=_parts(t, p["parts"]), sum=t.number(p["sum"]), total=t.number(p["total"]))
     if kind is Problem.NO_PARTICIPANTS:
         return t(
-            "A session of this kind has at least 1 participant. Only broadcasts and online posts may have 0."
+            "A session of this kind has at least 1 participant. Only broadcasts, online posts, banners and posters, mobile exhibitions and documenting a good model may have 0."
         )
     if kind is Problem.BAD_DATE:
         return t(
@@ -175,6 +193,18 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         return t(
             "“{text}” is not a language code. Use vi, dt, dt:NAME or vi+dt:NAME, for example dt:Cor."
         ).format(text=esc(p["text"]))
+    if kind is Problem.UNKNOWN_AUDIENCE:
+        return t("“{text}” is not an audience of a class. The codes are: {codes}.").format(
+            text=esc(p["text"]), codes=", ".join(AUDIENCE_CODES.values())
+        )
+    if kind is Problem.UNKNOWN_PRODUCT:
+        return t("“{text}” is not a communication product. The codes are: {codes}.").format(
+            text=esc(p["text"]), codes=", ".join(PRODUCT_CODES.values())
+        )
+    if kind is Problem.PRODUCT_WITHOUT_NUMBER:
+        return t("How many? Type the number after the product, for example: {example}.").format(
+            example=esc(f"{p['text']} 200")
+        )
     if kind is Problem.ETHNIC_LANGUAGE_MISSING:
         return t("Please type the name of the ethnic-minority language.")
     if kind is Problem.TOO_MANY_PHOTOS:
@@ -217,9 +247,16 @@ def _parts(t: Translator, parts: list[tuple[str, int]]) -> str:
 
 
 ONE_LINE_HELP = N_(
-    "One-line form: /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE]\nFor example: /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon\nCOUNTS are total/women/men/girls/boys/ethnic minority (girls and boys under 16).\nKinds: {kinds}\nTopics: {topics}"
+    "One-line form: /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE]\nFor example: /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon\nCOUNTS are total/women/men/girls/boys/ethnic minority (girls and boys under 16).\nKinds: {kinds}\nTopics: {topics}\nBefore the note, optionally: products sp:to-roi=200,ap-phich=10 ({products}); a class's audience hv:CODE ({audiences})."
 )
 
 
 def one_line_help(t: Translator) -> str:
-    return esc(t(ONE_LINE_HELP).format(kinds=kind_codes(), topics=topic_codes()))
+    return esc(
+        t(ONE_LINE_HELP).format(
+            kinds=kind_codes(),
+            topics=topic_codes(),
+            products=", ".join(PRODUCT_CODES.values()),
+            audiences=", ".join(AUDIENCE_CODES.values()),
+        )
+    )

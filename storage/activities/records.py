@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit
 from storage.activities.rules import COUNT_FIELDS, ActivityInput, ActivityProblem, Problem
-from storage.models import Activity, ActivityKind, ActivityTopic, Unit, UnitLevel, User
+from storage.models import (
+    Activity,
+    ActivityKind,
+    ActivityProduct,
+    ActivityTopic,
+    ProductKind,
+    Unit,
+    UnitLevel,
+    User,
+)
 from storage.units import in_subtree
 from storage.users import Profile
 
@@ -30,6 +39,7 @@ _SCALAR_FIELDS = (
     "unit_id",
     "language",
     "ethnic_language",
+    "audience",
     "note",
     "photo_file_ids",
     "voice_file_id",
@@ -113,10 +123,13 @@ async def create(
         **_columns(data),
     )
     activity.topic_links = [ActivityTopic(topic=t) for t in data.topics]
+    activity.product_links = _product_links(data.products)
     session.add(activity)
     await session.flush()
     created = {f: _json(v) for f, v in _columns(data).items()}
     created["topics"] = [t.value for t in data.topics]
+    if data.products:
+        created["products"] = _products_json(data.products)
     await audit.record(session, reporter.id, ENTITY, activity.id, "create", created, at=now)
     return Saved(activity.id, True)
 
@@ -148,6 +161,14 @@ def _columns(data: ActivityInput) -> dict[str, Any]:
     return values
 
 
+def _product_links(products: dict[ProductKind, int]) -> list[ActivityProduct]:
+    return [ActivityProduct(product=p, quantity=n) for p, n in products.items()]
+
+
+def _products_json(products: dict[ProductKind, int]) -> dict[str, int]:
+    return {p.value: n for p, n in products.items()}
+
+
 def draft_values(activity: Activity) -> dict[str, Any]:
     """A stored activity as the JSON values of a draft, to edit it."""
     return {
@@ -159,6 +180,8 @@ def draft_values(activity: Activity) -> dict[str, Any]:
         "topics": [t.value for t in activity.topics],
         "language": activity.language.value,
         "ethnic_language": activity.ethnic_language,
+        "audience": activity.audience.value if activity.audience else None,
+        "products": _products_json(activity.products),
         "note": activity.note,
         "photo_file_ids": list(activity.photo_file_ids or []),
         "voice_file_id": activity.voice_file_id,
@@ -239,6 +262,10 @@ async def update(
     if old_topics != list(data.topics):
         changes["topics"] = [[t.value for t in old_topics], [t.value for t in data.topics]]
         activity.topic_links = [ActivityTopic(topic=t) for t in data.topics]
+    old_products = activity.products
+    if old_products != data.products:
+        changes["products"] = [_products_json(old_products), _products_json(data.products)]
+        activity.product_links = _product_links(data.products)
     if changes:
         activity.updated_at = now
         await session.flush()

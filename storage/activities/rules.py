@@ -22,11 +22,15 @@ from pydantic import (
 )
 
 from storage.models.activities import (
+    AUDIENCE_CODES,
     KIND_CODES,
+    PRODUCT_CODES,
     TOPIC_CODES,
     ActivityKind,
+    ProductKind,
     SessionLanguage,
     Topic,
+    TrainingAudience,
 )
 from storage.text import clean_name, fold
 
@@ -36,9 +40,29 @@ MAX_PHOTOS = 5
 MAX_KIND_OTHER = 200
 MAX_ETHNIC_LANGUAGE = 60
 DEFAULT_MAX_AGE_DAYS = 60
-# Broadcasts and posts reach an audience nobody can count; every other kind
-# of session has at least one participant.
-UNCOUNTED_KINDS = frozenset({ActivityKind.BROADCAST, ActivityKind.DIGITAL})
+MAX_PRODUCTS = 1_000_000
+# Broadcasts, posts, banners and posters, mobile exhibitions and the
+# documenting of a good model reach people nobody can count; every other
+# kind of session has at least one participant.
+UNCOUNTED_KINDS = frozenset(
+    {
+        ActivityKind.BROADCAST,
+        ActivityKind.DIGITAL,
+        ActivityKind.VISUAL_CAMPAIGN,
+        ActivityKind.EXHIBITION,
+        ActivityKind.GOOD_MODEL,
+    }
+)
+# Kinds whose communication products the guided /log asks for (any activity
+# may carry some, through the one-line form or the summary card).
+PRODUCT_KINDS = frozenset(
+    {
+        ActivityKind.VISUAL_CAMPAIGN,
+        ActivityKind.LAUNCH_CEREMONY,
+        ActivityKind.EXHIBITION,
+        ActivityKind.GOOD_MODEL,
+    }
+)
 
 COUNT_FIELDS = ("total", "women", "men", "girls", "boys", "ethnic_minority")
 PEOPLE_FIELDS = ("women", "men", "girls", "boys")
@@ -68,6 +92,9 @@ class Problem(enum.Enum):
     UNKNOWN_LANGUAGE = "unknown_language"  # text
     ETHNIC_LANGUAGE_MISSING = "ethnic_language_missing"
     TOO_MANY_PHOTOS = "too_many_photos"  # max
+    UNKNOWN_AUDIENCE = "unknown_audience"  # text
+    UNKNOWN_PRODUCT = "unknown_product"  # text
+    PRODUCT_WITHOUT_NUMBER = "product_without_number"  # text
     PLACE_NOT_ALLOWED = "place_not_allowed"
     ONE_LINE_INCOMPLETE = "one_line_incomplete"  # missing
     INCOMPLETE = "incomplete"  # field
@@ -239,6 +266,23 @@ def _by_code(codes: Mapping[Any, str]) -> dict[str, Any]:
 
 _KINDS_BY_CODE: dict[str, ActivityKind] = _by_code(KIND_CODES)
 _TOPICS_BY_CODE: dict[str, Topic] = _by_code(TOPIC_CODES)
+_AUDIENCES_BY_CODE: dict[str, TrainingAudience] = _by_code(AUDIENCE_CODES)
+# Products by code, value and the words people type (folded, without spaces).
+_PRODUCTS_BY_WORD: dict[str, ProductKind] = {
+    **{k.replace(" ", ""): v for k, v in _by_code(PRODUCT_CODES).items()},
+    "toroi": ProductKind.LEAFLET,
+    "togap": ProductKind.LEAFLET,
+    "apphich": ProductKind.POSTER,
+    "tranhcodong": ProductKind.POSTER,
+    "pano": ProductKind.PANEL,
+    "bangron": ProductKind.PANEL,
+    "khauhieu": ProductKind.PANEL,
+    "clip": ProductKind.VIDEO,
+    "phongsu": ProductKind.VIDEO,
+    "sotay": ProductKind.HANDBOOK,
+    "tailieu": ProductKind.HANDBOOK,
+}
+_PRODUCT_PART = re.compile(r"(?P<word>[^\d=:]+?)\s*[=:]?\s*(?P<number>[\d.,\s]*\d)")
 
 
 def parse_kind(text: str) -> tuple[ActivityKind, str | None]:
@@ -265,6 +309,51 @@ def parse_topics(text: str) -> list[Topic]:
     if not found:
         raise ActivityProblem(Problem.NO_TOPIC)
     return sort_topics(found)
+
+
+def parse_audience(text: str) -> TrainingAudience:
+    """``truong-thon``: who a training class was for."""
+    audience = _AUDIENCES_BY_CODE.get(fold(text.strip()))
+    if audience is None:
+        raise ActivityProblem(Problem.UNKNOWN_AUDIENCE, text=text.strip()[:40])
+    return audience
+
+
+def parse_products(text: str) -> dict[ProductKind, int]:
+    """``to-roi=200, ap-phich 10``, ``tờ rơi 200; pa nô 2``: products and how
+    many of each (the same product twice adds up)."""
+    found: dict[ProductKind, int] = {}
+    for part in re.split(r"[;,+]\s*(?=\D)", text):
+        if not part.strip():
+            continue
+        match = _PRODUCT_PART.fullmatch(part.strip())
+        if match is None:
+            if _PRODUCTS_BY_WORD.get(fold(part).replace(" ", "").replace("-", "")):
+                raise ActivityProblem(Problem.PRODUCT_WITHOUT_NUMBER, text=part.strip()[:40])
+            raise ActivityProblem(Problem.UNKNOWN_PRODUCT, text=part.strip()[:40])
+        word = fold(match["word"]).replace(" ", "").replace("-", "")
+        product = _PRODUCTS_BY_WORD.get(word)
+        if product is None:
+            raise ActivityProblem(Problem.UNKNOWN_PRODUCT, text=match["word"].strip()[:40])
+        quantity = parse_count(match["number"], "products")
+        found[product] = found.get(product, 0) + quantity
+    return check_products(found)
+
+
+def check_products(products: Mapping[ProductKind, int]) -> dict[ProductKind, int]:
+    """Quantities from 1 to :data:`MAX_PRODUCTS`; a zero drops the product."""
+    kept: dict[ProductKind, int] = {}
+    for product in ProductKind:
+        quantity = products.get(product, 0)
+        if quantity < 0:
+            raise ActivityProblem(Problem.NEGATIVE, field="products", value=quantity)
+        if quantity > MAX_PRODUCTS:
+            raise ActivityProblem(
+                Problem.TOO_LARGE, field="products", value=quantity, max=MAX_PRODUCTS
+            )
+        if quantity:
+            kept[product] = quantity
+    return kept
 
 
 def sort_topics(topics: list[Topic]) -> list[Topic]:
@@ -359,6 +448,8 @@ class ActivityInput(BaseModel):
     topics: list[Topic]
     language: SessionLanguage
     ethnic_language: str | None = None
+    audience: TrainingAudience | None = None
+    products: dict[ProductKind, int] = Field(default_factory=dict)
     note: str | None = None
     photo_file_ids: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
     voice_file_id: str | None = None
@@ -391,6 +482,11 @@ class ActivityInput(BaseModel):
             return None
         return clean_text(value, "ethnic_language", MAX_ETHNIC_LANGUAGE)
 
+    @field_validator("products")
+    @classmethod
+    def _products(cls, value: dict[ProductKind, int]) -> dict[ProductKind, int]:
+        return check_products(value)
+
     @field_validator("note")
     @classmethod
     def _note(cls, value: str | None) -> str | None:
@@ -404,6 +500,8 @@ class ActivityInput(BaseModel):
             data = dict(data)
             if data.get("kind") not in (ActivityKind.OTHER, ActivityKind.OTHER.value):
                 data["kind_other"] = None
+            if data.get("kind") not in (ActivityKind.TRAINING, ActivityKind.TRAINING.value):
+                data["audience"] = None
             if data.get("language") in (
                 SessionLanguage.VIETNAMESE,
                 SessionLanguage.VIETNAMESE.value,

@@ -3,9 +3,12 @@
 from storage.models.activities import (
     Activity,
     ActivityKind,
+    ActivityProduct,
     ActivityTopic,
+    ProductKind,
     SessionLanguage,
     Topic,
+    TrainingAudience,
 )
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -55,6 +58,7 @@ from storage.models.trusted_addresses import (
 __all__ = [
     "Activity",
     "ActivityKind",
+    "ActivityProduct",
     "ActivityRollup",
     "ActivityTopic",
     "AddressService",
@@ -86,6 +90,7 @@ __all__ = [
     "ParticipantField",
     "PersistedState",
     "Priority",
+    "ProductKind",
     "Referral",
     "RegistrationRequest",
     "ReminderOptOut",
@@ -100,6 +105,7 @@ __all__ = [
     "Target",
     "Topic",
     "TopicRollup",
+    "TrainingAudience",
     "TrustedAddress",
     "TrustedAddressArea",
     "TrustedAddressStaff",

@@ -9,7 +9,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from storage.models import ActivityKind, Indicator, ParticipantField, SessionLanguage, Topic
+from babel import Locale
+
+from storage.models import (
+    ActivityKind,
+    Indicator,
+    ParticipantField,
+    ProductKind,
+    SessionLanguage,
+    Topic,
+    TrainingAudience,
+)
 
 
 def N_(message: str) -> str:
@@ -21,6 +31,7 @@ class Translate(Protocol):
     """What a report needs of ``bot.i18n.Translator``: text and Babel formatting."""
 
     lang: str
+    locale: Locale  # what Babel formats with (a language Babel lacks borrows one)
 
     def __call__(self, message: str) -> str: ...
 
@@ -46,7 +57,32 @@ KIND_NAMES: dict[ActivityKind, str] = {
     ActivityKind.CONTEST: N_("Contests, festivals, experience sharing"),
     ActivityKind.HOME_VISIT: N_("Home visits and counselling"),
     ActivityKind.LIVELIHOOD: N_("Support to women-led livelihood groups"),
+    ActivityKind.VISUAL_CAMPAIGN: N_("Visual campaigns (banners, panels, posters)"),
+    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremonies and rallies"),
+    ActivityKind.LEGAL_AID: N_("Legal aid and grassroots mediation"),
+    ActivityKind.SEMINAR: N_("Seminars and conferences"),
+    ActivityKind.EXHIBITION: N_("Mobile exhibitions"),
+    ActivityKind.SUPERVISION: N_("Supervision and social critique"),
+    ActivityKind.GOOD_MODEL: N_("Documenting good models"),
     ActivityKind.OTHER: N_("Other activities"),
+}
+
+PRODUCT_NAMES: dict[ProductKind, str] = {
+    ProductKind.LEAFLET: N_("Leaflets"),
+    ProductKind.POSTER: N_("Posters"),
+    ProductKind.PANEL: N_("Panels and banners"),
+    ProductKind.VIDEO: N_("Videos and clips"),
+    ProductKind.HANDBOOK: N_("Handbooks and documents"),
+}
+
+AUDIENCE_NAMES: dict[TrainingAudience, str] = {
+    TrainingAudience.LEGAL_OFFICERS: N_("Legal officers"),
+    TrainingAudience.VILLAGE_HEADS: N_("Village heads and village officers"),
+    TrainingAudience.RESPECTED_PERSONS: N_("Elders and respected persons"),
+    TrainingAudience.RELIGIOUS_LEADERS: N_("Religious leaders"),
+    TrainingAudience.TEACHERS: N_("Teachers"),
+    TrainingAudience.OFFICIALS: N_("Officials of the political system"),
+    TrainingAudience.MIXED: N_("Several groups or others"),
 }
 
 TOPIC_NAMES: dict[Topic, str] = {

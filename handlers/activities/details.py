@@ -1,0 +1,87 @@
+"""/log steps the plans ask of some kinds: who a training class was for, and
+the communication products (leaflets, posters, panels, videos, handbooks) of
+a campaign, a launch, an exhibition or a documented model."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from handlers.activities.draft import (
+    AUDIENCE,
+    PRODUCTS,
+    advance_to_next,
+    ask_step,
+    explain_all,
+    pressed,
+    refuse_button,
+    state_of,
+    with_back,
+)
+from handlers.ui import columns, esc, keyboard, text_of
+from storage import activities
+from storage.activities import ActivityProblem
+from storage.models.activities import AUDIENCE_CODES, PRODUCT_CODES
+from storage.reports.labels import AUDIENCE_NAMES, PRODUCT_NAMES
+
+AUDIENCE_BY_CODE = {code: audience for audience, code in AUDIENCE_CODES.items()}
+
+
+# Audience of a training class.
+async def ask_audience(update: Update, context: BotContext) -> str | int:
+    state_of(context)["step"] = AUDIENCE
+    t = context.t
+    rows = [[(t(AUDIENCE_NAMES[a]), f"lh:{code}")] for a, code in AUDIENCE_CODES.items()]
+    await ask_step(update, context, t("Who was the class for?"), keyboard(with_back(context, rows)))
+    return AUDIENCE
+
+
+async def audience_chosen(update: Update, context: BotContext) -> str | int:
+    audience = AUDIENCE_BY_CODE.get(pressed(update).split(":", 1)[1])
+    if audience is None:
+        await refuse_button(update, context)
+        return await ask_audience(update, context)
+    state_of(context)["audience"] = audience.value
+    return await advance_to_next(update, context, context.t(AUDIENCE_NAMES[audience]))
+
+
+async def audience_typed(update: Update, context: BotContext) -> str | int:
+    try:
+        audience = activities.parse_audience(text_of(update))
+    except ActivityProblem as problem:
+        await explain_all(update, context, [problem])
+        return await ask_audience(update, context)
+    state_of(context)["audience"] = audience.value
+    return await advance_to_next(update, context, None)
+
+
+# Communication products.
+def products_help(context: BotContext) -> str:
+    t = context.t
+    names = ", ".join(f"{t(PRODUCT_NAMES[p])} ({code})" for p, code in PRODUCT_CODES.items())
+    return t(
+        "Which communication products were handed out, put up or shown, and how many? Type them, for example: tờ rơi 200, áp phích 10, pa nô 2.\nProducts: {names}"
+    ).format(names=esc(names))
+
+
+async def ask_products(update: Update, context: BotContext) -> str | int:
+    state_of(context)["step"] = PRODUCTS
+    t = context.t
+    rows = columns([(t("None ➡"), "lq:none")], 1)
+    await ask_step(update, context, products_help(context), keyboard(with_back(context, rows)))
+    return PRODUCTS
+
+
+async def products_none(update: Update, context: BotContext) -> str | int:
+    state_of(context)["products"] = {}
+    return await advance_to_next(update, context, context.t("None ➡"))
+
+
+async def products_typed(update: Update, context: BotContext) -> str | int:
+    try:
+        found = activities.parse_products(text_of(update))
+    except ActivityProblem as problem:
+        await explain_all(update, context, [problem])
+        return await ask_products(update, context)
+    state_of(context)["products"] = {p.value: n for p, n in found.items()}
+    return await advance_to_next(update, context, None)
