@@ -52,7 +52,7 @@ _PRODUCT_KIND_VALUES = frozenset(k.value for k in PRODUCT_KINDS)
 
 # What each button of the summary card clears, so that the step is asked again.
 EDITS: dict[str, tuple[str, ...]] = {
-    "kind": ("kind", "kind_other"),
+    "kind": ("kind", "kind_other", "audience"),
     "date": ("held_on",),
     "place": ("unit_id",),
     "counts": ("participants",),

@@ -118,8 +118,8 @@ def parse_one_line(text: str, today: date, max_age_days: int) -> OneLine:
             values["note"] = clean_note(rest)
         except ActivityProblem as problem:
             result.problems.append(problem)
-    # What the line does not say is not asked afterwards: no products, and a
-    # class whose audience is not named.
+    # What the line does not name is not asked afterwards: no products, and a
+    # class whose audience is not recorded (the summary card can add it).
     values.setdefault("products", {})
     values.setdefault("audience", None)
     values["optional_done"] = True

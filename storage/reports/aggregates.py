@@ -34,6 +34,7 @@ from storage.reports import areas
 from storage.reports.areas import Area, Query
 from storage.reports.incidents import IncidentFigures, incident_figures
 from storage.reports.periods import Period
+from storage.reports.plan_lines import PlanLines, plan_lines
 from storage.reports.tally import reported_in, tally
 from storage.reports.trusted import trusted_addresses
 from storage.text import fold
@@ -118,6 +119,7 @@ class Summary:
     reporting: int
     trusted_addresses: int
     incidents: IncidentFigures
+    plan_lines: PlanLines = field(default_factory=PlanLines)
 
     @property
     def child_level(self) -> UnitLevel | None:
@@ -258,4 +260,5 @@ async def summarize(
         reporting=reporting,
         trusted_addresses=(await trusted_addresses(session, area)).total,
         incidents=await incident_figures(session, area, period, zone),
+        plan_lines=await plan_lines(session, area, period),
     )

@@ -42,8 +42,16 @@ from storage.reports.aggregates import Counts
 from storage.reports.areas import Area, AreaKind
 from storage.reports.completeness import Standing
 from storage.reports.incidents import kind_name, status_name
-from storage.reports.labels import KIND_NAMES, LANGUAGE_NAMES, TOPIC_NAMES, Translate
+from storage.reports.labels import (
+    AUDIENCE_NAMES,
+    KIND_NAMES,
+    LANGUAGE_NAMES,
+    PRODUCT_NAMES,
+    TOPIC_NAMES,
+    Translate,
+)
 from storage.reports.periods import Period
+from storage.reports.plan_lines import PlanLines
 from storage.reports.render import day, level_name, period_name, spec_name
 from storage.reports.report import Report
 from storage.reports.tally import activity_rows
@@ -305,6 +313,23 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
         sheet.append(values)
 
 
+def _plan_lines_sections(sheet: WriteOnlyWorksheet, found: PlanLines, t: Translate) -> None:
+    """Communication products, and training classes by audience."""
+    if found.products:
+        sheet.append([_cell(sheet, t("Communication products"), BOLD)])
+        _header(sheet, [t("Product"), t("Quantity")])
+        for product, n in found.products.items():
+            sheet.append([t(PRODUCT_NAMES[product]), n])
+        sheet.append([])
+    if found.classes:
+        sheet.append([_cell(sheet, t("Training classes by audience"), BOLD)])
+        _header(sheet, [t("Audience"), t("Classes"), t("Participants")])
+        for audience, count in found.classes.items():
+            name = t(AUDIENCE_NAMES[audience]) if audience else t("Audience not recorded")
+            sheet.append([name, count.classes, count.participants])
+        sheet.append([])
+
+
 def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
     summary = report.summary
     sheet = book.create_sheet(t("Breakdowns"))
@@ -326,6 +351,7 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
         t("Kind of activity"),
         [(t(KIND_NAMES[k]), c) for k, c in summary.by_kind.items()],
     )
+    _plan_lines_sections(sheet, summary.plan_lines, t)
     section(
         t("By language"),
         t("Language"),

@@ -5,7 +5,7 @@ periods and target lines, shared by the chart and the spreadsheet."""
 from __future__ import annotations
 
 import html as html_module
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from babel.dates import format_date, format_timedelta
@@ -15,13 +15,16 @@ from storage.reports.aggregates import ChildRow, Counts, Summary
 from storage.reports.completeness import Collaborator, Completeness, Standing
 from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import (
+    AUDIENCE_NAMES,
     FIELD_NAMES,
     KIND_NAMES,
     LANGUAGE_NAMES,
+    PRODUCT_NAMES,
     TOPIC_NAMES,
     Translate,
 )
 from storage.reports.periods import Period
+from storage.reports.plan_lines import PlanLines
 from storage.reports.targets import Progress, Spec, Status, TargetLine, TargetReport
 
 MAX_CHILD_LINES = 10
@@ -192,6 +195,7 @@ def summary_text(
             if counts.total:
                 text += f", {_participants(counts.total, t)}"
             lines.append(esc(text))
+    lines += plan_lines_text(summary.plan_lines, t, esc, bold)
     if summary.by_topic:
         lines += ["", bold(t("By topic"))]
         lines += [
@@ -349,3 +353,33 @@ def _fit(text: str, html: bool, limit: int = 4000) -> str:
         kept.append(line)
         size += len(line) + 1
     return "\n".join([*kept, "…"])
+
+
+def plan_lines_text(
+    found: PlanLines, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
+) -> list[str]:
+    """Communication products, and training classes by audience."""
+    lines: list[str] = []
+    if found.products:
+        lines += ["", bold(t("Communication products"))]
+        lines.append(
+            esc(
+                " · ".join(
+                    f"{t(PRODUCT_NAMES[p])}: {t.number(n)}" for p, n in found.products.items()
+                )
+            )
+        )
+    if found.classes:
+        lines += ["", bold(t("Training classes by audience"))]
+        for audience, count in found.classes.items():
+            name = t(AUDIENCE_NAMES[audience]) if audience else t("Audience not recorded")
+            lines.append(
+                esc(
+                    f"• {name}: "
+                    + t.ngettext("{n} class", "{n} classes", count.classes).format(
+                        n=t.number(count.classes)
+                    )
+                    + f", {_participants(count.participants, t)}"
+                )
+            )
+    return lines

@@ -1,0 +1,60 @@
+"""Figures the local plans ask for beyond sessions and participants: the
+communication products handed out or put up (sản phẩm truyền thông), and the
+training classes by audience (đối tượng tập huấn). Counted from the
+activities themselves (no rollup holds them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Activity,
+    ActivityKind,
+    ActivityProduct,
+    ProductKind,
+    TrainingAudience,
+)
+from storage.reports.areas import Area
+from storage.reports.periods import Period
+from storage.reports.tally import activity_rows
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """Training classes for one audience: classes and their participants."""
+
+    classes: int
+    participants: int
+
+
+@dataclass
+class PlanLines:
+    products: dict[ProductKind, int] = field(default_factory=dict)  # catalogue order
+    # Audience None: classes logged without naming it (before it was asked).
+    classes: dict[TrainingAudience | None, ClassCount] = field(default_factory=dict)
+
+
+async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanLines:
+    query, _place, _child = activity_rows(area, period)
+    products = query.join(ActivityProduct, ActivityProduct.activity_id == Activity.id)
+    products = products.add_columns(
+        ActivityProduct.product, func.sum(ActivityProduct.quantity)
+    ).group_by(ActivityProduct.product)
+    found = {p: int(n or 0) for p, n in (await session.execute(products)).all()}
+    classes = (
+        query.where(Activity.kind == ActivityKind.TRAINING)
+        .add_columns(Activity.audience, func.count(Activity.id), func.sum(Activity.total))
+        .group_by(Activity.audience)
+    )
+    by_audience = {
+        a: ClassCount(int(n), int(people or 0))
+        for a, n, people in (await session.execute(classes)).all()
+    }
+    order: list[TrainingAudience | None] = [*TrainingAudience, None]
+    return PlanLines(
+        products={p: found[p] for p in ProductKind if found.get(p)},
+        classes={a: by_audience[a] for a in order if a in by_audience},
+    )
