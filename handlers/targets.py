@@ -177,7 +177,10 @@ async def _text_typed(
 
 async def ask_indicator(update: Update, context: BotContext) -> str:
     t = context.t
-    rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator]
+    # A budget (an amount in đồng, of one funding source) is imported by CSV.
+    rows = [
+        [(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator if i is not Indicator.BUDGET
+    ]
     rows.append([(t("◀ Back"), "tg:back")])
     return await _ask(update, context, INDICATOR, t("What does the target count?"), rows)
 
@@ -191,7 +194,7 @@ async def add_pressed(update: Update, context: BotContext) -> str:
 
 async def indicator_chosen(update: Update, context: BotContext) -> str:
     indicator = _choice(update, Indicator)
-    if indicator is None:
+    if indicator is None or indicator is Indicator.BUDGET:  # forged: budgets come by CSV
         return await ask_indicator(update, context)
     draft(context, KEY)["new"] = {"indicator": indicator.value}
     label = context.t(INDICATOR_NAMES[indicator])
@@ -466,6 +469,8 @@ def _import_problem(error: TargetError, t: Translator) -> str:
         "not_allowed": t("that area is not under yours"),
         "population_needed": t("a share needs the size of the group (population)"),
         "percent_range": t("a share is a percent from 1 to 100"),
+        "unknown_source": t("unknown funding source “{detail}”"),
+        "source_only_for_budget": t("a funding source goes with a budget only"),
         "too_many_rows": t("at most {detail} lines"),
     }
     reason = reasons.get(error.code, t("a value is missing or out of range")).format(

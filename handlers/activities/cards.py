@@ -6,7 +6,7 @@ from bot.i18n import Translator
 from handlers.activities.texts import TOPIC_NAMES, kind_name, language_name
 from handlers.ui import esc
 from storage.activities import ActivityInput, ActivityLine, Page, reference
-from storage.reports.labels import AUDIENCE_NAMES, PRODUCT_NAMES
+from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES
 
 
 def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
@@ -42,6 +42,11 @@ def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
             f"{t(PRODUCT_NAMES[p])} {t.number(n)}" for p, n in data.products.items()
         )
         lines.append(t("Products: {products}").format(products=esc(products)))
+    if data.cost is not None:
+        cost = t("{amount} đồng").format(amount=t.number(data.cost))
+        if data.funding_source is not None:
+            cost += f" — {t(FUNDING_NAMES[data.funding_source])}"
+        lines.append(t("Cost: {cost}").format(cost=esc(cost)))
     media = []
     if data.photo_file_ids:
         media.append(t("{count} photo(s)").format(count=len(data.photo_file_ids)))

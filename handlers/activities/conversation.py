@@ -44,9 +44,14 @@ from handlers.activities.counts import (
 )
 from handlers.activities.details import (
     ask_audience,
+    ask_cost,
+    ask_funding,
     ask_products,
     audience_chosen,
     audience_typed,
+    cost_none,
+    cost_typed,
+    funding_chosen,
     products_none,
     products_typed,
 )
@@ -54,8 +59,10 @@ from handlers.activities.draft import (
     ASKS,
     AUDIENCE,
     CHOOSE_BUTTON,
+    COST,
     COUNT_STEPS,
     DATE,
+    FUNDING,
     KEY,
     KIND,
     KIND_OTHER,
@@ -192,6 +199,8 @@ def _register_asks() -> dict[str, Step]:
             LANG_NAME: ask_language_name,
             AUDIENCE: ask_audience,
             PRODUCTS: ask_products,
+            COST: ask_cost,
+            FUNDING: ask_funding,
             OPTIONAL: ask_optional,
             SUMMARY: ask_summary,
         }
@@ -265,6 +274,17 @@ def build() -> ConversationHandler[BotContext]:
                     "Please type the products and how many, for example: tờ rơi 200, or press None."
                 ),
             ),
+        ],
+        COST: [
+            CallbackQueryHandler(cost_none, pattern=r"^lc:none$"),
+            MessageHandler(text, cost_typed),
+            back,
+            *guards_for(ask_cost, N_("Please type the amount in đồng, for example 1.500.000.")),
+        ],
+        FUNDING: [
+            CallbackQueryHandler(funding_chosen, pattern=r"^lf:"),
+            back,
+            *guards_for(ask_funding, CHOOSE_BUTTON),
         ],
         OPTIONAL: [
             MessageHandler(filters.PHOTO, photo_received),

@@ -1,6 +1,7 @@
 """/log steps the plans ask of some kinds: who a training class was for, and
 the communication products (leaflets, posters, panels, videos, handbooks) of
-a campaign, a launch, an exhibition or a documented model."""
+a campaign, a launch, an exhibition or a documented model; and, from the
+summary card, the cost of any activity and its funding source."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from telegram import Update
 from bot.context import BotContext
 from handlers.activities.draft import (
     AUDIENCE,
+    COST,
+    FUNDING,
     PRODUCTS,
     advance_to_next,
     ask_step,
@@ -21,8 +24,8 @@ from handlers.activities.draft import (
 from handlers.ui import columns, esc, keyboard, text_of
 from storage import activities
 from storage.activities import ActivityProblem
-from storage.models.activities import AUDIENCE_CODES, PRODUCT_CODES
-from storage.reports.labels import AUDIENCE_NAMES, PRODUCT_NAMES
+from storage.models.activities import AUDIENCE_CODES, FUNDING_CODES, PRODUCT_CODES
+from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES
 
 AUDIENCE_BY_CODE = {code: audience for audience, code in AUDIENCE_CODES.items()}
 
@@ -85,3 +88,61 @@ async def products_typed(update: Update, context: BotContext) -> str | int:
         return await ask_products(update, context)
     state_of(context)["products"] = {p.value: n for p, n in found.items()}
     return await advance_to_next(update, context, None)
+
+
+# Cost and funding source, asked from the summary card's ✏️ Cost.
+FUNDING_BY_CODE = {code: source for source, code in FUNDING_CODES.items()}
+
+
+async def ask_cost(update: Update, context: BotContext) -> str | int:
+    state_of(context)["step"] = COST
+    t = context.t
+    rows = [[(t("No cost recorded"), "lc:none")]]
+    await ask_step(
+        update,
+        context,
+        t("How much did the activity cost, in đồng? For example: 1.500.000 or 1,5 triệu."),
+        keyboard(with_back(context, rows)),
+    )
+    return COST
+
+
+async def cost_none(update: Update, context: BotContext) -> str | int:
+    state = state_of(context)
+    state.pop("ask_cost", None)
+    state.update(cost=None, funding_source=None)
+    return await advance_to_next(update, context, context.t("No cost recorded"))
+
+
+async def cost_typed(update: Update, context: BotContext) -> str | int:
+    try:
+        amount = activities.parse_amount(text_of(update))
+    except ActivityProblem as problem:
+        await explain_all(update, context, [problem])
+        return await ask_cost(update, context)
+    state = state_of(context)
+    state.pop("ask_cost", None)
+    state.pop("funding_source", None)
+    state["cost"] = amount
+    if not amount:
+        state["funding_source"] = None
+    return await advance_to_next(update, context, None)
+
+
+async def ask_funding(update: Update, context: BotContext) -> str | int:
+    state_of(context)["step"] = FUNDING
+    t = context.t
+    rows = [[(t(FUNDING_NAMES[s]), f"lf:{code}")] for s, code in FUNDING_CODES.items()]
+    await ask_step(
+        update, context, t("Which source paid for it?"), keyboard(with_back(context, rows))
+    )
+    return FUNDING
+
+
+async def funding_chosen(update: Update, context: BotContext) -> str | int:
+    source = FUNDING_BY_CODE.get(pressed(update).split(":", 1)[1])
+    if source is None:
+        await refuse_button(update, context)
+        return await ask_funding(update, context)
+    state_of(context)["funding_source"] = source.value
+    return await advance_to_next(update, context, context.t(FUNDING_NAMES[source]))

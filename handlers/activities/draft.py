@@ -42,7 +42,7 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
     "OPTIONAL",
     "SUMMARY",
 )
-AUDIENCE, PRODUCTS = "AUDIENCE", "PRODUCTS"
+AUDIENCE, PRODUCTS, COST, FUNDING = "AUDIENCE", "PRODUCTS", "COST", "FUNDING"
 MAX_PLACE_BUTTONS = 12
 STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
@@ -61,6 +61,7 @@ EDITS: dict[str, tuple[str, ...]] = {
     "more": ("optional_done",),
     "products": ("products",),
     "audience": ("audience",),
+    "cost": ("cost", "funding_source", "ask_cost"),
 }
 # What "keep as it was" puts back: the cleared fields, and those the step
 # changes while it keeps them on screen (the ✓ topics, the photos and note).
@@ -79,6 +80,7 @@ EDIT_LABELS = {
     "more": N_("✏️ Photos, note"),
     "products": N_("✏️ Products"),
     "audience": N_("✏️ Audience"),
+    "cost": N_("✏️ Cost"),
 }
 # The draft fields to ask again when the whole activity breaks a rule.
 PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
@@ -157,6 +159,10 @@ def next_step(state: dict[str, Any]) -> str:
         return PRODUCTS
     if not state.get("optional_done"):
         return OPTIONAL
+    if state.get("ask_cost"):
+        return COST
+    if state.get("cost") and "funding_source" not in state:
+        return FUNDING
     return SUMMARY
 
 

@@ -129,6 +129,8 @@ async def summary_pressed(update: Update, context: BotContext) -> str | int:
     state["backup"] = {f: state.get(f) for f in BACKUPS[action]}
     for field in EDITS[action]:
         state.pop(field, None)
+    if action == "cost":
+        state["ask_cost"] = True
     return await advance_to_next(update, context, t(EDIT_LABELS[action]))
 
 

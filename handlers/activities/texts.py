@@ -9,7 +9,13 @@ from bot.i18n import N_, Translator
 from handlers.ui import esc
 from storage.activities import ActivityProblem, Problem
 from storage.models import ActivityKind, SessionLanguage, Topic
-from storage.models.activities import AUDIENCE_CODES, KIND_CODES, PRODUCT_CODES, TOPIC_CODES
+from storage.models.activities import (
+    AUDIENCE_CODES,
+    FUNDING_CODES,
+    KIND_CODES,
+    PRODUCT_CODES,
+    TOPIC_CODES,
+)
 
 # Short labels for buttons, long names for cards.
 KIND_BUTTONS: dict[ActivityKind, str] = {
@@ -201,6 +207,18 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         return t("“{text}” is not a communication product. The codes are: {codes}.").format(
             text=esc(p["text"]), codes=", ".join(PRODUCT_CODES.values())
         )
+    if kind is Problem.BAD_AMOUNT:
+        return t(
+            "“{text}” is not an amount I can read. Type it in đồng, for example 1.500.000, 1,5 triệu or 500k."
+        ).format(text=esc(p["text"]))
+    if kind is Problem.AMOUNT_TOO_LARGE:
+        return t("That amount is too large: at most {max} đồng. Please check it.").format(
+            max=t.number(p["max"])
+        )
+    if kind is Problem.UNKNOWN_FUNDING:
+        return t("“{text}” is not a funding source. The codes are: {codes}.").format(
+            text=esc(p["text"]), codes=", ".join(FUNDING_CODES.values())
+        )
     if kind is Problem.PRODUCT_WITHOUT_NUMBER:
         return t("How many? Type the number after the product, for example: {example}.").format(
             example=esc(f"{p['text']} 200")
@@ -247,7 +265,7 @@ def _parts(t: Translator, parts: list[tuple[str, int]]) -> str:
 
 
 ONE_LINE_HELP = N_(
-    "One-line form: /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE]\nFor example: /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon\nCOUNTS are total/women/men/girls/boys/ethnic minority (girls and boys under 16).\nKinds: {kinds}\nTopics: {topics}\nBefore the note, optionally: products sp:to-roi=200,ap-phich=10 ({products}); a class's audience hv:CODE ({audiences})."
+    "One-line form: /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE]\nFor example: /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon\nCOUNTS are total/women/men/girls/boys/ethnic minority (girls and boys under 16).\nKinds: {kinds}\nTopics: {topics}\nBefore the note, optionally: products sp:to-roi=200,ap-phich=10 ({products}); a class's audience hv:CODE ({audiences}); the cost and its source cp:1.500.000:dtts ({sources})."
 )
 
 
@@ -258,5 +276,6 @@ def one_line_help(t: Translator) -> str:
             topics=topic_codes(),
             products=", ".join(PRODUCT_CODES.values()),
             audiences=", ".join(AUDIENCE_CODES.values()),
+            sources=", ".join(FUNDING_CODES.values()),
         )
     )

@@ -1,6 +1,6 @@
 """The one-line form for experienced users (nhập nhanh một dòng):
 
-    /log KIND DATE COUNTS TOPICS [LANGUAGE] [sp:PRODUCTS] [hv:AUDIENCE] [NOTE...]
+    /log KIND DATE COUNTS TOPICS [LANGUAGE] [sp:PRODUCTS] [hv:AUDIENCE] [cp:COST:SOURCE] [NOTE...]
     /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon dt:Cor họp dân thôn 3
 
 Each part goes through the same parsers as the guided steps; whatever parses
@@ -22,10 +22,12 @@ from storage.activities.rules import (
     clean_note,
     is_compact_counts,
     looks_like_language,
+    parse_amount,
     parse_audience,
     parse_compact_counts,
     parse_count,
     parse_date,
+    parse_funding,
     parse_kind,
     parse_language,
     parse_products,
@@ -94,17 +96,22 @@ def parse_one_line(text: str, today: date, max_age_days: int) -> OneLine:
     rest = parts[len(PARTS)] if len(parts) > len(PARTS) else ""
     values["language"] = SessionLanguage.VIETNAMESE.value
     # Optional tokens before the note, in any order: the language, the
-    # products (``sp:to-roi=200,ap-phich=10``), a class's audience (``hv:uy-tin``).
+    # products (``sp:to-roi=200,ap-phich=10``), a class's audience (``hv:uy-tin``),
+    # the cost and its funding source (``cp:1.500.000:dtts``).
     while rest:
         first, _, after = rest.partition(" ")
         prefix, _, value = first.partition(":")
-        if not (looks_like_language(first) or (fold(prefix) in ("sp", "hv") and value)):
+        if not (looks_like_language(first) or (fold(prefix) in ("sp", "hv", "cp") and value)):
             break
         try:
             if looks_like_language(first):
                 language, name = parse_language(first)
                 values["language"] = language.value
                 values["ethnic_language"] = name
+            elif fold(prefix) == "cp":
+                amount, _, source = value.partition(":")
+                values["cost"] = parse_amount(amount)
+                values["funding_source"] = parse_funding(source).value if source else None
             elif fold(prefix) == "sp":
                 found = parse_products(value.replace("_", " "))
                 values["products"] = {p.value: n for p, n in found.items()}

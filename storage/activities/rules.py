@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -23,10 +24,12 @@ from pydantic import (
 
 from storage.models.activities import (
     AUDIENCE_CODES,
+    FUNDING_CODES,
     KIND_CODES,
     PRODUCT_CODES,
     TOPIC_CODES,
     ActivityKind,
+    FundingSource,
     ProductKind,
     SessionLanguage,
     Topic,
@@ -41,6 +44,7 @@ MAX_KIND_OTHER = 200
 MAX_ETHNIC_LANGUAGE = 60
 DEFAULT_MAX_AGE_DAYS = 60
 MAX_PRODUCTS = 1_000_000
+MAX_COST = 1_000_000_000_000  # đồng
 # Broadcasts, posts, banners and posters, mobile exhibitions and the
 # documenting of a good model reach people nobody can count; every other
 # kind of session has at least one participant.
@@ -95,6 +99,9 @@ class Problem(enum.Enum):
     UNKNOWN_AUDIENCE = "unknown_audience"  # text
     UNKNOWN_PRODUCT = "unknown_product"  # text
     PRODUCT_WITHOUT_NUMBER = "product_without_number"  # text
+    BAD_AMOUNT = "bad_amount"  # text
+    AMOUNT_TOO_LARGE = "amount_too_large"  # max
+    UNKNOWN_FUNDING = "unknown_funding"  # text
     PLACE_NOT_ALLOWED = "place_not_allowed"
     ONE_LINE_INCOMPLETE = "one_line_incomplete"  # missing
     INCOMPLETE = "incomplete"  # field
@@ -356,6 +363,51 @@ def check_products(products: Mapping[ProductKind, int]) -> dict[ProductKind, int
     return kept
 
 
+_FUNDING_BY_CODE: dict[str, FundingSource] = _by_code(FUNDING_CODES)
+_MULTIPLIERS = {"tr": 1_000_000, "trieu": 1_000_000, "k": 1_000, "nghin": 1_000, "ngan": 1_000}
+_AMOUNT = re.compile(r"(?P<number>\d[\d.,\s]*?)\s*(?P<unit>tr|trieu|k|nghin|ngan)?")
+
+
+def parse_amount(text: str) -> int:
+    """An amount of money in đồng as people type it: ``1.500.000``,
+    ``1.500.000 đ``, ``1,5 triệu``, ``1.5tr``, ``500k``, ``500 nghìn``."""
+    folded = _plain(text)
+    for currency in ("dong", "vnd", "d"):
+        folded = folded.removesuffix(currency).strip()
+    match = _AMOUNT.fullmatch(folded)
+    if match is None:
+        raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+    number, unit = match["number"].strip(), match["unit"]
+    if unit is None:
+        if not re.fullmatch(r"\d{1,3}(?:[.,\s]\d{3})*|\d+", number):
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+        amount = int(re.sub(r"[.,\s]", "", number))
+    else:
+        whole, _, part = number.replace(" ", "").replace(",", ".").partition(".")
+        if not whole.isdigit() or (part and not part.isdigit()) or len(part) > 6:
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+        scale = _MULTIPLIERS[unit]
+        amount = int(whole) * scale + (int(part) * scale // 10 ** len(part) if part else 0)
+    if amount > MAX_COST:
+        raise ActivityProblem(Problem.AMOUNT_TOO_LARGE, max=MAX_COST)
+    return amount
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, punctuation kept (``fold`` drops it)."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def parse_funding(text: str) -> FundingSource:
+    """``dtts``, ``giam-ngheo``, ``ntm``, ``nsdp``, ``xhh``."""
+    found = _FUNDING_BY_CODE.get(fold(text.strip()))
+    if found is None:
+        raise ActivityProblem(Problem.UNKNOWN_FUNDING, text=text.strip()[:40])
+    return found
+
+
 def sort_topics(topics: list[Topic]) -> list[Topic]:
     order = list(Topic)
     return sorted(set(topics), key=order.index)
@@ -450,6 +502,8 @@ class ActivityInput(BaseModel):
     ethnic_language: str | None = None
     audience: TrainingAudience | None = None
     products: dict[ProductKind, int] = Field(default_factory=dict)
+    cost: int | None = None  # đồng
+    funding_source: FundingSource | None = None
     note: str | None = None
     photo_file_ids: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
     voice_file_id: str | None = None
@@ -481,6 +535,15 @@ class ActivityInput(BaseModel):
         if value is None:
             return None
         return clean_text(value, "ethnic_language", MAX_ETHNIC_LANGUAGE)
+
+    @field_validator("cost")
+    @classmethod
+    def _cost(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=str(value))
+        if value is not None and value > MAX_COST:
+            raise ActivityProblem(Problem.AMOUNT_TOO_LARGE, max=MAX_COST)
+        return value
 
     @field_validator("products")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -57,6 +58,17 @@ class TrainingAudience(enum.Enum):
     TEACHERS = "teachers"  # Giáo viên
     OFFICIALS = "officials"  # Cán bộ, công chức trong hệ thống chính trị
     MIXED = "mixed"  # Nhiều nhóm, hoặc nhóm khác
+
+
+class FundingSource(enum.Enum):
+    """Nguồn kinh phí of an activity (seeds 000 and 004)."""
+
+    # CTMTQG phát triển kinh tế - xã hội vùng đồng bào DTTS và miền núi (Dự án 8 thuộc chương trình này)
+    NTP_ETHNIC_MINORITY = "ntp_ethnic_minority"
+    NTP_POVERTY = "ntp_poverty"  # CTMTQG giảm nghèo bền vững
+    NTP_RURAL = "ntp_rural"  # CTMTQG xây dựng nông thôn mới
+    LOCAL_BUDGET = "local_budget"  # Ngân sách địa phương
+    SOCIALISED = "socialised"  # Nguồn xã hội hóa
 
 
 class ProductKind(enum.Enum):
@@ -128,6 +140,14 @@ AUDIENCE_CODES: dict[TrainingAudience, str] = {
     TrainingAudience.MIXED: "chung",
 }
 
+FUNDING_CODES: dict[FundingSource, str] = {
+    FundingSource.NTP_ETHNIC_MINORITY: "dtts",
+    FundingSource.NTP_POVERTY: "giam-ngheo",
+    FundingSource.NTP_RURAL: "ntm",
+    FundingSource.LOCAL_BUDGET: "nsdp",
+    FundingSource.SOCIALISED: "xhh",
+}
+
 PRODUCT_CODES: dict[ProductKind, str] = {
     ProductKind.LEAFLET: "to-roi",
     ProductKind.POSTER: "ap-phich",
@@ -163,7 +183,8 @@ class Activity(Base):
     """Hoạt động: one session held on a local date (Asia/Ho_Chi_Minh) at a
     village or a commune, with its participants counted by sex and age.
 
-    ``women`` and ``men`` are adults; ``girls`` and ``boys`` are children under
+    ``cost`` (chi phí, in đồng) and ``funding_source`` (nguồn kinh phí) are
+    optional. ``women`` and ``men`` are adults; ``girls`` and ``boys`` are children under
     16, so ``women + men + girls + boys == total``. ``ethnic_minority`` counts
     the ethnic-minority participants among the total. Rows are never removed:
     ``deleted`` hides them from lists and reports.
@@ -186,6 +207,8 @@ class Activity(Base):
     language: Mapped[SessionLanguage] = mapped_column(str_enum(SessionLanguage, 16))
     ethnic_language: Mapped[str | None] = mapped_column(String(60))
     audience: Mapped[TrainingAudience | None] = mapped_column(str_enum(TrainingAudience))
+    cost: Mapped[int | None] = mapped_column(BigInteger)  # đồng
+    funding_source: Mapped[FundingSource | None] = mapped_column(str_enum(FundingSource))
     note: Mapped[str | None] = mapped_column(String(1000))
     photo_file_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     voice_file_id: Mapped[str | None] = mapped_column(String(255))
@@ -209,6 +232,7 @@ class Activity(Base):
         ),
         CheckConstraint("women + men + girls + boys = total", name="counts_add_up"),
         CheckConstraint("ethnic_minority <= total", name="ethnic_within_total"),
+        CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         Index("ix_activities_unit_held_on_kind", "unit_id", "held_on", "kind"),
         Index("ix_activities_held_on_kind", "held_on", "kind"),
         Index("ix_activities_reporter_created", "reporter_id", "created_at"),

@@ -44,6 +44,7 @@ from storage.reports.completeness import Standing
 from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import (
     AUDIENCE_NAMES,
+    FUNDING_NAMES,
     KIND_NAMES,
     LANGUAGE_NAMES,
     PRODUCT_NAMES,
@@ -330,6 +331,29 @@ def _plan_lines_sections(sheet: WriteOnlyWorksheet, found: PlanLines, t: Transla
         sheet.append([])
 
 
+def _costs_section(sheet: WriteOnlyWorksheet, report: Report, t: Translate) -> None:
+    """Costs in đồng by funding source, then by the next level down."""
+    found, summary = report.summary.plan_lines, report.summary
+    if not found.costs:
+        return
+    sheet.append([_cell(sheet, t("Costs by funding source (đồng)"), BOLD)])
+    _header(sheet, [t("Funding source"), t("Cost")])
+    for source, amount in found.costs.items():
+        name = t(FUNDING_NAMES[source]) if source else t("Source not recorded")
+        sheet.append([name, amount])
+    sheet.append([t("Total"), found.cost_total])
+    sheet.append([])
+    sheet.append([_cell(sheet, t("Costs by unit (đồng)"), BOLD)])
+    _header(sheet, [t("Place"), t("Code"), t("Cost")])
+    for row in summary.children:
+        if found.costs_by_child.get(row.place.path):
+            sheet.append([row.place.name, row.place.code, found.costs_by_child[row.place.path]])
+    own = found.costs_by_child.get(summary.area.path)
+    if own:
+        sheet.append([t("At {place} itself").format(place=summary.area.name), "", own])
+    sheet.append([])
+
+
 def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
     summary = report.summary
     sheet = book.create_sheet(t("Breakdowns"))
@@ -352,6 +376,7 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
         [(t(KIND_NAMES[k]), c) for k, c in summary.by_kind.items()],
     )
     _plan_lines_sections(sheet, summary.plan_lines, t)
+    _costs_section(sheet, report, t)
     section(
         t("By language"),
         t("Language"),

@@ -13,6 +13,7 @@ from babel import Locale
 
 from storage.models import (
     ActivityKind,
+    FundingSource,
     Indicator,
     ParticipantField,
     ProductKind,
@@ -75,6 +76,16 @@ PRODUCT_NAMES: dict[ProductKind, str] = {
     ProductKind.HANDBOOK: N_("Handbooks and documents"),
 }
 
+FUNDING_NAMES: dict[FundingSource, str] = {
+    FundingSource.NTP_ETHNIC_MINORITY: N_(
+        "National target programme for ethnic-minority and mountainous areas (incl. Project 8)"
+    ),
+    FundingSource.NTP_POVERTY: N_("National target programme for sustainable poverty reduction"),
+    FundingSource.NTP_RURAL: N_("National target programme for new rural development"),
+    FundingSource.LOCAL_BUDGET: N_("Local budget"),
+    FundingSource.SOCIALISED: N_("Socialised funds (xã hội hóa)"),
+}
+
 AUDIENCE_NAMES: dict[TrainingAudience, str] = {
     TrainingAudience.LEGAL_OFFICERS: N_("Legal officers"),
     TrainingAudience.VILLAGE_HEADS: N_("Village heads and village officers"),
@@ -122,4 +133,5 @@ INDICATOR_NAMES: dict[Indicator, str] = {
     Indicator.TRUSTED_ADDRESSES: N_("Trusted addresses"),
     Indicator.PARTICIPANTS: N_("Number of participants"),
     Indicator.SHARE: N_("Share of a group reached"),
+    Indicator.BUDGET: N_("Budget (đồng), against the costs recorded"),
 }

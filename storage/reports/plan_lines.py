@@ -1,7 +1,8 @@
 """Figures the local plans ask for beyond sessions and participants: the
-communication products handed out or put up (sản phẩm truyền thông), and the
-training classes by audience (đối tượng tập huấn). Counted from the
-activities themselves (no rollup holds them)."""
+communication products handed out or put up (sản phẩm truyền thông), the
+training classes by audience (đối tượng tập huấn), and what activities cost
+by funding source and by unit (kinh phí theo nguồn, theo đơn vị). Counted from
+the activities themselves (no rollup holds them)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from storage.models import (
     Activity,
     ActivityKind,
     ActivityProduct,
+    FundingSource,
     ProductKind,
     TrainingAudience,
 )
@@ -35,10 +37,17 @@ class PlanLines:
     products: dict[ProductKind, int] = field(default_factory=dict)  # catalogue order
     # Audience None: classes logged without naming it (before it was asked).
     classes: dict[TrainingAudience | None, ClassCount] = field(default_factory=dict)
+    # Source None: a cost recorded without its source. Only activities with a cost count.
+    costs: dict[FundingSource | None, int] = field(default_factory=dict)
+    costs_by_child: dict[str, int] = field(default_factory=dict)  # child path → đồng
+
+    @property
+    def cost_total(self) -> int:
+        return sum(self.costs.values())
 
 
 async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanLines:
-    query, _place, _child = activity_rows(area, period)
+    query, _place, child = activity_rows(area, period)
     products = query.join(ActivityProduct, ActivityProduct.activity_id == Activity.id)
     products = products.add_columns(
         ActivityProduct.product, func.sum(ActivityProduct.quantity)
@@ -54,7 +63,20 @@ async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanL
         for a, n, people in (await session.execute(classes)).all()
     }
     order: list[TrainingAudience | None] = [*TrainingAudience, None]
+    spent = (
+        query.where(Activity.cost.is_not(None))
+        .add_columns(child, Activity.funding_source, func.sum(Activity.cost))
+        .group_by(child, Activity.funding_source)
+    )
+    by_source: dict[FundingSource | None, int] = {}
+    by_child: dict[str, int] = {}
+    for path, source, amount in (await session.execute(spent)).all():
+        by_source[source] = by_source.get(source, 0) + int(amount or 0)
+        by_child[str(path)] = by_child.get(str(path), 0) + int(amount or 0)
+    sources: list[FundingSource | None] = [*FundingSource, None]
     return PlanLines(
         products={p: found[p] for p in ProductKind if found.get(p)},
         classes={a: by_audience[a] for a in order if a in by_audience},
+        costs={s: by_source[s] for s in sources if s in by_source},
+        costs_by_child=by_child,
     )

@@ -17,6 +17,7 @@ from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import (
     AUDIENCE_NAMES,
     FIELD_NAMES,
+    FUNDING_NAMES,
     KIND_NAMES,
     LANGUAGE_NAMES,
     PRODUCT_NAMES,
@@ -81,6 +82,12 @@ def spec_name(spec: Spec, label: str | None, t: Translate) -> str:
         name = t("Places with: {kind}").format(kind=kind or t("any activity"))
     elif spec.indicator is Indicator.TRUSTED_ADDRESSES:
         name = t("Trusted addresses")
+    elif spec.indicator is Indicator.BUDGET:
+        name = t("Budget spent (đồng)")
+        if kind:
+            name += f" ({kind})"
+        if spec.funding_source is not None:
+            name += f" – {t(FUNDING_NAMES[spec.funding_source])}"
     elif spec.indicator is Indicator.PARTICIPANTS:
         name = t("Number of {people}").format(people=counted)
         if kind:
@@ -196,6 +203,7 @@ def summary_text(
                 text += f", {_participants(counts.total, t)}"
             lines.append(esc(text))
     lines += plan_lines_text(summary.plan_lines, t, esc, bold)
+    lines += costs_text(summary, t, esc, bold)
     if summary.by_topic:
         lines += ["", bold(t("By topic"))]
         lines += [
@@ -382,4 +390,26 @@ def plan_lines_text(
                     + f", {_participants(count.participants, t)}"
                 )
             )
+    return lines
+
+
+def costs_text(
+    summary: Summary, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
+) -> list[str]:
+    """What the activities cost, by funding source and by the next level down."""
+    found = summary.plan_lines
+    if not found.costs:
+        return []
+    lines = [
+        "",
+        bold(t("Costs: {amount} đồng").format(amount=t.number(found.cost_total))),
+    ]
+    for source, amount in found.costs.items():
+        name = t(FUNDING_NAMES[source]) if source else t("Source not recorded")
+        lines.append(esc(f"• {name}: {t.number(amount)}"))
+    names = {row.place.path: row.place.name for row in summary.children}
+    spent = sorted(found.costs_by_child.items(), key=lambda kv: -kv[1])
+    for path, amount in spent[:MAX_CHILD_LINES]:
+        name = names.get(path, summary.area.name)
+        lines.append(esc(f"◦ {name}: {t.number(amount)}"))
     return lines

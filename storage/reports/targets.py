@@ -13,20 +13,22 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
+from storage.activities.rules import MAX_COST
 from storage.models import (
     Activity,
     ActivityKind,
     ActivityTopic,
+    FundingSource,
     Indicator,
     ParticipantField,
     Target,
     Topic,
 )
-from storage.models.activities import KIND_CODES, TOPIC_CODES
+from storage.models.activities import FUNDING_CODES, KIND_CODES, TOPIC_CODES
 from storage.reports import areas
 from storage.reports.aggregates import Place
 from storage.reports.areas import Area, AreaKind
@@ -53,6 +55,7 @@ CSV_COLUMNS = (
     "value",
     "population",
     "label",
+    "source",
 )
 # Indicators that add up over communes, so a province without a target of
 # its own shows the sum of its communes' targets.
@@ -61,6 +64,7 @@ ADDITIVE = (
     Indicator.PLACES,
     Indicator.TRUSTED_ADDRESSES,
     Indicator.PARTICIPANTS,
+    Indicator.BUDGET,
 )
 
 
@@ -84,12 +88,19 @@ class TargetInput(BaseModel):
     topic: Topic | None = None
     field: ParticipantField | None = None
     keyword: str | None = Field(default=None, max_length=MAX_KEYWORD)
-    value: int = Field(ge=0, le=MAX_VALUE)
+    funding_source: FundingSource | None = None
+    value: int = Field(ge=0, le=MAX_COST)
     population: int | None = Field(default=None, gt=0, le=100_000_000)
     label: str | None = Field(default=None, max_length=MAX_LABEL)
 
     @model_validator(mode="after")
     def _consistent(self) -> TargetInput:
+        if self.indicator is not Indicator.BUDGET and self.value > MAX_VALUE:
+            raise ValueError("value")
+        if self.funding_source is not None and self.indicator is not Indicator.BUDGET:
+            raise ValueError("source_only_for_budget")
+        if self.indicator is Indicator.BUDGET and self.field:
+            raise ValueError("field_only_for_participants")
         if self.indicator is Indicator.SHARE:
             if self.population is None:
                 raise ValueError("population_needed")
@@ -121,6 +132,7 @@ class Spec:
     field: ParticipantField | None = None
     keyword: str | None = None  # folded: no accents, lower case
     keyword_text: str | None = dataclasses.field(default=None, compare=False)  # as typed
+    funding_source: FundingSource | None = None
 
     @classmethod
     def of(cls, target: Target | TargetInput) -> Spec:
@@ -136,6 +148,7 @@ class Spec:
             counted,
             keyword or None,
             text if keyword else None,
+            target.funding_source,
         )
 
 
@@ -207,6 +220,7 @@ async def upsert_target(
             topic=data.topic,
             field=data.spec.field,
             keyword=data.keyword,
+            funding_source=data.funding_source,
             position=len(existing),
             created_by_id=actor.id,
         )
@@ -279,6 +293,11 @@ def parse_row(row: dict[str, str]) -> TargetInput:
             values[name] = int(text)
     if "value" not in values:
         raise TargetError("value", detail="")
+    if cell("source"):
+        try:
+            values["funding_source"] = _lookup(FUNDING_CODES, FundingSource, cell("source"))
+        except KeyError:
+            raise TargetError("unknown_source", detail=cell("source")) from None
     values["keyword"] = cell("keyword") or None
     values["label"] = " ".join(cell("label").split()) or None
     try:
@@ -413,6 +432,8 @@ async def _measure(
     if spec.indicator is Indicator.TRUSTED_ADDRESSES:
         counted = await trusted_addresses(session, area)
         return counted.total, counted.by_child
+    if spec.indicator is Indicator.BUDGET:
+        return await _spent(session, area, spec, period)
     field_name = (spec.field or ParticipantField.TOTAL).value
     if not spec.keyword and spec.indicator is not Indicator.PLACES:
         found: dict[str, int] = {}
@@ -452,6 +473,34 @@ async def _measure(
     if spec.indicator is Indicator.PLACES:
         sums = {k: len(v) for k, v in places.items()}
     return sum(sums.values()), sums
+
+
+async def _spent(
+    session: AsyncSession, area: Area, spec: Spec, period: Period
+) -> tuple[int, dict[str, int]]:
+    """The costs recorded on activities against a budget, by child."""
+    query, _place, child = activity_rows(area, period)
+    query = query.where(Activity.cost.is_not(None))
+    if spec.funding_source is not None:
+        query = query.where(Activity.funding_source == spec.funding_source)
+    if spec.activity_kind is not None:
+        query = query.where(Activity.kind == spec.activity_kind)
+    if spec.topic is not None:
+        query = query.where(
+            exists().where(
+                ActivityTopic.activity_id == Activity.id, ActivityTopic.topic == spec.topic
+            )
+        )
+    if spec.keyword:
+        query = query.add_columns(child, Activity.cost, Activity.note, Activity.kind_other)
+        sums: dict[str, int] = {}
+        for path, cost, note, other in (await session.execute(query)).all():
+            if spec.keyword in fold(f"{note or ''} {other or ''}"):
+                sums[str(path)] = sums.get(str(path), 0) + int(cost or 0)
+        return sum(sums.values()), sums
+    query = query.add_columns(child, func.sum(Activity.cost)).group_by(child)
+    found = {str(path): int(n or 0) for path, n in (await session.execute(query)).all()}
+    return sum(found.values()), found
 
 
 async def progress(

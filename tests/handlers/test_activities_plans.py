@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.models import ActivityKind, ProductKind, TrainingAudience
+from storage.models import ActivityKind, FundingSource, ProductKind, TrainingAudience
 from tests.handlers.activities_helpers import setup_people, stored, tap
 from tests.handlers.conftest import USER
 from tests.harness import texts
@@ -86,3 +86,30 @@ async def test_one_line_with_products_and_audience(bot, places):
     said = texts(replies, USER)
     assert said[0].startswith("“keo” is not a communication product.")
     assert "Please check the activity" in said[-1]
+
+
+async def test_cost_and_source_from_the_summary_card(bot, places):
+    await bot.send(USER, "/log tt 19/11 20/10/10/0/0/0 bdg")
+    assert "✏️ Cost" in bot.labels(USER)
+    question = await tap(bot, "✏️ Cost")
+    assert question.endswith(
+        "How much did the activity cost, in đồng? For example: 1.500.000 or 1,5 triệu."
+    )
+    replies = await bot.send(USER, "nhiều lắm")
+    assert texts(replies)[0].startswith("“nhiều lắm” is not an amount I can read.")
+    await bot.send(USER, "1,5 triệu")
+    assert "Local budget" in bot.labels(USER)
+    await bot.photo(USER)  # a photo where a source is asked: the step stays
+    summary = await tap(
+        bot, "National target programme for ethnic-minority and mountainous areas (incl. Project 8)"
+    )
+    assert "Cost: 1,500,000 đồng — National target programme" in summary
+    # Back out of a change: the cost stays as it was.
+    await bot.press(USER, label="✏️ Cost")
+    assert "Cost: 1,500,000 đồng" in await tap(bot, "↩ Keep as it was")
+    await tap(bot, "✅ Confirm")
+    (activity,) = await stored(bot)
+    assert (activity.cost, activity.funding_source) == (
+        1_500_000,
+        FundingSource.NTP_ETHNIC_MINORITY,
+    )
