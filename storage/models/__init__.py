@@ -46,6 +46,15 @@ from storage.models.people import (
     UserStatus,
 )
 from storage.models.places import Unit, UnitGroup, UnitGroupMember, UnitLevel
+from storage.models.registers import (
+    MemberRole,
+    RegisterEntry,
+    RegisterEntryEvent,
+    RegisterEvent,
+    RegisterKind,
+    RegisterMember,
+    RegisterStatus,
+)
 from storage.models.rollups import ActivityRollup, ReporterMonth, TopicRollup
 from storage.models.state import PersistedState
 from storage.models.targets import Indicator, NoActivityReport, ParticipantField, Target
@@ -84,6 +93,7 @@ __all__ = [
     "IncidentStatus",
     "Indicator",
     "Invite",
+    "MemberRole",
     "NoActivityReport",
     "Occurred",
     "OutboxEntry",
@@ -94,6 +104,12 @@ __all__ = [
     "Priority",
     "ProductKind",
     "Referral",
+    "RegisterEntry",
+    "RegisterEntryEvent",
+    "RegisterEvent",
+    "RegisterKind",
+    "RegisterMember",
+    "RegisterStatus",
     "RegistrationRequest",
     "ReminderOptOut",
     "ReminderRule",

@@ -209,6 +209,8 @@ class Activity(Base):
     audience: Mapped[TrainingAudience | None] = mapped_column(str_enum(TrainingAudience))
     cost: Mapped[int | None] = mapped_column(BigInteger)  # đồng
     funding_source: Mapped[FundingSource | None] = mapped_column(str_enum(FundingSource))
+    # The team, club or group that held it (tổ/CLB/nhóm tổ chức), if any.
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id"))
     note: Mapped[str | None] = mapped_column(String(1000))
     photo_file_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     voice_file_id: Mapped[str | None] = mapped_column(String(255))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.activities import ActivityKind, FundingSource, Topic
 from storage.models.base import Base, UTCDateTime, str_enum, utcnow
+from storage.models.registers import RegisterKind
 
 
 class Indicator(enum.Enum):
@@ -32,6 +33,10 @@ class Indicator(enum.Enum):
     PARTICIPANTS = "participants"  # people reached (lượt người tham gia)
     SHARE = "share"  # a share of a known population reached: "80% phụ nữ ..."
     BUDGET = "budget"  # kinh phí (đồng) for the area and year, against the costs recorded
+    # Register entries of ``register_kind`` with a dated event in the period:
+    ESTABLISHED = "established"  # thành lập: "03 CLB được thành lập"
+    RENEWED = "renewed"  # củng cố, nâng chất lượng hoặc thành lập mới: "04 ĐCTC"
+    SUPPORTED = "supported"  # được hỗ trợ: "02 tổ/nhóm sinh kế ... ứng dụng công nghệ 4.0"
 
 
 class ParticipantField(enum.Enum):
@@ -71,6 +76,7 @@ class Target(Base):
     field: Mapped[ParticipantField | None] = mapped_column(str_enum(ParticipantField, 16))
     keyword: Mapped[str | None] = mapped_column(String(60))
     funding_source: Mapped[FundingSource | None] = mapped_column(str_enum(FundingSource))
+    register_kind: Mapped[RegisterKind | None] = mapped_column(str_enum(RegisterKind))
     value: Mapped[int] = mapped_column(BigInteger)
     population: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(300))

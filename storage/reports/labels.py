@@ -15,8 +15,12 @@ from storage.models import (
     ActivityKind,
     FundingSource,
     Indicator,
+    MemberRole,
     ParticipantField,
     ProductKind,
+    RegisterEvent,
+    RegisterKind,
+    RegisterStatus,
     SessionLanguage,
     Topic,
     TrainingAudience,
@@ -74,6 +78,36 @@ PRODUCT_NAMES: dict[ProductKind, str] = {
     ProductKind.PANEL: N_("Panels and banners"),
     ProductKind.VIDEO: N_("Videos and clips"),
     ProductKind.HANDBOOK: N_("Handbooks and documents"),
+}
+
+REGISTER_NAMES: dict[RegisterKind, str] = {
+    RegisterKind.TEAM: N_("Community communication teams"),
+    RegisterKind.CLUB: N_("“Leaders of Change” clubs"),
+    RegisterKind.LIVELIHOOD_GROUP: N_("Women-led livelihood groups"),
+    RegisterKind.TRUSTED_ADDRESS: N_("Trusted addresses"),
+}
+
+REGISTER_EVENT_NAMES: dict[RegisterEvent, str] = {
+    RegisterEvent.ESTABLISHED: N_("established"),
+    RegisterEvent.STRENGTHENED: N_("strengthened"),
+    RegisterEvent.SUPPORTED: N_("supported"),
+    RegisterEvent.SUSPENDED: N_("suspended"),
+    RegisterEvent.RESUMED: N_("active again"),
+    RegisterEvent.DISSOLVED: N_("dissolved"),
+}
+
+REGISTER_STATUS_NAMES: dict[RegisterStatus, str] = {
+    RegisterStatus.ACTIVE: N_("active"),
+    RegisterStatus.SUSPENDED: N_("suspended"),
+    RegisterStatus.DISSOLVED: N_("dissolved"),
+}
+
+MEMBER_ROLE_NAMES: dict[MemberRole, str] = {
+    MemberRole.LEADER: N_("leader"),
+    MemberRole.DEPUTY: N_("deputy"),
+    MemberRole.FACILITATOR: N_("facilitator"),
+    MemberRole.MEMBER: N_("member"),
+    MemberRole.VOLUNTEER: N_("volunteer"),
 }
 
 FUNDING_NAMES: dict[FundingSource, str] = {
@@ -134,4 +168,7 @@ INDICATOR_NAMES: dict[Indicator, str] = {
     Indicator.PARTICIPANTS: N_("Number of participants"),
     Indicator.SHARE: N_("Share of a group reached"),
     Indicator.BUDGET: N_("Budget (đồng), against the costs recorded"),
+    Indicator.ESTABLISHED: N_("Newly established (from the registers)"),
+    Indicator.RENEWED: N_("Strengthened or newly set up (from the registers)"),
+    Indicator.SUPPORTED: N_("Supported (from the registers)"),
 }

@@ -18,9 +18,11 @@ from storage.reports.labels import (
     AUDIENCE_NAMES,
     FIELD_NAMES,
     FUNDING_NAMES,
+    INDICATOR_NAMES,
     KIND_NAMES,
     LANGUAGE_NAMES,
     PRODUCT_NAMES,
+    REGISTER_NAMES,
     TOPIC_NAMES,
     Translate,
 )
@@ -82,6 +84,8 @@ def spec_name(spec: Spec, label: str | None, t: Translate) -> str:
         name = t("Places with: {kind}").format(kind=kind or t("any activity"))
     elif spec.indicator is Indicator.TRUSTED_ADDRESSES:
         name = t("Trusted addresses")
+    elif spec.register_kind is not None:
+        name = f"{t(REGISTER_NAMES[spec.register_kind])}: {t(INDICATOR_NAMES[spec.indicator])}"
     elif spec.indicator is Indicator.BUDGET:
         name = t("Budget spent (đồng)")
         if kind:
