@@ -18,6 +18,7 @@ from handlers import (
     delivery,
     hotline,
     invite,
+    registers,
     registration,
     reminders,
     report,
@@ -45,6 +46,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     activities.register(application)
     summary.register(application)
     targets.register(application)
+    registers.register(application)
     broadcast.register(application)
     calendar.register(application)
     common.register_commands(application)

@@ -44,6 +44,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("summary", N_("Summary of your area, with a chart"), Audience.COORDINATOR),
     Command("export", N_("Report as a spreadsheet (XLSX) or CSV"), Audience.COORDINATOR),
     Command("targets", N_("Targets (chỉ tiêu) and progress"), Audience.COORDINATOR),
+    Command(
+        "registers", N_("Teams, clubs, groups and trusted addresses (CSV)"), Audience.COORDINATOR
+    ),
     Command("broadcast", N_("Send a message to everyone in your area"), Audience.COORDINATOR),
     Command("broadcasts", N_("Your broadcasts: running and scheduled"), Audience.COORDINATOR),
     Command("calendar", N_("Events and report deadlines of your area"), Audience.COORDINATOR),

@@ -90,7 +90,7 @@ async def test_csv_import_export_and_the_audit(session):
     ],
 )
 async def test_a_bad_line_imports_nothing(session, line, code, number):
-    commune, _province, v1, v2, chief = await _world(session)
+    commune, _province, v1, _v2, chief = await _world(session)
     text = "kind,place,name,shelters,equipment,members,events\n" + line.format(v1=v1.code)
     with pytest.raises(RegisterImportError) as caught:
         await registers.import_csv(session, chief, text, NOW)
@@ -99,7 +99,7 @@ async def test_a_bad_line_imports_nothing(session, line, code, number):
 
 
 async def test_only_a_coordinator_of_the_place_writes(session):
-    commune, _province, v1, _v2, _chief = await _world(session)
+    _commune, _province, v1, _v2, _chief = await _world(session)
     elsewhere = await place(session, "Xã Vĩnh Linh", "Quảng Trị")
     stranger = await profile(session, await person(session, 8, Role.COMMUNE_COORDINATOR, elsewhere))
     helper = await profile(session, await person(session, 9, Role.COLLABORATOR, v1))
