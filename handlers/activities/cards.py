@@ -9,7 +9,9 @@ from storage.activities import ActivityInput, ActivityLine, Page, reference
 from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES
 
 
-def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
+def card(
+    t: Translator, data: ActivityInput, place: str, title: str, held_by: str | None = None
+) -> str:
     """Every field of an activity, one per line, under a bold title."""
     p = data.participants
     counts = t(
@@ -42,6 +44,8 @@ def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
             f"{t(PRODUCT_NAMES[p])} {t.number(n)}" for p, n in data.products.items()
         )
         lines.append(t("Products: {products}").format(products=esc(products)))
+    if held_by:
+        lines.append(t("Held by: {name}").format(name=esc(held_by)))
     if data.cost is not None:
         cost = t("{amount} đồng").format(amount=t.number(data.cost))
         if data.funding_source is not None:

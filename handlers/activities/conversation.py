@@ -46,12 +46,14 @@ from handlers.activities.details import (
     ask_audience,
     ask_cost,
     ask_funding,
+    ask_held_by,
     ask_products,
     audience_chosen,
     audience_typed,
     cost_none,
     cost_typed,
     funding_chosen,
+    held_by_chosen,
     products_none,
     products_typed,
 )
@@ -63,6 +65,7 @@ from handlers.activities.draft import (
     COUNT_STEPS,
     DATE,
     FUNDING,
+    HELD_BY,
     KEY,
     KIND,
     KIND_OTHER,
@@ -201,6 +204,7 @@ def _register_asks() -> dict[str, Step]:
             PRODUCTS: ask_products,
             COST: ask_cost,
             FUNDING: ask_funding,
+            HELD_BY: ask_held_by,
             OPTIONAL: ask_optional,
             SUMMARY: ask_summary,
         }
@@ -285,6 +289,11 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(funding_chosen, pattern=r"^lf:"),
             back,
             *guards_for(ask_funding, CHOOSE_BUTTON),
+        ],
+        HELD_BY: [
+            CallbackQueryHandler(held_by_chosen, pattern=r"^lg:"),
+            back,
+            *guards_for(ask_held_by, CHOOSE_BUTTON),
         ],
         OPTIONAL: [
             MessageHandler(filters.PHOTO, photo_received),

@@ -12,6 +12,7 @@ from handlers.activities.draft import (
     AUDIENCE,
     COST,
     FUNDING,
+    HELD_BY,
     PRODUCTS,
     advance_to_next,
     ask_step,
@@ -25,7 +26,7 @@ from handlers.ui import columns, esc, keyboard, text_of
 from storage import activities
 from storage.activities import ActivityProblem
 from storage.models.activities import AUDIENCE_CODES, FUNDING_CODES, PRODUCT_CODES
-from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES
+from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES, REGISTER_NAMES
 
 AUDIENCE_BY_CODE = {code: audience for audience, code in AUDIENCE_CODES.items()}
 
@@ -146,3 +147,39 @@ async def funding_chosen(update: Update, context: BotContext) -> str | int:
         return await ask_funding(update, context)
     state_of(context)["funding_source"] = source.value
     return await advance_to_next(update, context, context.t(FUNDING_NAMES[source]))
+
+
+# The team, club or group that held it, asked from the summary card.
+async def ask_held_by(update: Update, context: BotContext) -> str | int:
+    state = state_of(context)
+    state["step"] = HELD_BY
+    t = context.t
+    async with context.services.sessions() as session:
+        found = await activities.holders(session, int(state["unit_id"]))
+    rows = [[(f"{e.name} · {t(REGISTER_NAMES[e.kind])}", f"lg:{e.id}")] for e in found]
+    rows.append([(t("No team, club or group"), "lg:none")])
+    await ask_step(
+        update,
+        context,
+        t("Which team, club or group held it?"),
+        keyboard(with_back(context, rows)),
+    )
+    return HELD_BY
+
+
+async def held_by_chosen(update: Update, context: BotContext) -> str | int:
+    state = state_of(context)
+    choice = pressed(update).split(":", 1)[1]
+    if choice == "none":
+        state.pop("ask_held_by", None)
+        state["held_by_id"] = None
+        return await advance_to_next(update, context, context.t("No team, club or group"))
+    async with context.services.sessions() as session:
+        found = {e.id: e for e in await activities.holders(session, int(state["unit_id"]))}
+    entry = found.get(int(choice)) if choice.isdigit() and len(choice) < 12 else None
+    if entry is None:
+        await refuse_button(update, context)
+        return await ask_held_by(update, context)
+    state.pop("ask_held_by", None)
+    state["held_by_id"] = entry.id
+    return await advance_to_next(update, context, entry.name)

@@ -43,6 +43,7 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
     "SUMMARY",
 )
 AUDIENCE, PRODUCTS, COST, FUNDING = "AUDIENCE", "PRODUCTS", "COST", "FUNDING"
+HELD_BY = "HELD_BY"
 MAX_PLACE_BUTTONS = 12
 STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
@@ -62,6 +63,7 @@ EDITS: dict[str, tuple[str, ...]] = {
     "products": ("products",),
     "audience": ("audience",),
     "cost": ("cost", "funding_source", "ask_cost"),
+    "held_by": ("held_by_id", "ask_held_by"),
 }
 # What "keep as it was" puts back: the cleared fields, and those the step
 # changes while it keeps them on screen (the ✓ topics, the photos and note).
@@ -81,6 +83,7 @@ EDIT_LABELS = {
     "products": N_("✏️ Products"),
     "audience": N_("✏️ Audience"),
     "cost": N_("✏️ Cost"),
+    "held_by": N_("✏️ Held by"),
 }
 # The draft fields to ask again when the whole activity breaks a rule.
 PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
@@ -92,6 +95,7 @@ PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
     Problem.ETHNIC_LANGUAGE_MISSING: ("ethnic_language",),
     Problem.TOO_MANY_PHOTOS: ("photo_file_ids", "optional_done"),
     Problem.PLACE_NOT_ALLOWED: ("unit_id",),
+    Problem.HELD_BY_ELSEWHERE: ("held_by_id",),
 }
 
 
@@ -163,6 +167,8 @@ def next_step(state: dict[str, Any]) -> str:
         return COST
     if state.get("cost") and "funding_source" not in state:
         return FUNDING
+    if state.get("ask_held_by"):
+        return HELD_BY
     return SUMMARY
 
 

@@ -219,6 +219,8 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         return t("“{text}” is not a funding source. The codes are: {codes}.").format(
             text=esc(p["text"]), codes=", ".join(FUNDING_CODES.values())
         )
+    if kind is Problem.HELD_BY_ELSEWHERE:
+        return t("That team, club or group is not of this commune. Please choose again.")
     if kind is Problem.PRODUCT_WITHOUT_NUMBER:
         return t("How many? Type the number after the product, for example: {example}.").format(
             example=esc(f"{p['text']} 200")

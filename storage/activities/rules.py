@@ -102,6 +102,7 @@ class Problem(enum.Enum):
     BAD_AMOUNT = "bad_amount"  # text
     AMOUNT_TOO_LARGE = "amount_too_large"  # max
     UNKNOWN_FUNDING = "unknown_funding"  # text
+    HELD_BY_ELSEWHERE = "held_by_elsewhere"  # a team/club/group not of the activity's commune
     PLACE_NOT_ALLOWED = "place_not_allowed"
     ONE_LINE_INCOMPLETE = "one_line_incomplete"  # missing
     INCOMPLETE = "incomplete"  # field
@@ -504,6 +505,7 @@ class ActivityInput(BaseModel):
     products: dict[ProductKind, int] = Field(default_factory=dict)
     cost: int | None = None  # đồng
     funding_source: FundingSource | None = None
+    held_by_id: int | None = None  # the register entry (team, club, group) that held it
     note: str | None = None
     photo_file_ids: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
     voice_file_id: str | None = None

@@ -53,7 +53,7 @@ from storage.reports.labels import (
 )
 from storage.reports.periods import Period
 from storage.reports.plan_lines import PlanLines
-from storage.reports.render import day, level_name, period_name, spec_name
+from storage.reports.render import day, definition, level_name, period_name, spec_name
 from storage.reports.report import Report
 from storage.reports.tally import activity_rows
 from storage.reports.targets import Progress
@@ -291,6 +291,7 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
     ]
     for kid in kids:
         titles += [t("{place}: target").format(place=kid.name), t("Achieved")]
+    titles.append(t("Definition"))
     _header(sheet, titles)
     if not targets.lines:
         sheet.append(["", t("No targets are set for this year. Set them with /targets.")])
@@ -311,6 +312,7 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
                 if progress is not None
                 else ["", ""]
             )
+        values.append(_cell(sheet, definition(line.spec, top.population, t), alignment=WRAP))
         sheet.append(values)
 
 

@@ -339,7 +339,10 @@ def summary_text(
                 )
             ),
         ]
-        lines += [esc(target_line(line, t)) for line in targets.lines]
+        for line in targets.lines:
+            lines.append(esc(target_line(line, t)))
+            if line.spec.indicator is Indicator.SHARE:
+                lines.append(esc("   " + definition(line.spec, line.area.population, t)))
         if targets.behind:
             lines.append(esc(t("⚠️ = behind schedule at this point of the year")))
     return _fit("\n".join(lines), html)
@@ -417,3 +420,54 @@ def costs_text(
         name = names.get(path, summary.area.name)
         lines.append(esc(f"◦ {name}: {t.number(amount)}"))
     return lines
+
+
+def definition(spec: Spec, population: int | None, t: Translate) -> str:
+    """What a target line counts, in words, as the plan's table needs it said."""
+    kind = t(KIND_NAMES[spec.activity_kind]) if spec.activity_kind else None
+    narrowing = []
+    if kind:
+        narrowing.append(t("of the kind “{kind}”").format(kind=kind))
+    if spec.topic is not None:
+        narrowing.append(t("on “{topic}”").format(topic=t(TOPIC_NAMES[spec.topic])))
+    if spec.keyword:
+        narrowing.append(
+            t("whose note or name mentions “{keyword}”").format(
+                keyword=spec.keyword_text or spec.keyword
+            )
+        )
+    which = (" " + ", ".join(narrowing)) if narrowing else ""
+    people = t(FIELD_NAMES[spec.field or ParticipantField.TOTAL])
+    if spec.indicator is Indicator.SESSIONS:
+        return t("Sessions logged{which}.").format(which=which)
+    if spec.indicator is Indicator.PLACES:
+        return t("Villages or communes where at least one session{which} was logged.").format(
+            which=which
+        )
+    if spec.indicator is Indicator.TRUSTED_ADDRESSES:
+        return t("Trusted addresses active on the bot that serve the area (not dated).")
+    if spec.indicator is Indicator.PARTICIPANTS:
+        return t(
+            "Attendances of {people} at sessions{which}: one person at two sessions counts twice."
+        ).format(people=people, which=which)
+    if spec.indicator is Indicator.SHARE:
+        return t(
+            "Numerator: attendances of {people} at sessions{which}; denominator: the population entered for the area ({population}). Attendances are not distinct people: one woman at three sessions counts three times."
+        ).format(people=people, which=which, population=t.number(population or 0))
+    if spec.indicator is Indicator.BUDGET:
+        source = t(FUNDING_NAMES[spec.funding_source]) if spec.funding_source else t("any source")
+        return t("Costs recorded on activities{which}, paid by: {source}.").format(
+            which=which, source=source
+        )
+    register = t(REGISTER_NAMES[spec.register_kind]) if spec.register_kind else ""
+    if spec.indicator is Indicator.ESTABLISHED:
+        return t("{register} of the register with a date of establishment in the period.").format(
+            register=register
+        )
+    if spec.indicator is Indicator.RENEWED:
+        return t(
+            "{register} of the register strengthened or newly established (dated) in the period, each once."
+        ).format(register=register)
+    return t("{register} of the register with a dated support in the period, each once.").format(
+        register=register
+    )

@@ -113,3 +113,42 @@ async def test_cost_and_source_from_the_summary_card(bot, places):
         1_500_000,
         FundingSource.NTP_ETHNIC_MINORITY,
     )
+
+
+async def test_the_team_that_held_it(bot, places):
+    from storage import registers
+    from storage.models import RegisterKind
+
+    await bot.send(USER, "/log tt 19/11 20/10/10/0/0/0 bdg")
+    assert "✏️ Held by" not in bot.labels(USER)  # nothing registered in the commune yet
+    await bot.send(USER, "/cancel")
+    async with bot.services.sessions.begin() as session:
+        team = await registers.save(
+            session,
+            None,
+            registers.EntryInput(
+                kind=RegisterKind.TEAM, unit_id=places.village.id, name="Tổ truyền thông thôn 1"
+            ),
+            bot.clock(),
+        )
+        await registers.save(
+            session,
+            None,
+            registers.EntryInput(
+                kind=RegisterKind.CLUB, unit_id=places.elsewhere.id, name="CLB xa"
+            ),
+            bot.clock(),
+        )
+    await bot.send(USER, "/log tt 19/11 20/10/10/0/0/0 bdg")
+    question = await tap(bot, "✏️ Held by")
+    assert question.endswith("Which team, club or group held it?")
+    assert bot.labels(USER) == [
+        "Tổ truyền thông thôn 1 · Community communication teams",
+        "No team, club or group",
+        "↩ Keep as it was",
+    ]  # not the club of another commune
+    summary = await tap(bot, "Tổ truyền thông thôn 1 · Community communication teams")
+    assert "Held by: Tổ truyền thông thôn 1" in summary
+    await tap(bot, "✅ Confirm")
+    (activity,) = await stored(bot)
+    assert activity.held_by_id == team.entry_id

@@ -147,3 +147,50 @@ async def test_targets_count_register_entries_as_the_plan_words_them(session):
     )
     clubs = next(line for line in wide.lines if line.spec.register_kind is RegisterKind.CLUB)
     assert {path: p.achieved for path, p in clubs.children.items()} == {v1.path: 1, v2.path: 0}
+
+
+async def test_an_activity_names_a_team_of_its_own_commune(session):
+    from storage import activities
+    from storage.activities import ActivityProblem, Problem
+
+    _commune, _province, v1, v2, chief = await _world(session)
+    elsewhere = await place(session, "Xã Bình Sơn", "Quảng Ngãi")
+    team = await registers.save(
+        session, None, EntryInput(kind=RegisterKind.TEAM, unit_id=v1.id, name="Tổ 1"), NOW
+    )
+    far = await registers.save(
+        session, None, EntryInput(kind=RegisterKind.CLUB, unit_id=elsewhere.id, name="CLB"), NOW
+    )
+    assert [e.id for e in await activities.holders(session, v2.id)] == [team.entry_id]
+    values = {
+        "kind": "direct",
+        "held_on": "2024-05-02",
+        "unit_id": v2.id,
+        "participants": {
+            "total": 5,
+            "women": 5,
+            "men": 0,
+            "girls": 0,
+            "boys": 0,
+            "ethnic_minority": 0,
+        },
+        "topics": ["gender_equality"],
+        "language": "vi",
+    }
+    saved = await activities.create(
+        session,
+        chief,
+        activities.validate({**values, "held_by_id": team.entry_id}, None, 60),
+        "h1",
+        NOW,
+    )
+    assert saved.created
+    with pytest.raises(ActivityProblem) as caught:
+        await activities.create(
+            session,
+            chief,
+            activities.validate({**values, "held_by_id": far.entry_id}, None, 60),
+            "h2",
+            NOW,
+        )
+    assert caught.value.problem is Problem.HELD_BY_ELSEWHERE
