@@ -17,6 +17,7 @@ from handlers import (
     completeness,
     delivery,
     hotline,
+    intake,
     invite,
     registers,
     registration,
@@ -47,6 +48,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     summary.register(application)
     targets.register(application)
     registers.register(application)
+    intake.register(application)
     broadcast.register(application)
     calendar.register(application)
     common.register_commands(application)

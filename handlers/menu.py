@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mine", N_("Your logged activities"), Audience.MEMBER),
     Command("noactivity", N_("Say you held no session this month"), Audience.MEMBER),
     Command("reminders", N_("Coming reminders, and which ones you get"), Audience.MEMBER),
+    Command("intake", N_("Record a shelter intake (trusted addresses)"), Audience.MEMBER),
     Command("invite", N_("Create an invitation link"), Audience.COORDINATOR),
     Command("villages", N_("Add the villages of a commune"), Audience.COORDINATOR),
     Command("activities", N_("Activities in your area"), Audience.COORDINATOR),

@@ -56,6 +56,7 @@ from storage.models.registers import (
     RegisterStatus,
 )
 from storage.models.rollups import ActivityRollup, ReporterMonth, TopicRollup
+from storage.models.shelter import ShelterIntake
 from storage.models.state import PersistedState
 from storage.models.targets import Indicator, NoActivityReport, ParticipantField, Target
 from storage.models.trusted_addresses import (
@@ -120,6 +121,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "SessionLanguage",
+    "ShelterIntake",
     "Target",
     "Topic",
     "TopicRollup",

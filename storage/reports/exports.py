@@ -48,6 +48,7 @@ from storage.reports.labels import (
     KIND_NAMES,
     LANGUAGE_NAMES,
     PRODUCT_NAMES,
+    SUPPORT_NAMES,
     TOPIC_NAMES,
     Translate,
 )
@@ -356,6 +357,22 @@ def _costs_section(sheet: WriteOnlyWorksheet, report: Report, t: Translate) -> N
     sheet.append([])
 
 
+def _intakes_section(sheet: WriteOnlyWorksheet, report: Report, t: Translate) -> None:
+    """Shelter intakes: how many, nights, each support, then by unit."""
+    found, summary = report.summary.intakes, report.summary
+    if not found.intakes:
+        return
+    sheet.append([_cell(sheet, t("Shelter intakes"), BOLD)])
+    sheet.append([t("People taken in"), found.intakes])
+    sheet.append([t("Nights"), found.nights])
+    for support, n in found.support.items():
+        sheet.append([t(SUPPORT_NAMES[support]), n])
+    for row in summary.children:
+        if found.by_child.get(row.place.path):
+            sheet.append([row.place.name, found.by_child[row.place.path]])
+    sheet.append([])
+
+
 def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
     summary = report.summary
     sheet = book.create_sheet(t("Breakdowns"))
@@ -379,6 +396,7 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
     )
     _plan_lines_sections(sheet, summary.plan_lines, t)
     _costs_section(sheet, report, t)
+    _intakes_section(sheet, report, t)
     section(
         t("By language"),
         t("Language"),

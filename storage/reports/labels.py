@@ -25,6 +25,7 @@ from storage.models import (
     Topic,
     TrainingAudience,
 )
+from storage.shelter.intakes import Support
 
 
 def N_(message: str) -> str:
@@ -108,6 +109,14 @@ MEMBER_ROLE_NAMES: dict[MemberRole, str] = {
     MemberRole.FACILITATOR: N_("facilitator"),
     MemberRole.MEMBER: N_("member"),
     MemberRole.VOLUNTEER: N_("volunteer"),
+}
+
+SUPPORT_NAMES: dict[Support, str] = {
+    Support.SHELTER: N_("shelter"),
+    Support.COUNSELLING: N_("counselling"),
+    Support.MEDICAL: N_("medical care"),
+    Support.LEGAL: N_("legal aid"),
+    Support.REFERRAL: N_("referral"),
 }
 
 FUNDING_NAMES: dict[FundingSource, str] = {

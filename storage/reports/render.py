@@ -23,6 +23,7 @@ from storage.reports.labels import (
     LANGUAGE_NAMES,
     PRODUCT_NAMES,
     REGISTER_NAMES,
+    SUPPORT_NAMES,
     TOPIC_NAMES,
     Translate,
 )
@@ -208,6 +209,7 @@ def summary_text(
             lines.append(esc(text))
     lines += plan_lines_text(summary.plan_lines, t, esc, bold)
     lines += costs_text(summary, t, esc, bold)
+    lines += intakes_text(summary, t, esc, bold)
     if summary.by_topic:
         lines += ["", bold(t("By topic"))]
         lines += [
@@ -471,3 +473,25 @@ def definition(spec: Spec, population: int | None, t: Translate) -> str:
     return t("{register} of the register with a dated support in the period, each once.").format(
         register=register
     )
+
+
+def intakes_text(
+    summary: Summary, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
+) -> list[str]:
+    """People taken in at trusted addresses, with the support given, by commune."""
+    found = summary.intakes
+    if not found.intakes:
+        return []
+    head = t.ngettext(
+        "Shelter: {n} person taken in, {nights} night(s)",
+        "Shelter: {n} people taken in, {nights} night(s)",
+        found.intakes,
+    ).format(n=t.number(found.intakes), nights=t.number(found.nights))
+    lines = ["", bold(head)]
+    lines.append(
+        esc(" · ".join(f"{t(SUPPORT_NAMES[s])}: {t.number(n)}" for s, n in found.support.items()))
+    )
+    names = {row.place.path: row.place.name for row in summary.children}
+    for path, n in sorted(found.by_child.items(), key=lambda kv: -kv[1])[:MAX_CHILD_LINES]:
+        lines.append(esc(f"◦ {names.get(path, summary.area.name)}: {t.number(n)}"))
+    return lines

@@ -15,6 +15,7 @@ to BIGINT, every value kept). Registers of teams, clubs, livelihood groups
 and trusted addresses (``register_entries`` with their dated
 ``register_events`` and ``register_members``), empty to begin with; an
 activity may name the entry that held it (``activities.held_by_id``).
+Shelter intakes at trusted addresses (``shelter_intakes``, none so far).
 """
 
 from collections.abc import Sequence
@@ -63,6 +64,7 @@ def upgrade() -> None:
 
 
     _registers()
+    _shelter_intakes()
     # A budget target (kinh phí) is an amount in đồng, beyond an Integer's range.
     op.add_column("targets", sa.Column("funding_source", sa.String(length=32), nullable=True))
     op.add_column("targets", sa.Column("register_kind", sa.String(length=32), nullable=True))
@@ -145,7 +147,52 @@ def _registers() -> None:
         )
 
 
+def _shelter_intakes() -> None:
+    op.create_table(
+        "shelter_intakes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("taken_in_on", sa.Date(), nullable=False),
+        sa.Column("nights", sa.Integer(), nullable=False),
+        sa.Column("shelter", sa.Boolean(), nullable=False),
+        sa.Column("counselling", sa.Boolean(), nullable=False),
+        sa.Column("medical", sa.Boolean(), nullable=False),
+        sa.Column("legal", sa.Boolean(), nullable=False),
+        sa.Column("referral", sa.Boolean(), nullable=False),
+        sa.Column("referral_enc", sa.Text(), nullable=True),
+        sa.Column("incident_code_enc", sa.Text(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("notice_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", storage.models.base.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "nights >= 0 AND nights <= 366", name=op.f("ck_shelter_intakes_nights_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["register_entries.id"],
+            name=op.f("fk_shelter_intakes_entry_id_register_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_shelter_intakes_recorded_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["units.id"], name=op.f("fk_shelter_intakes_unit_id_units")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shelter_intakes")),
+        sa.UniqueConstraint(
+            "idempotency_key", name=op.f("uq_shelter_intakes_idempotency_key")
+        ),
+    )
+    op.create_index(
+        "ix_shelter_intakes_unit_day", "shelter_intakes", ["unit_id", "taken_in_on"], unique=False
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_shelter_intakes_unit_day", table_name="shelter_intakes")
+    op.drop_table("shelter_intakes")
     with op.batch_alter_table("targets") as batch:
         batch.alter_column("value", existing_type=sa.BigInteger(), type_=sa.Integer())
     op.drop_column("targets", "register_kind")
