@@ -40,7 +40,7 @@ def card(
             t("Class for: {audience}").format(audience=esc(t(AUDIENCE_NAMES[data.audience])))
         )
     if data.products:
-        products = ", ".join(
+        products = "; ".join(  # the names have commas of their own
             f"{t(PRODUCT_NAMES[p])} {t.number(n)}" for p, n in data.products.items()
         )
         lines.append(t("Products: {products}").format(products=esc(products)))

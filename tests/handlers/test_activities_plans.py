@@ -41,7 +41,7 @@ async def test_a_banner_campaign_with_its_products(bot, places):
     assert "Optional: send up to 5 photos" in texts(replies)[-1]
     summary = await tap(bot, "Continue ➡")
     assert "Activity: Visual campaign (banners, panels, posters)" in summary
-    assert "Products: Posters 20, Panels and banners 3" in summary
+    assert "Products: Posters 20; Panels and banners 3" in summary
     assert "✏️ Audience" not in bot.labels(USER)
     await bot.press(USER, label="✏️ Products")
     summary = await tap(bot, "None ➡")
