@@ -48,6 +48,9 @@ class RuntimeSettings(Protocol):
     @property
     def outbox_incident_retention_days(self) -> int: ...
 
+    @property
+    def incident_retention_days(self) -> int: ...
+
 
 class Runtime(Protocol):
     @property

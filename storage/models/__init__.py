@@ -32,6 +32,7 @@ from storage.models.incidents import (
     IncidentNote,
     IncidentOutcome,
     IncidentStatus,
+    KeyCheck,
     Occurred,
     Referral,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "IncidentStatus",
     "Indicator",
     "Invite",
+    "KeyCheck",
     "MemberRole",
     "NoActivityReport",
     "Occurred",

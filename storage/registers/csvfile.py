@@ -43,7 +43,7 @@ from storage.registers.records import (
     save,
 )
 from storage.reports.areas import Area
-from storage.text import fold
+from storage.text import defused, fold, restored
 from storage.users import Profile
 
 COLUMNS = ("kind", "place", "name", "shelters", "equipment", "members", "events")
@@ -143,9 +143,9 @@ async def read_rows(session: AsyncSession, text: str) -> list[tuple[int, EntryIn
             data = EntryInput(
                 kind=kind,
                 unit_id=unit_id,
-                name=row.get("name", ""),
+                name=restored(row.get("name", "")),
                 shelters=fold(row.get("shelters", "")) in _YES,
-                equipment=row.get("equipment") or None,
+                equipment=restored(row.get("equipment", "")) or None,
                 members=parse_members(row.get("members", "")),
                 events=parse_events(row.get("events", "")),
             )
@@ -184,9 +184,9 @@ async def export_csv(session: AsyncSession, area: Area) -> str:
             [
                 REGISTER_CODES[entry.kind],
                 entry.place_code,
-                entry.name,
+                defused(entry.name),
                 "co" if entry.shelters else "",
-                entry.equipment or "",
+                defused(entry.equipment or ""),
                 "; ".join(
                     ROLE_CODES[role] + (f": {name}" if name else "") for role, name in entry.members
                 ),

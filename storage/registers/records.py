@@ -28,7 +28,7 @@ from storage.models import (
 from storage.reports import areas
 from storage.reports.areas import Area
 from storage.reports.periods import Period
-from storage.text import clean_name
+from storage.text import clean_name, starts_like_formula
 from storage.users import Profile
 
 ENTITY = "register_entry"
@@ -97,7 +97,16 @@ class EntryInput(BaseModel):
         cleaned = clean_name(value, 200)
         if cleaned is None:
             raise ValueError("name")
+        if starts_like_formula(cleaned):
+            raise ValueError("formula")
         return cleaned
+
+    @field_validator("equipment")
+    @classmethod
+    def _equipment(cls, value: str | None) -> str | None:
+        if value and starts_like_formula(value):
+            raise ValueError("formula")
+        return value
 
 
 @dataclass(frozen=True)

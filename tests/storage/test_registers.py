@@ -87,6 +87,7 @@ async def test_csv_import_export_and_the_audit(session):
         ("clb,{v1},A,,,,thanh-lap 31/02/2024", "bad_date", 2),
         ("clb,{v1},A,,,,mo-rong 01/02/2024", "unknown_event", 2),
         ("clb,{v1},   ,,,,", "invalid", 2),
+        ("clb,{v1},=HYPERLINK(1),,,,", "invalid", 2),  # a spreadsheet formula
     ],
 )
 async def test_a_bad_line_imports_nothing(session, line, code, number):
