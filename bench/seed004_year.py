@@ -261,7 +261,7 @@ async def main() -> None:
             lines = await table(session, commune, args.lang)
         await engine.dispose()
     for content, target, achieved, ratio, definition in lines:
-        share = f"{ratio:.0%}" if isinstance(ratio, float) else ""
+        share = f"{ratio:.0%}" if isinstance(ratio, (int, float)) else ""
         print(f"| {content} | {target} | {achieved} | {share} | {definition} |")
     print(
         json.dumps(
