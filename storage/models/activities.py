@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -238,6 +239,22 @@ class Activity(Base):
         Index("ix_activities_unit_held_on_kind", "unit_id", "held_on", "kind"),
         Index("ix_activities_held_on_kind", "held_on", "kind"),
         Index("ix_activities_reporter_created", "reporter_id", "created_at"),
+        # Classes by audience, and costs by source, are summed over the few
+        # activities that carry one.
+        Index(
+            "ix_activities_audience",
+            "held_on",
+            "unit_id",
+            sqlite_where=text("audience IS NOT NULL"),
+            postgresql_where=text("audience IS NOT NULL"),
+        ),
+        Index(
+            "ix_activities_costed",
+            "held_on",
+            "unit_id",
+            sqlite_where=text("cost IS NOT NULL"),
+            postgresql_where=text("cost IS NOT NULL"),
+        ),
     )
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -21,7 +21,8 @@ from storage.models import (
 )
 from storage.reports.areas import Area
 from storage.reports.periods import Period
-from storage.reports.tally import activity_rows
+from storage.reports.rollups import PEOPLE
+from storage.reports.tally import activity_rows, tally
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,38 @@ class PlanLines:
 
 async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanLines:
     query, _place, child = activity_rows(area, period)
-    products = query.join(ActivityProduct, ActivityProduct.activity_id == Activity.id)
-    products = products.add_columns(
-        ActivityProduct.product, func.sum(ActivityProduct.quantity)
-    ).group_by(ActivityProduct.product)
+    # From the (few) product rows, each checked against its activity: joining
+    # the other way reads every activity of the period.
+    live = query.add_columns(Activity.id).where(Activity.id == ActivityProduct.activity_id)
+    products = (
+        select(ActivityProduct.product, func.sum(ActivityProduct.quantity))
+        .where(live.exists())
+        .group_by(ActivityProduct.product)
+    )
     found = {p: int(n or 0) for p, n in (await session.execute(products)).all()}
+    # Classes with their audience from the partial index ix_activities_audience;
+    # those without (logged before the audience was asked) are the rest of
+    # the training classes, which the rollups count.
     classes = (
-        query.where(Activity.kind == ActivityKind.TRAINING)
+        query.where(Activity.audience.is_not(None), Activity.kind == ActivityKind.TRAINING)
         .add_columns(Activity.audience, func.count(Activity.id), func.sum(Activity.total))
         .group_by(Activity.audience)
     )
-    by_audience = {
+    by_audience: dict[TrainingAudience | None, ClassCount] = {
         a: ClassCount(int(n), int(people or 0))
         for a, n, people in (await session.execute(classes)).all()
     }
+    trainings = await tally(session, area, period, kind=ActivityKind.TRAINING, per_child=False)
+    rest = ClassCount(
+        sum(r.sessions for r in trainings) - sum(c.classes for c in by_audience.values()),
+        sum(r.people[PEOPLE.index("total")] for r in trainings)
+        - sum(c.participants for c in by_audience.values()),
+    )
+    if rest.classes > 0:
+        by_audience[None] = rest
     order: list[TrainingAudience | None] = [*TrainingAudience, None]
     spent = (
-        query.where(Activity.cost.is_not(None))
+        query.where(Activity.cost.is_not(None))  # the partial index ix_activities_costed
         .add_columns(child, Activity.funding_source, func.sum(Activity.cost))
         .group_by(child, Activity.funding_source)
     )

@@ -63,6 +63,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_index(
+        "ix_activities_audience",
+        "activities",
+        ["held_on", "unit_id"],
+        unique=False,
+        sqlite_where=sa.text("audience IS NOT NULL"),
+        postgresql_where=sa.text("audience IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_activities_costed",
+        "activities",
+        ["held_on", "unit_id"],
+        unique=False,
+        sqlite_where=sa.text("cost IS NOT NULL"),
+        postgresql_where=sa.text("cost IS NOT NULL"),
+    )
     _registers()
     _shelter_intakes()
     # A budget target (kinh phí) is an amount in đồng, beyond an Integer's range.
@@ -209,5 +225,7 @@ def downgrade() -> None:
     op.drop_table("activity_products")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("ck_activities_cost_not_negative"), "activities", type_="check")
+    op.drop_index("ix_activities_costed", table_name="activities")
+    op.drop_index("ix_activities_audience", table_name="activities")
     for column in ("cost", "funding_source", "audience"):
         op.drop_column("activities", column)
