@@ -21,9 +21,11 @@ from storage.models.calendar import (
     ReminderRule,
     ReminderRun,
 )
+from storage.models.committees import Art36Notice, CommuneCommittee
 from storage.models.hotlines import Hotline
 from storage.models.incidents import (
     Affected,
+    CodeAttempt,
     ContactMode,
     EscalationLevel,
     Incident,
@@ -76,12 +78,15 @@ __all__ = [
     "AddressService",
     "Affected",
     "ApprovalNotice",
+    "Art36Notice",
     "AuditEntry",
     "Base",
     "Broadcast",
     "BroadcastRun",
     "BroadcastStatus",
     "CalendarEvent",
+    "CodeAttempt",
+    "CommuneCommittee",
     "ContactMode",
     "EscalationLevel",
     "EventKind",
