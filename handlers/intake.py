@@ -22,11 +22,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
 from bot.context import BotContext
-from bot.i18n import Translator
-from handlers.alerts import cipher_of
+from bot.i18n import Translator, translator
+from handlers.alerts import cipher_of, wake_sender
 from handlers.ui import esc, reply
 from storage import shelter
 from storage.activities import ActivityProblem, parse_date
+from storage.incidents import art36
 from storage.reports.labels import SUPPORT_NAMES
 from storage.shelter import SUPPORT_CODES, IntakeError, IntakeInput, Support
 from storage.text import fold
@@ -134,25 +135,62 @@ async def intake(update: Update, context: BotContext) -> None:
     try:
         async with context.services.sessions.begin() as session:
             done = await shelter.record_intake(
-                session, profile, data, cipher, uuid.uuid4().hex, context.services.clock()
+                session,
+                profile,
+                data,
+                cipher,
+                uuid.uuid4().hex,
+                context.services.clock(),
+                translator,
             )
     except IntakeError:
         await reply(update, t("That address is not one you can record intakes for."))
         return
+    wake_sender(context)
     given = ", ".join(t(SUPPORT_NAMES[s]) for s in Support if s in support)
-    await reply(
-        update,
-        esc(
-            t(
-                "Recorded: intake TN-{id} at {place}, {day}, {nights} night(s); support: {support}."
-            ).format(
-                id=done.intake_id,
-                place=chosen.name,
-                day=t.date(day),
-                nights=t.number(data.nights),
-                support=given,
+    recorded = t(
+        "Recorded: intake TN-{id} at {place}, {day}, {nights} night(s); support: {support}."
+    ).format(
+        id=done.intake_id,
+        place=chosen.name,
+        day=t.date(day),
+        nights=t.number(data.nights),
+        support=given,
+    )
+    lines = [esc(recorded)]
+    notice = done.notice
+    if notice is not None and notice.result is art36.Art36Result.SENT:
+        told = t(
+            "📨 Notice under Art. 36 recorded with it. Commune officers told in the bot: {n}."
+        ).format(n=notice.informed)
+        lines += [esc(told), committee_line(t, notice.committee)]
+    else:
+        lines.append(
+            esc(
+                t(
+                    "The notice under Art. 36 could not be given from your account: please tell the commune People's Committee directly."
+                )
             )
-        ),
+        )
+    await reply(update, "\n".join(lines))
+
+
+def committee_line(t: Translator, committee: art36.Committee | None) -> str:
+    """How to reach the commune People's Committee, or that nobody set it yet."""
+    if committee is None or not committee.known:
+        commune = committee.commune_name if committee else ""
+        return t(
+            "No contact is kept yet for the People's Committee of {commune}: please notify it directly. A coordinator can add the contact with /committee."
+        ).format(commune=esc(commune))
+    parts = [committee.name or committee.commune_name]
+    if committee.phone:
+        parts.append(f"📞 {committee.phone}")
+    if committee.email:
+        parts.append(f"✉ {committee.email}")
+    if committee.address:
+        parts.append(f"🏠 {committee.address}")
+    return t("Please also tell the People's Committee directly: {contact}").format(
+        contact=esc(" · ".join(parts))
     )
 
 

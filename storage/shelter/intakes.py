@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage import audit
+from storage.incidents.art36 import Art36Outcome, notify_commune_committee
 from storage.incidents.crypto import Cipher
 from storage.incidents.intake import normalise_code
+from storage.incidents.labels import Texts
 from storage.models import (
     RegisterEntry,
     RegisterKind,
@@ -120,6 +122,7 @@ class Recorded:
     intake_id: int
     created: bool
     commune_id: int
+    notice: Art36Outcome | None = None  # the Art. 36 notice given with it
 
 
 async def record_intake(
@@ -129,8 +132,12 @@ async def record_intake(
     cipher: Cipher,
     key: str,
     now: datetime,
+    texts: Texts,
 ) -> Recorded:
-    """Store an intake once per ``key``; the audit trail holds no personal data."""
+    """Store an intake once per ``key`` and give the Art. 36 notice to the
+    commune People's Committee with it (``storage.incidents.art36``, keyed
+    ``shelter:<id>``: a retry notifies once); the audit trail holds no
+    personal data. The caller wakes the outbox sender."""
     existing = await session.scalar(
         select(ShelterIntake).where(ShelterIntake.idempotency_key == key)
     )
@@ -172,7 +179,12 @@ async def record_intake(
         {"entry_id": [None, entry.id], "taken_in_on": [None, data.taken_in_on.isoformat()]},
         at=now,
     )
-    return Recorded(intake.id, True, commune.id)
+    notice = await notify_commune_committee(
+        session, actor, commune.id, f"shelter:{intake.id}", now, texts
+    )
+    intake.notice_id = notice.notice_id
+    await session.flush()
+    return Recorded(intake.id, True, commune.id, notice)
 
 
 def referral_of(intake: ShelterIntake, cipher: Cipher) -> str | None:

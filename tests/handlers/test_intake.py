@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage import registers
 from storage.incidents.crypto import Cipher
-from storage.models import RegisterKind, ShelterIntake
+from storage.models import OutboxEntry, RegisterKind, ShelterIntake
 from storage.shelter import referral_of
 from tests.handlers.report_helpers import ADMIN, COLLABORATOR, SECRET, STAFF_A, setup_world
 from tests.harness import BotHarness, texts
@@ -49,6 +49,10 @@ async def test_an_intake_in_one_line(bot):
     said = bot.last(STAFF_A).text
     assert said.startswith("Recorded: intake TN-") and "at Nhà chị Bình" in said
     assert "3 night(s); support: shelter, counselling, referral." in said
+    assert "📨 Notice under Art. 36 recorded with it. Commune officers told in the bot: 1." in said
+    async with bot.services.sessions() as session:
+        kinds = (await session.scalars(select(OutboxEntry.kind))).all()
+    assert "art36_notice" in kinds
     # The line with the referral and the code is no longer in the chat.
     mine = [m for m in bot.api.world.chats[STAFF_A] if not m.from_bot and not m.deleted]
     assert all("Bệnh viện" not in (m.text or "") for m in mine)

@@ -11,8 +11,9 @@ from sqlalchemy import select, text
 
 from bot.i18n import translator
 from storage import audit, registers, shelter, units
+from storage.incidents.art36 import Art36Result
 from storage.incidents.crypto import Cipher
-from storage.models import RegisterKind, Role, ShelterIntake
+from storage.models import Art36Notice, RegisterKind, Role, ShelterIntake
 from storage.registers import EntryInput
 from storage.reports import areas
 from storage.reports.periods import parse_period
@@ -61,8 +62,8 @@ async def test_an_intake_is_kept_without_anything_readable_about_the_person(sess
         referral_to="Bệnh viện huyện Trà Bồng",
         incident_code="bd 7k3q",
     )
-    done = await shelter.record_intake(session, staff, data, CIPHER, "k1", NOW)
-    again = await shelter.record_intake(session, staff, data, CIPHER, "k1", NOW)
+    done = await shelter.record_intake(session, staff, data, CIPHER, "k1", NOW, translator)
+    again = await shelter.record_intake(session, staff, data, CIPHER, "k1", NOW, translator)
     assert done.created and not again.created and again.intake_id == done.intake_id
     assert done.commune_id == commune.id  # counted at the commune of the address
     stored = await session.get(ShelterIntake, done.intake_id)
@@ -85,11 +86,17 @@ async def test_who_may_record(session):
     data = IntakeInput(entry_id=home, taken_in_on=date(2024, 5, 20), nights=1, support=frozenset())
     for who in (helper, stranger):
         with pytest.raises(IntakeError):
-            await shelter.record_intake(session, who, data, CIPHER, f"k{who.id}", NOW)
+            await shelter.record_intake(session, who, data, CIPHER, f"k{who.id}", NOW, translator)
     staff = await profile(session, (await person(session, 14, Role.TRUSTED_ADDRESS_STAFF, village)))
     with pytest.raises(IntakeError):  # an address that does not shelter people
         await shelter.record_intake(
-            session, staff, data.model_copy(update={"entry_id": plain}), CIPHER, "k9", NOW
+            session,
+            staff,
+            data.model_copy(update={"entry_id": plain}),
+            CIPHER,
+            "k9",
+            NOW,
+            translator,
         )
     with pytest.raises(ValueError, match="incident_code"):
         IntakeInput(
@@ -113,7 +120,7 @@ async def test_intakes_count_by_commune_and_period_with_the_support(session):
         data = IntakeInput(
             entry_id=home, taken_in_on=day, nights=nights, support=frozenset(support)
         )
-        await shelter.record_intake(session, staff, data, CIPHER, f"c{n}", NOW)
+        await shelter.record_intake(session, staff, data, CIPHER, f"c{n}", NOW, translator)
     figures = await shelter.intake_figures(
         session, areas.unit_area(commune), parse_period("2024H1")
     )
@@ -129,3 +136,22 @@ async def test_intakes_count_by_commune_and_period_with_the_support(session):
     assert "chỗ ở tạm lánh: 2 · tư vấn: 1 · trợ giúp pháp lý: 1" in text_vi
     rows = (await session.scalars(select(ShelterIntake.unit_id))).all()
     assert set(rows) == {commune.id}
+
+
+async def test_the_art36_notice_goes_with_each_intake(session):
+    commune, _province, _village, staff, home, _plain = await _world(session)
+    chief = await profile(session, await person(session, 15, Role.COMMUNE_COORDINATOR, commune))
+    data = IntakeInput(
+        entry_id=home, taken_in_on=date(2024, 5, 20), nights=2, support=frozenset({Support.SHELTER})
+    )
+    done = await shelter.record_intake(session, chief, data, CIPHER, "n1", NOW, translator)
+    assert done.notice is not None and done.notice.result is Art36Result.SENT
+    stored = await session.get(ShelterIntake, done.intake_id)
+    assert stored.notice_id == done.notice.notice_id is not None
+    notice = await session.get(Art36Notice, stored.notice_id)
+    assert notice is not None
+    # Someone who is not a responder of the commune still records the intake;
+    # the notice is refused (and audited by the notice's use-case), not faked.
+    other = await shelter.record_intake(session, staff, data, CIPHER, "n2", NOW, translator)
+    assert other.notice is not None and other.notice.result is Art36Result.NOT_ALLOWED
+    assert (await session.get(ShelterIntake, other.intake_id)).notice_id is None
