@@ -143,7 +143,10 @@ class Translator:
         return str(format_percent(value, locale=self.locale))
 
     def date(self, value: date) -> str:
-        return str(format_date(value, format="short", locale=self.locale))
+        # Vietnamese readers see one way of writing a date everywhere, as the
+        # reports print it: 01/12/2026 (CLDR's short form gives 1/12/26).
+        pattern = "dd/MM/yyyy" if self.locale.language == "vi" else "short"
+        return str(format_date(value, format=pattern, locale=self.locale))
 
     def datetime(self, value: datetime) -> str:
         return str(format_datetime(value, format="short", locale=self.locale))

@@ -16,6 +16,7 @@ from bot.localapi import LocalBotApi, SentMessage
 from bot.services import Services
 from bot.settings import Settings
 
+SPLIT_AT = 4096  # Telegram's limit of one text message
 DEMO_ADMIN_ID = 1
 DEMO_USER_ID = 1001
 OFFLINE_TOKEN = "123456:offline-demo"
@@ -34,8 +35,7 @@ class Transcript:
             return
         head = "bot" if message.chat_id == self.current_user else f"bot → {message.chat_id}"
         if message.deleted:
-            self.out.write(f"{head}: (deleted message {message.message_id})\n")
-            self.out.flush()
+            self.deleted(message)
             return
         body = message.text or message.caption or f"[{message.kind}]"
         key = (message.chat_id, message.message_id)
@@ -57,6 +57,17 @@ class Transcript:
                     n += 1
                     labels.append(f"[{n}] {button.get('text', '')}")
                 self.out.write("    " + "   ".join(labels) + "\n")
+        self.out.flush()
+
+    def deleted(self, message: SentMessage) -> None:
+        """A message erased from the chat (discreet mode erases both sides)."""
+        who = "bot" if message.from_bot else "your"
+        self.out.write(f"(deleted: {who} message {message.message_id})\n")
+        self.out.flush()
+
+    def toast(self, text: str, alert: bool) -> None:
+        """The answer to a pressed button: a toast, or an alert to dismiss."""
+        self.out.write(f"({'alert' if alert else 'toast'}: {text})\n")
         self.out.flush()
 
     def note(self, text: str) -> None:
@@ -107,7 +118,23 @@ async def dispatch(api: LocalBotApi, transcript: Transcript, line: str) -> int |
             return None
         transcript.note("commands: !user ID [LANG], !location LAT LON, !photo PATH, !voice PATH")
         return None
+    if len(line) > SPLIT_AT:
+        # Telegram's app sends a longer text as several messages of 4,096 characters.
+        last = 0
+        for start in range(0, len(line), SPLIT_AT):
+            last = await api.send_text(user, line[start : start + SPLIT_AT])
+        return last
     return await api.send_text(user, line)
+
+
+def show_answer(api: LocalBotApi, transcript: Transcript, update_id: int) -> None:
+    """What the bot answered to a pressed button, if it said anything."""
+    try:
+        answer = api.answers_for(update_id)
+    except LookupError:
+        return  # not a button press
+    if answer is not None and answer.text:
+        transcript.toast(answer.text, bool(answer.show_alert))
 
 
 async def run_chat(
@@ -124,9 +151,12 @@ async def run_chat(
     transcript = Transcript(out)
     loop = asyncio.get_running_loop()
     async with LocalBotApi() as api:
-        api.add_user(DEMO_ADMIN_ID, first_name="Admin", language_code=settings.default_language)
+        api.add_user(
+            DEMO_ADMIN_ID, first_name="Nguyễn Thị Hoa", language_code=settings.default_language
+        )
         api.add_user(DEMO_USER_ID, first_name="Demo", language_code=settings.default_language)
         api.on_bot_message = transcript.bot_message
+        api.on_message_deleted = transcript.deleted
         application = build_application(
             services, token=OFFLINE_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url
         )
@@ -155,6 +185,12 @@ async def run_chat(
                     ).format(user=DEMO_USER_ID, admin=DEMO_ADMIN_ID)
                     + "\n"
                 )
+                out.write(
+                    t(
+                        "Press a button with #N (its number) or #label (its text; accents, case and emoji do not matter), for example #1 or #hom qua."
+                    )
+                    + "\n"
+                )
                 out.flush()
             try:
                 while True:
@@ -172,6 +208,7 @@ async def run_chat(
                     update_id = await dispatch(api, transcript, line)
                     if update_id is not None:
                         await application.wait_processed(update_id)
+                        show_answer(api, transcript, update_id)
             finally:
                 await application.updater.stop()
                 await application.stop()

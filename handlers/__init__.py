@@ -40,10 +40,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     broadcast.register_buttons(application)  # group -1: stop a running broadcast
     reminders.register_buttons(application)  # group -1: reminders on and off
     report.register(application)  # group -9 too: discreet mode remembers messages
-    hotline.register(application)
     incidents.register(application)
     addresses.register(application)
-    registration.register(application)
     invite.register(application)
     villages.register(application)
     activities.register(application)
@@ -53,6 +51,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     intake.register(application)
     broadcast.register(application)
     calendar.register(application)
+    # After the other conversations: /hotline and /start in the middle of one of
+    # them are answered by that conversation (the numbers and the same question
+    # again; or it ends and says what became of the draft).
+    registration.register(application)
+    hotline.register(application)
     common.register_commands(application)
     activities.register_commands(application)
     report.register_commands(application)

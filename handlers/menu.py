@@ -69,6 +69,15 @@ class MenuButton:
 MENU_BUTTONS: tuple[MenuButton, ...] = (
     MenuButton(N_("📝 Log an activity"), "menu:log", Audience.MEMBER),
 )
+# What someone who does not register came for, offered at once.
+HELP_BUTTONS: tuple[MenuButton, ...] = (
+    MenuButton(N_("📞 Hotlines and trusted addresses"), "menu:hotline", Audience.PUBLIC),
+    MenuButton(N_("🆘 Report violence, discreetly"), "menu:report", Audience.PUBLIC),
+)
+
+
+def help_buttons(t: Translator) -> InlineKeyboardMarkup:
+    return keyboard([[(t(b.label), b.data)] for b in HELP_BUTTONS])
 
 
 def main_menu(t: Translator, audience: Audience) -> InlineKeyboardMarkup | None:

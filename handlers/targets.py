@@ -23,8 +23,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.area_period import AreaStep, Step, today
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import Button, advance, columns, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import Button, advance, columns, esc, keyboard, reply, text_of
 from storage.models import ActivityKind, Indicator, ParticipantField, Topic
 from storage.reports import targets
 from storage.reports.areas import Area, AreaKind
@@ -105,8 +106,9 @@ async def ask_view(update: Update, context: BotContext) -> str:
     async with context.services.sessions() as session:
         report = await targets.progress(session, area, year, as_of)
         own = await targets.targets_of(session, area, year)
+    title = t("Targets {year} of {area}").format(year=year, area=area.name)
     lines = [
-        f"<b>{esc(t('Targets {year} of {area}').format(year=year, area=area.name))}</b>",
+        f"<b>{esc(title)}</b>",
         esc(t("Achieved from 1 January to {date}").format(date=day(as_of, t))),
         "",
     ]

@@ -21,6 +21,8 @@ from typing import Any
 import tornado.httpserver
 import tornado.netutil
 
+from handlers.kit import fold_label, label_forms
+
 from .formatting import command_entities, image_size
 from .limits import Limits
 from .methods import BotMethods, is_send_method
@@ -343,7 +345,9 @@ class LocalBotApi:
                 )
             button = buttons[index - 1]
         else:
-            found = [b for b in buttons if b.get("text") == label]
+            found = [b for b in buttons if b.get("text") == label] or [
+                b for b in buttons if fold_label(label or "") in label_forms(str(b.get("text", "")))
+            ]
             if not found:
                 raise LookupError(
                     f"no button {label!r} on message {message.message_id}; buttons: {labels}"

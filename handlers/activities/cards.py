@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.i18n import Translator
-from handlers.activities.texts import TOPIC_NAMES, kind_name, language_name
+from handlers.activities.texts import kind_name, language_name
 from handlers.ui import esc
 from storage.activities import ActivityInput, ActivityLine, Page, reference
-from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES
+from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES, TOPIC_NAMES
 
 
 def card(

@@ -71,7 +71,7 @@ def products_help(context: BotContext) -> str:
 async def ask_products(update: Update, context: BotContext) -> str | int:
     state_of(context)["step"] = PRODUCTS
     t = context.t
-    rows = columns([(t("None ➡"), "lq:none")], 1)
+    rows = columns([(t("None ➡"), "lw:none")], 1)
     await ask_step(update, context, products_help(context), keyboard(with_back(context, rows)))
     return PRODUCTS
 

@@ -9,25 +9,19 @@ from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    MessageHandler,
-    filters,
-)
 
 from bot.context import BotContext
 from bot.i18n import N_
 from handlers.activities.asking import answer, ask, choose, say
 from handlers.activities.texts import explain
-from handlers.flow import Ask, draft, drop_draft
+from handlers.flow import draft, drop_draft
+from handlers.kit import pressed_data
 from storage.activities import (
     COUNT_FIELDS,
-    PRODUCT_KINDS,
     ActivityProblem,
     Problem,
+    first_missing,
 )
-from storage.models import ActivityKind, SessionLanguage
 from storage.models.activities import KIND_CODES, TOPIC_CODES
 from storage.users import Profile
 
@@ -45,11 +39,9 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
 AUDIENCE, PRODUCTS, COST, FUNDING = "AUDIENCE", "PRODUCTS", "COST", "FUNDING"
 HELD_BY = "HELD_BY"
 MAX_PLACE_BUTTONS = 12
-STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
 TOPIC_BY_CODE = {code: topic for topic, code in TOPIC_CODES.items()}
 KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
-_PRODUCT_KIND_VALUES = frozenset(k.value for k in PRODUCT_KINDS)
 
 # What each button of the summary card clears, so that the step is asked again.
 EDITS: dict[str, tuple[str, ...]] = {
@@ -119,9 +111,9 @@ def reporter_of(context: BotContext) -> Profile:
 
 
 def pressed(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data
 
 
 async def refuse_button(update: Update, context: BotContext) -> None:
@@ -137,30 +129,30 @@ def with_back(context: BotContext, rows: list[list[tuple[str, str]]]) -> list[li
     return rows
 
 
+FIELD_STEPS = {
+    "kind": KIND,
+    "kind_other": KIND_OTHER,
+    "held_on": DATE,
+    "unit_id": PLACE,
+    "topics": TOPICS,
+    "language": LANGUAGE,
+    "ethnic_language": LANG_NAME,
+    "audience": AUDIENCE,
+    "products": PRODUCTS,
+}
+
+
 def next_step(state: dict[str, Any]) -> str:
-    """The first step whose answer the draft still lacks."""
-    if "kind" not in state:
-        return KIND
-    if state["kind"] == ActivityKind.OTHER.value and not state.get("kind_other"):
-        return KIND_OTHER
-    if state["kind"] == ActivityKind.TRAINING.value and "audience" not in state:
-        return AUDIENCE
-    if "held_on" not in state:
-        return DATE
-    if "unit_id" not in state:
-        return PLACE
-    counts = state.get("participants") or {}
-    for field in COUNT_FIELDS:
-        if field not in counts:
-            return COUNT_STEPS[field]
-    if not state.get("topics_done"):
-        return TOPICS
-    if "language" not in state:
-        return LANGUAGE
-    if state["language"] != SessionLanguage.VIETNAMESE.value and not state.get("ethnic_language"):
-        return LANG_NAME
-    if state["kind"] in _PRODUCT_KIND_VALUES and "products" not in state:
-        return PRODUCTS
+    """The step of the first thing the draft still lacks (the rules are
+    ``storage.activities.first_missing``); the topics count once Done was
+    pressed, the optional step once Continue was; the cost and the team that
+    held it only when asked from the summary card."""
+    view = state if state.get("topics_done") else {**state, "topics": []}
+    missing = first_missing(view)
+    if missing is not None:
+        if missing.startswith("participants."):
+            return COUNT_STEPS[missing.split(".", 1)[1]]
+        return FIELD_STEPS[missing]
     if not state.get("optional_done"):
         return OPTIONAL
     if state.get("ask_cost"):
@@ -172,13 +164,11 @@ def next_step(state: dict[str, Any]) -> str:
     return SUMMARY
 
 
-# The question of each step, filled in by ``conversation`` (the steps live in
-# several modules, and each of them moves on through :func:`proceed`).
-ASKS: dict[str, Step] = {}
-
-
 async def proceed(update: Update, context: BotContext) -> str | int:
     """Ask the first thing the draft still lacks."""
+    # The questions live in the step modules, which import this one.
+    from handlers.activities.conversation import ASKS
+
     return await ASKS[next_step(state_of(context))](update, context)
 
 
@@ -212,23 +202,4 @@ async def explain_all(update: Update, context: BotContext, found: list[ActivityP
         await say(update, text)
 
 
-# Wrong input at each step.
-def guards_for(again: Ask, reason: str) -> list[BaseHandler[Update, BotContext, Any]]:
-    """Whatever does not fit the step: the step's own reason, and its question again."""
-
-    async def wrong_message(update: Update, context: BotContext) -> None:
-        await say(update, context.t(reason))
-        await again(update, context)
-
-    async def wrong_button(update: Update, context: BotContext) -> None:
-        await answer(update, context.t(STALE_BUTTON))
-        await again(update, context)
-
-    return [
-        MessageHandler(~filters.COMMAND, wrong_message),
-        CallbackQueryHandler(wrong_button),
-    ]
-
-
-CHOOSE_BUTTON = N_("Please choose one of the buttons below.")
 TYPE_NUMBER = N_("Please type the number as digits, for example 45.")

@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.i18n import Translator
 from handlers.activities.asking import answer, close, say
 from handlers.activities.cards import card
 from handlers.activities.draft import (
@@ -115,8 +116,6 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
 
 
 async def summary_pressed(update: Update, context: BotContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = state_of(context)
     _, action, token = [*pressed(update).split(":"), "", ""][:3]
@@ -131,6 +130,7 @@ async def summary_pressed(update: Update, context: BotContext) -> str | int:
         return ConversationHandler.END
     if action not in EDITS:
         return await ask_summary(update, context)
+    state.pop("doubts_asked", None)
     state["backup"] = {f: state.get(f) for f in BACKUPS[action]}
     for field in EDITS[action]:
         state.pop(field, None)
@@ -151,9 +151,26 @@ async def back_to_summary(update: Update, context: BotContext) -> str | int:
     return await advance_to_next(update, context, context.t("↩ Keep as it was"))
 
 
+def doubts_text(t: Translator, found: list[activities.Found]) -> str:
+    lines = []
+    for item in found:
+        if item.doubt is activities.Doubt.DUPLICATE:
+            lines.append(
+                t(
+                    "You already logged this session as {ref}: same day, place, kind and counts."
+                ).format(ref=activities.reference(item.activity_id))
+            )
+        else:
+            lines.append(
+                t("{total} participants is far more than such a session usually has.").format(
+                    total=t.number(item.total)
+                )
+            )
+    lines.append(t("Press Confirm again to save it anyway."))
+    return "\n".join(lines)
+
+
 async def _confirm(update: Update, context: BotContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = state_of(context)
     profile = reporter_of(context)
@@ -181,6 +198,16 @@ async def _confirm(update: Update, context: BotContext) -> str | int:
                 else t("Nothing was changed in {ref}.").format(ref=ref)
             )
         else:
+            if not state.get("doubts_asked"):
+                async with services.sessions() as session:
+                    found = await activities.doubts(session, profile, data, str(state["key"]))
+                if found:  # asked once; Confirm again saves
+                    state["doubts_asked"] = True
+                    if update.callback_query is not None:
+                        await answer(update, doubts_text(t, found), alert=True)
+                    else:  # Confirm typed
+                        await say(update, doubts_text(t, found))
+                    return await ask_summary(update, context)
             saved = await activities.save_new(
                 services.sessions, profile, data, str(state["key"]), services.clock()
             )

@@ -8,7 +8,7 @@ from typing import Any
 from bot.i18n import N_, Translator
 from handlers.ui import esc
 from storage.activities import ActivityProblem, Problem
-from storage.models import ActivityKind, SessionLanguage, Topic
+from storage.models import ActivityKind, SessionLanguage
 from storage.models.activities import (
     AUDIENCE_CODES,
     FUNDING_CODES,
@@ -16,63 +16,8 @@ from storage.models.activities import (
     PRODUCT_CODES,
     TOPIC_CODES,
 )
+from storage.reports.labels import KIND_NAMES
 
-# Short labels for buttons, long names for cards.
-KIND_BUTTONS: dict[ActivityKind, str] = {
-    ActivityKind.DIRECT: N_("Direct communication"),
-    ActivityKind.STAGED: N_("Staged performance"),
-    ActivityKind.BROADCAST: N_("Loudspeaker, radio"),
-    ActivityKind.DIGITAL: N_("Zalo, Facebook"),
-    ActivityKind.TRAINING: N_("Training class"),
-    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogue"),
-    ActivityKind.CHILDREN_CLUB: N_("Leaders of Change club"),
-    ActivityKind.CONTEST: N_("Contest, festival"),
-    ActivityKind.HOME_VISIT: N_("Home visit, counselling"),
-    ActivityKind.LIVELIHOOD: N_("Livelihood group"),
-    ActivityKind.VISUAL_CAMPAIGN: N_("Banners, posters"),
-    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremony, rally"),
-    ActivityKind.LEGAL_AID: N_("Legal aid, mediation"),
-    ActivityKind.SEMINAR: N_("Seminar, conference"),
-    ActivityKind.EXHIBITION: N_("Mobile exhibition"),
-    ActivityKind.SUPERVISION: N_("Supervision, social critique"),
-    ActivityKind.GOOD_MODEL: N_("Documenting a good model"),
-    ActivityKind.OTHER: N_("Other"),
-}
-KIND_NAMES: dict[ActivityKind, str] = {
-    ActivityKind.DIRECT: N_("Direct communication at a community meeting"),
-    ActivityKind.STAGED: N_("Staged communication at a festival or market"),
-    ActivityKind.BROADCAST: N_("Loudspeaker or commune radio broadcast"),
-    ActivityKind.DIGITAL: N_("Digital communication (Zalo, Facebook)"),
-    ActivityKind.TRAINING: N_("Training class"),
-    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogue"),
-    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” children's club"),
-    ActivityKind.CONTEST: N_("Contest, festival or experience-sharing visit"),
-    ActivityKind.HOME_VISIT: N_("Home visit or counselling"),
-    ActivityKind.LIVELIHOOD: N_("Support for a women's livelihood group"),
-    ActivityKind.VISUAL_CAMPAIGN: N_("Visual campaign (banners, panels, posters)"),
-    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremony or rally of an action month"),
-    ActivityKind.LEGAL_AID: N_("Legal aid or grassroots mediation"),
-    ActivityKind.SEMINAR: N_("Seminar, conference or discussion"),
-    ActivityKind.EXHIBITION: N_("Mobile exhibition"),
-    ActivityKind.SUPERVISION: N_("Supervision and social critique"),
-    ActivityKind.GOOD_MODEL: N_("Documenting a good model or initiative"),
-    ActivityKind.OTHER: N_("Other"),
-}
-TOPIC_NAMES: dict[Topic, str] = {
-    Topic.GENDER_EQUALITY: N_("Gender equality"),
-    Topic.DOMESTIC_VIOLENCE: N_("Domestic violence"),
-    Topic.GENDER_BASED_VIOLENCE: N_("Gender-based violence"),
-    Topic.CHILD_MARRIAGE: N_("Child marriage"),
-    Topic.CONSANGUINEOUS_MARRIAGE: N_("Consanguineous marriage"),
-    Topic.HOME_BIRTH: N_("Home births, safe motherhood"),
-    Topic.TRAFFICKING: N_("Human trafficking"),
-    Topic.CHILD_SEXUAL_ABUSE: N_("Sexual abuse of children"),
-    Topic.SCHOOL_VIOLENCE: N_("School violence"),
-    Topic.SEX_SELECTION: N_("Sex selection at birth"),
-    Topic.ECONOMIC_EMPOWERMENT: N_("Women's economic empowerment"),
-    Topic.WOMEN_LEADERSHIP: N_("Women in leadership"),
-    Topic.HARMFUL_CUSTOMS: N_("Harmful customs"),
-}
 COUNT_NAMES: dict[str, str] = {
     "total": N_("participants in total"),
     "women": N_("women"),

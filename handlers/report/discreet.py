@@ -25,6 +25,7 @@ from telegram.ext import Application, ConversationHandler
 from bot.context import BotContext
 from handlers.delivery import keep_on_failure
 from handlers.flow import draft
+from handlers.kit import remember_buttons
 from scheduler import abandoned
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ async def say(update: Update, context: BotContext, text: str, markup: Any = None
     assert chat is not None
     message = await chat.send_message(text, reply_markup=markup, protect_content=True)
     remember(context, message.message_id)
+    remember_buttons(draft(context, KEY), markup)  # a label typed counts as pressed
     return message
 
 

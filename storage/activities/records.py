@@ -98,6 +98,28 @@ async def find_by_key(session: AsyncSession, key: str) -> Activity | None:
     return await session.scalar(select(Activity).where(Activity.idempotency_key == key))
 
 
+# What "🔁 Like last time" copies: what the session was, not when, how many or its media.
+LIKE_LAST_FIELDS = ("kind", "kind_other", "unit_id", "topics", "language", "ethnic_language")
+
+
+async def like_last_time(session: AsyncSession, reporter: Profile) -> dict[str, Any] | None:
+    """The draft values of the reporter's latest activity that can be logged
+    again as it was (its place still allowed): kind, place, topics, language."""
+    last = await session.scalar(
+        select(Activity)
+        .where(Activity.reporter_id == reporter.id, Activity.deleted.is_(False))
+        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    unit = await session.get(Unit, last.unit_id)
+    if unit is None or not await may_log_at(session, reporter, unit):
+        return None
+    values = draft_values(last)
+    return {f: values[f] for f in LIKE_LAST_FIELDS if values.get(f) is not None}
+
+
 async def find_own_by_key_prefix(
     session: AsyncSession, reporter_id: int, prefix: str
 ) -> int | None:

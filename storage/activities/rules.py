@@ -144,10 +144,21 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
+# Words that may follow a count: "45 người", "30 nữ", "40 người DTTS".
+_COUNT_WORDS = re.compile(
+    r"\s*(?:nguoi|ng|nguoi tham gia|nguoi dttc|nguoi dtts|dtts|nu|nam|phu nu|em|chau|"
+    r"people|persons?|participants?|women|men|girls|boys)?\s*$"
+)
+
+
 def parse_count(text: str, field: str = "total") -> int:
-    """A participant count typed as digits: ``45``, ``1.200``, ``1,200``.
-    Words (``forty-five``), fractions and exponents are not numbers here."""
+    """A participant count typed as digits: ``45``, ``1.200``, ``1,200``, also
+    followed by a word such as ``45 người``. Words (``forty-five``), fractions
+    and exponents are not numbers here."""
     cleaned = text.strip()
+    match = re.fullmatch(r"([+\-−]?[\d.,\s]*\d)(\D*)", cleaned)
+    if match and _COUNT_WORDS.fullmatch(fold(match[2])):
+        cleaned = match[1].strip()
     negative = cleaned.startswith(("-", "−"))
     body = cleaned.lstrip("+-−").strip()
     if _THOUSANDS.fullmatch(body):
@@ -214,19 +225,52 @@ def check_total(kind: ActivityKind, total: int) -> None:
 # Dates.
 _TODAY = {"nay", "hom nay", "homnay", "hnay", "today"}
 _YESTERDAY = {"qua", "hom qua", "homqua", "hqua", "yesterday"}
+_DAY_BEFORE = {"hom kia", "homkia", "hkia", "the day before yesterday"}
 _DAY_MONTH = re.compile(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAYS_AGO = re.compile(r"(\d{1,3}) (?:ngay truoc|hom truoc|days? ago)")
+_WEEKDAYS = {
+    **{f"thu {n}": n - 2 for n in range(2, 8)},
+    **{f"t{n}": n - 2 for n in range(2, 8)},
+    "thu hai": 0,
+    "thu ba": 1,
+    "thu tu": 2,
+    "thu nam": 3,
+    "thu sau": 4,
+    "thu bay": 5,
+    "chu nhat": 6,
+    "cn": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+_LAST_WEEK = re.compile(r"(.+?) (?:tuan truoc|tuan roi|last week)")
+# A day and month typed without a year in the coming half year is "not yet",
+# not a day of the year before (31/12 typed on 3 December).
+_NOT_YET_DAYS = 183
 
 
 def parse_date(text: str, today: date) -> date:
-    """``hôm nay``, ``hôm qua``, ``20/11``, ``20/11/2024``, ``2024-11-20``. A day
-    without a year is the latest such day that is not after ``today``."""
+    """``hôm nay``, ``hôm qua``, ``hôm kia``, ``3 ngày trước``, ``thứ 2``, ``thứ 2
+    tuần trước``, ``20/11``, ``20/11/2024``, ``2024-11-20``. A day without a year
+    is the latest such day that is not after ``today``, unless that is more
+    than half a year back: then it is this year's, a day still to come."""
     cleaned = text.strip()
     folded = fold(cleaned)
     if folded in _TODAY:
         return today
     if folded in _YESTERDAY:
         return today - timedelta(days=1)
+    if folded in _DAY_BEFORE:
+        return today - timedelta(days=2)
+    if match := _DAYS_AGO.fullmatch(folded):
+        return today - timedelta(days=int(match[1]))
+    if (found := _weekday(folded, today)) is not None:
+        return found
     if match := _ISO.fullmatch(cleaned):
         year, month, day = (int(g) for g in match.groups())
         return _make_date(year, month, day, cleaned)
@@ -235,11 +279,27 @@ def parse_date(text: str, today: date) -> date:
         if match[3] is None:
             found = _make_date(today.year, month, day, cleaned, leap_ok=True)
             if found > today:
-                found = _make_date(today.year - 1, month, day, cleaned)
+                before = _make_date(today.year - 1, month, day, cleaned, leap_ok=True)
+                if (today - before).days <= _NOT_YET_DAYS:
+                    return before
             return found
         year = int(match[3])
         return _make_date(2000 + year if year < 100 else year, month, day, cleaned)
     raise ActivityProblem(Problem.BAD_DATE, text=cleaned[:40])
+
+
+def _weekday(folded: str, today: date) -> date | None:
+    """``thứ 2``: the latest Monday up to today; ``thứ 2 tuần trước``: the
+    Monday of the week (Monday to Sunday) before this one."""
+    last_week = _LAST_WEEK.fullmatch(folded)
+    name = last_week[1] if last_week else folded
+    weekday = _WEEKDAYS.get(name)
+    if weekday is None:
+        return None
+    if last_week:
+        monday = today - timedelta(days=today.weekday() + 7)
+        return monday + timedelta(days=weekday)
+    return today - timedelta(days=(today.weekday() - weekday) % 7)
 
 
 def _make_date(year: int, month: int, day: int, text: str, leap_ok: bool = False) -> date:
@@ -437,6 +497,39 @@ def parse_language(text: str) -> tuple[SessionLanguage, str | None]:
     return language, clean_text(name.replace("_", " "), "ethnic_language", MAX_ETHNIC_LANGUAGE)
 
 
+_VIETNAMESE_WORDS = {"tieng viet", "viet", "tieng pho thong", "pho thong", "kinh", "vietnamese"}
+_BOTH = re.compile(r"(.+?)\s+(?:va|và|and|\+|,)\s+(.+)", re.IGNORECASE)
+
+
+def parse_language_words(text: str) -> tuple[SessionLanguage, str | None]:
+    """Plain words: ``tiếng Việt``; ``tiếng Cor`` or ``Cor`` (that ethnic-minority
+    language); ``tiếng Việt và Cor`` (both). Codes (``dt:Cor``) as :func:`parse_language`."""
+    if looks_like_language(text):
+        return parse_language(text)
+    stripped = " ".join(text.split())
+    if fold(stripped) in _VIETNAMESE_WORDS:
+        return SessionLanguage.VIETNAMESE, None
+    both = _BOTH.fullmatch(stripped)
+    if both:
+        first, second = both[1], both[2]
+        if fold(second) in _VIETNAMESE_WORDS:
+            first, second = second, first
+        if fold(first) in _VIETNAMESE_WORDS and fold(second) not in _VIETNAMESE_WORDS:
+            return SessionLanguage.BOTH, _language_name(second, text)
+        raise ActivityProblem(Problem.UNKNOWN_LANGUAGE, text=text.strip()[:40])
+    return SessionLanguage.ETHNIC, _language_name(stripped, text)
+
+
+def _language_name(words: str, text: str) -> str:
+    """``tiếng Cor`` → ``Cor``: a name of at most three words, with letters."""
+    parts = words.split()
+    if parts and fold(parts[0]) == "tieng":
+        parts = parts[1:]
+    if not 1 <= len(parts) <= 3 or any(ch.isdigit() for ch in "".join(parts)):
+        raise ActivityProblem(Problem.UNKNOWN_LANGUAGE, text=text.strip()[:40])
+    return clean_text(" ".join(parts), "ethnic_language", MAX_ETHNIC_LANGUAGE)
+
+
 def clean_text(text: str, field: str, max_length: int) -> str:
     """One line of free text (a name), trimmed; refused if empty or too long."""
     stripped = " ".join(text.split())
@@ -590,6 +683,34 @@ class ActivityInput(BaseModel):
 
 
 INPUT_FIELDS: tuple[str, ...] = tuple(ActivityInput.model_fields)
+
+
+def first_missing(values: Mapping[str, Any]) -> str | None:
+    """The first field an activity being entered (a draft's JSON values) still
+    lacks, in the order they are asked: ``participants.<field>`` for a count.
+    None when nothing required is missing (the optional media and note aside)."""
+    if "kind" not in values:
+        return "kind"
+    if values["kind"] == ActivityKind.OTHER.value and not values.get("kind_other"):
+        return "kind_other"
+    if values["kind"] == ActivityKind.TRAINING.value and "audience" not in values:
+        return "audience"  # None once answered "not recorded" (the one-line form)
+    for field in ("held_on", "unit_id"):
+        if field not in values:
+            return field
+    counts = values.get("participants") or {}
+    for field in COUNT_FIELDS:
+        if field not in counts:
+            return f"participants.{field}"
+    if not values.get("topics"):
+        return "topics"
+    if "language" not in values:
+        return "language"
+    if values["language"] != SessionLanguage.VIETNAMESE.value and not values.get("ethnic_language"):
+        return "ethnic_language"
+    if values["kind"] in {k.value for k in PRODUCT_KINDS} and "products" not in values:
+        return "products"
+    return None
 
 
 def validate(data: Mapping[str, Any], today: date | None, max_age_days: int) -> ActivityInput:

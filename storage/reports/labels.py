@@ -52,25 +52,27 @@ class Translate(Protocol):
 
 Gettext = Callable[[str], str]
 
+# The one name of each kind: on the /log buttons (the words in parentheses say
+# what the kind is, and typing one of them chooses it), on cards and in reports.
 KIND_NAMES: dict[ActivityKind, str] = {
-    ActivityKind.DIRECT: N_("Direct communication, community meetings"),
-    ActivityKind.STAGED: N_("Staged communication, festivals, markets"),
-    ActivityKind.BROADCAST: N_("Loudspeaker and radio broadcasts"),
+    ActivityKind.DIRECT: N_("Direct communication (community meetings, gatherings)"),
+    ActivityKind.STAGED: N_("Staged communication (festivals, markets)"),
+    ActivityKind.BROADCAST: N_("Loudspeaker, radio"),
     ActivityKind.DIGITAL: N_("Digital communication (Zalo, Facebook)"),
-    ActivityKind.TRAINING: N_("Training classes"),
-    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogues"),
-    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” club meetings"),
-    ActivityKind.CONTEST: N_("Contests, festivals, experience sharing"),
-    ActivityKind.HOME_VISIT: N_("Home visits and counselling"),
-    ActivityKind.LIVELIHOOD: N_("Support to women-led livelihood groups"),
-    ActivityKind.VISUAL_CAMPAIGN: N_("Visual campaigns (banners, panels, posters)"),
-    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremonies and rallies"),
-    ActivityKind.LEGAL_AID: N_("Legal aid and grassroots mediation"),
-    ActivityKind.SEMINAR: N_("Seminars and conferences"),
-    ActivityKind.EXHIBITION: N_("Mobile exhibitions"),
-    ActivityKind.SUPERVISION: N_("Supervision and social critique"),
-    ActivityKind.GOOD_MODEL: N_("Documenting good models"),
-    ActivityKind.OTHER: N_("Other activities"),
+    ActivityKind.TRAINING: N_("Training class"),
+    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogue"),
+    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” club"),
+    ActivityKind.CONTEST: N_("Contest, festival, experience sharing"),
+    ActivityKind.HOME_VISIT: N_("Home visit, counselling"),
+    ActivityKind.LIVELIHOOD: N_("Support to a women's livelihood group"),
+    ActivityKind.VISUAL_CAMPAIGN: N_("Visual campaign (banners, panels, posters)"),
+    ActivityKind.LAUNCH_CEREMONY: N_("Launch ceremony, rally"),
+    ActivityKind.LEGAL_AID: N_("Legal aid, grassroots mediation"),
+    ActivityKind.SEMINAR: N_("Seminar, conference"),
+    ActivityKind.EXHIBITION: N_("Mobile exhibition"),
+    ActivityKind.SUPERVISION: N_("Supervision, social critique"),
+    ActivityKind.GOOD_MODEL: N_("Documenting a good model"),
+    ActivityKind.OTHER: N_("Other"),
 }
 
 PRODUCT_NAMES: dict[ProductKind, str] = {

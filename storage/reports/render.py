@@ -227,7 +227,8 @@ def summary_text(
             )
         )
     if summary.children:
-        lines += ["", bold(f"{level_name(summary.child_level, t)} ({t('fewest first')})")]
+        order = t("fewest first")
+        lines += ["", bold(f"{level_name(summary.child_level, t)} ({order})")]
         lines += [esc(f"• {_child_line(row, t)}") for row in summary.children[:MAX_CHILD_LINES]]
         if len(summary.children) > MAX_CHILD_LINES:
             lines.append(
@@ -316,7 +317,11 @@ def summary_text(
                 completeness.communes,
             ),
         ):
-            if among:
+            # A single commune's summary does not count the commune itself.
+            commune_itself = places is completeness.silent_communes and (
+                summary.child_level is UnitLevel.VILLAGE or (among == 1 and not places)
+            )
+            if among and not commune_itself:
                 text = label.format(n=t.number(len(places)), all=t.number(among))
                 if places:
                     names = [p.name for p in places[:MAX_NAMES]]

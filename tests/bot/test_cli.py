@@ -14,8 +14,7 @@ SCRIPT = "\n".join(
         "/start",
         "#2",  # English, the second language button
         "#Village collaborator",
-        "quang ngai",
-        "#Quảng Ngãi",
+        "quang ngai",  # its full name: chosen, no list of one
         "tra bong",
         "#Xã Trà Bồng",
         "#➕ My village is not listed",
@@ -69,6 +68,19 @@ def test_a_missing_button_is_said_plainly(tmp_path):
     assert result.returncode == 0
     assert "no bot message with an inline keyboard" in result.stdout
     assert "button 9 out of range" in result.stdout
+
+
+@pytest.mark.sqlite_only
+def test_the_chat_splits_long_lines_and_shows_toasts(tmp_path):
+    script = "\n".join(["/report", "#khong", "#1", "#Xong", "x" * 5000, ""])
+    result = _binhdang(
+        ["chat"], tmp_path, script, BINHDANG_SECRET_KEY="a-test-secret-key-for-the-chat"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "(alert: Chọn ít nhất một.)" in result.stdout  # Done with nobody chosen
+    # 5,000 characters typed: sent as Telegram's app sends them, in two messages.
+    assert result.stdout.count("Vui lòng chọn một trong các nút bên dưới.") == 2
 
 
 def test_run_without_token_or_terminal_exits_2(tmp_path):

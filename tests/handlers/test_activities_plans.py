@@ -18,10 +18,12 @@ async def places(bot):
 
 async def test_a_banner_campaign_with_its_products(bot, places):
     await bot.send(USER, "/log")
-    assert {"Banners, posters", "Legal aid, mediation", "Mobile exhibition"} <= set(
-        bot.labels(USER)
-    )
-    await bot.press(USER, label="Banners, posters")
+    assert {
+        "Visual campaign (banners, panels, posters)",
+        "Legal aid, grassroots mediation",
+        "Mobile exhibition",
+    } <= set(bot.labels(USER))
+    await bot.press(USER, label="Visual campaign (banners, panels, posters)")
     await bot.press(USER, label="Yesterday (11/19/26)")
     await bot.press(USER, label="Thôn 1")
     await bot.send(USER, "0")  # banners and posters reach people nobody counts

@@ -223,7 +223,7 @@ async def test_exit_erases_the_conversation_and_saves_nothing(bot, world):
     await bot.press(REPORTER, label="Domestic violence")
     await bot.send(REPORTER, "hello")  # text at a button step
     replies = await bot.send(REPORTER, "/exit")
-    assert texts(replies) == ["Done. Nothing was saved. Send /help to see what you can do."]
+    assert texts(replies) == ["Cancelled. Nothing was saved. Send /help to see what you can do."]
     assert [m.text for m in bot.api.messages(REPORTER)] == texts(replies)
     assert await incidents_in_db(bot) == []
     assert bot.app.user_data[REPORTER].get("report") is None
