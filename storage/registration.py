@@ -80,6 +80,7 @@ async def approvers_for(session: AsyncSession, role: Role, unit: Unit) -> list[U
 class Submitted:
     request: RegistrationRequest
     approvers: list[User]
+    notified: set[int] = field(default_factory=set)  # approvers already sent this request
 
 
 async def submit(
@@ -88,8 +89,17 @@ async def submit(
     role: Role,
     unit_id: int,
     new_village_name: str | None = None,
+    key: str | None = None,
 ) -> Submitted:
-    """File a request; an earlier pending request of the same user is superseded."""
+    """File a request; an earlier pending request of the same user is superseded.
+    The same ``key`` (the draft's) again returns the request already filed,
+    with the approvers who were sent it, whatever happened to it since."""
+    if key is not None:
+        filed = await session.scalar(
+            select(RegistrationRequest).where(RegistrationRequest.submission_key == key)
+        )
+        if filed is not None and filed.user_id == user_id:
+            return await _filed(session, filed)
     user = await session.get(User, user_id)
     unit = await session.get(Unit, unit_id)
     if user is None or unit is None:
@@ -106,13 +116,26 @@ async def submit(
         .values(status=RequestStatus.SUPERSEDED)
     )
     request = RegistrationRequest(
-        user_id=user.id, role=role, unit_id=unit.id, new_village_name=new_village_name
+        user_id=user.id,
+        role=role,
+        unit_id=unit.id,
+        new_village_name=new_village_name,
+        submission_key=key,
     )
     session.add(request)
     if user.status is not UserStatus.ACTIVE:
         user.status = UserStatus.PENDING
     await session.flush()
     return Submitted(request, await approvers_for(session, role, unit))
+
+
+async def _filed(session: AsyncSession, request: RegistrationRequest) -> Submitted:
+    unit = await session.get(Unit, request.unit_id)
+    assert unit is not None
+    notified = await session.scalars(
+        select(ApprovalNotice.approver_id).where(ApprovalNotice.request_id == request.id)
+    )
+    return Submitted(request, await approvers_for(session, request.role, unit), set(notified))
 
 
 async def record_notice(

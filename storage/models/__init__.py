@@ -43,7 +43,7 @@ from storage.models.people import (
 )
 from storage.models.places import Unit, UnitGroup, UnitGroupMember, UnitLevel
 from storage.models.rollups import ActivityRollup, ReporterMonth, TopicRollup
-from storage.models.state import PersistedState
+from storage.models.state import DiscreetErasure, PersistedState
 from storage.models.targets import Indicator, NoActivityReport, ParticipantField, Target
 from storage.models.trusted_addresses import (
     AddressService,
@@ -67,6 +67,7 @@ __all__ = [
     "BroadcastStatus",
     "CalendarEvent",
     "ContactMode",
+    "DiscreetErasure",
     "EscalationLevel",
     "EventKind",
     "Hotline",

@@ -97,6 +97,8 @@ class RegistrationRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The draft's key: a retried or redelivered "Send request" finds this row.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ApprovalNotice(Base):
