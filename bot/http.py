@@ -23,6 +23,9 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+_STALE_QUERY = b"query is too old"
+_ANSWERED = b'{"ok":true,"result":true}'
+
 
 class AiohttpRequest(BaseRequest):
     """A :class:`~telegram.request.BaseRequest` on an aiohttp session.
@@ -118,11 +121,16 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
             ) as response:
-                return response.status, await response.read()
+                status, body = response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        if status == 400 and url.endswith("/answerCallbackQuery") and _STALE_QUERY in body:
+            # A button press delivered again after a crash can no longer be
+            # answered; the update must still run (bot.processor.UserStates).
+            return 200, _ANSWERED
+        return status, body
 
     def _proxy(self, url: str) -> str | None:
         if not self._proxies:

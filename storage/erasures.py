@@ -18,11 +18,14 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DiscreetErasure
+from storage.models import ApprovalNotice, DiscreetErasure, OutboxEntry
 
 # deleteMessages skips ids that are not (or no longer) in the chat; a range
 # wider than this is cut at its newest end (the messages nearest the crash).
 MAX_RANGE = 1000
+# What one update of /report sends is a few messages (an answer, a question,
+# a hotline card): past the last listed id, this many are erased after a crash.
+SLACK = 10
 
 
 async def open_report(
@@ -73,10 +76,6 @@ async def note_update(
     row.open_update = update_id
 
 
-async def pending(session: AsyncSession, chat_id: int) -> DiscreetErasure | None:
-    return await session.get(DiscreetErasure, chat_id)
-
-
 async def close(session: AsyncSession, chat_id: int) -> None:
     """The report's messages are erased: nothing is left to do."""
     await session.execute(delete(DiscreetErasure).where(DiscreetErasure.chat_id == chat_id))
@@ -89,15 +88,47 @@ async def open_reporters(session: AsyncSession) -> list[int]:
     )
 
 
-def ids_to_erase(
-    listed: Iterable[int], row: DiscreetErasure | None, newest: int | None
+async def to_erase(
+    session: AsyncSession,
+    chat_id: int,
+    listed: Iterable[int],
+    saved: Iterable[int],
 ) -> list[int]:
-    """The listed ids, and the range from ``gap_from`` to the newest id known."""
+    """The ids to delete: the listed ones, and after a crash a range from
+    ``gap_from``. ``saved``: the ids of the user's updates whose state is
+    saved. When the update noted last on the row is not among them (the sweep
+    after a crash that was never delivered again), what it sent lies past
+    every listed id, and no later id bounds it: :data:`SLACK` ids are added.
+    Messages the bot sent to this chat for something else (the outbox, a
+    registration request to approve) are kept."""
     ids = set(listed)
-    if row is not None and row.gap_from is not None:
-        top = max([*ids, newest or 0, row.gap_from])
-        ids.update(range(max(row.gap_from, top - MAX_RANGE), top + 1))
+    row = await session.get(DiscreetErasure, chat_id)
+    if row is None:
+        return sorted(ids)
+    gap, slack = row.gap_from, 0
+    if row.open_update is not None and row.open_update not in set(saved):
+        start = max(ids, default=row.from_message_id)
+        gap, slack = (start if gap is None else min(gap, start)), SLACK
+    if gap is None:
+        return sorted(ids)
+    top = max(gap, *ids) + slack
+    low = max(gap, top - MAX_RANGE)
+    kept = set(
+        await session.scalars(
+            select(OutboxEntry.message_id).where(
+                OutboxEntry.chat_id == chat_id, OutboxEntry.message_id.between(low, top)
+            )
+        )
+    )
+    kept.update(
+        await session.scalars(
+            select(ApprovalNotice.message_id).where(
+                ApprovalNotice.chat_id == chat_id, ApprovalNotice.message_id.between(low, top)
+            )
+        )
+    )
+    ids.update(i for i in range(low, top + 1) if i not in kept)
     return sorted(ids)
 
 
-__all__ = ["close", "ids_to_erase", "note_update", "open_report", "open_reporters", "pending"]
+__all__ = ["close", "note_update", "open_report", "open_reporters", "to_erase"]

@@ -111,22 +111,25 @@ async def say(update: Update, context: BotContext, text: str, markup: Any = None
 async def wipe(context: BotContext, chat_id: int) -> int:
     """Delete both sides of the conversation. Returns how many ids were asked."""
     listed: list[int] = list(draft(context, KEY).get(MESSAGES, []))
-    count = await erase(context.services.sessions, context.bot, chat_id, listed)
+    saved = (context.user_data or {}).get(RECENT, [])
+    count = await erase(context.services.sessions, context.bot, chat_id, listed, saved)
     draft(context, KEY)[MESSAGES] = []
     return count
 
 
 async def erase(
-    sessions: async_sessionmaker[AsyncSession], bot: Bot, chat_id: int, listed: list[int]
+    sessions: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    chat_id: int,
+    listed: list[int],
+    saved: list[int],
 ) -> int:
     """Delete the listed ids and what the erase row adds, then drop the row."""
     async with sessions() as session:
-        row = await erasures.pending(session, chat_id)
-    ids = erasures.ids_to_erase(listed, row, None)
+        ids = await erasures.to_erase(session, chat_id, listed, saved)
     await delete_ids(bot, chat_id, ids)
-    if row is not None:
-        async with sessions.begin() as session:
-            await erasures.close(session, chat_id)
+    async with sessions.begin() as session:
+        await erasures.close(session, chat_id)
     return len(ids)
 
 
@@ -170,8 +173,9 @@ async def abandon(
     # turn, which saves the change when it ends.
     conversation._update_state(ConversationHandler.END, (chat_id, user_id))
     ids = [int(i) for i in current.get(MESSAGES, [])]
+    saved = data.get(RECENT, []) if isinstance(data, dict) else []
     services = application.bot_data[SERVICES_KEY]
-    return await erase(services.sessions, application.bot, chat_id, ids)
+    return await erase(services.sessions, application.bot, chat_id, ids, saved)
 
 
 def _seconds(value: float | timedelta) -> float:
