@@ -99,11 +99,18 @@ class Bot:
             "BINHDANG_ADMIN_IDS": str(ADMIN),
             "BINHDANG_LOG_LEVEL": "WARNING",
         }
-        binary = Path(sys.executable).with_name("binhdang")
         polls = sum(1 for r in self.api.log if r.method.lower() == "getupdates")
         with self.log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
-                str(binary), "run", stdout=out, stderr=out, env=env, cwd=str(ROOT)
+                # ``binhdang run``, from this tree
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                stdout=out,
+                stderr=out,
+                env=env,
+                cwd=str(ROOT),
             )
         self.started += 1
         # Up once it asks for updates.
