@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, BaseUpdateProcessor
 
-from storage.persistence import Conversations, SqlPersistence, UserState
+from storage.persistence import Changes, Conversations, SqlPersistence, UserState, changes
 
 # PTB's own semaphore is taken before ``do_process_update``; if it were ever
 # full, waiting updates could be released out of order. It is kept far above
@@ -88,7 +88,8 @@ class UserStates:
     leaves its own committed before :meth:`hold` returns.
 
     One process (SQLite): the process's memory is the truth; the state is
-    written when the update ends. Several processes (``shared``, PostgreSQL):
+    written when the update ends, in one transaction with the states of the
+    other users' updates that end at the same time (:class:`GroupCommit`). Several processes (``shared``, PostgreSQL):
     a transaction takes the advisory lock of the user (held by whichever
     process runs one of their updates, freed with the commit or when the
     connection drops), reads the user's data and steps from the database into
@@ -106,6 +107,11 @@ class UserStates:
         self.shared = shared
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}  # holders and waiters of each lock
+        self._commits = GroupCommit(persistence)
+
+    def _changes(self, user_id: int, before: Conversations) -> Changes:
+        data = self.application.user_data.get(user_id, {})
+        return changes(user_id, data, self._current(user_id), before)
 
     def _steps(self) -> dict[str, Any]:
         found: dict[str, Any] = self.application._conversation_handler_conversations
@@ -134,22 +140,63 @@ class UserStates:
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         self._waiting[user_id] = self._waiting.get(user_id, 0) + 1
         try:
-            async with lock, self.persistence.sessions() as session, session.begin():
-                if self.shared:
+            async with lock:
+                if not self.shared:
+                    before = self._current(user_id)
+                    yield
+                    await self._commits.save(self._changes(user_id, before))
+                    return
+                async with self.persistence.sessions() as session, session.begin():
                     await session.execute(
                         select(func.pg_advisory_xact_lock(USER_LOCK_BASE + user_id))
                     )
                     self._install(user_id, await self.persistence.load_user(session, user_id))
-                before = self._current(user_id)
-                yield
-                data = self.application.user_data.get(user_id, {})
-                await self.persistence.save_user(
-                    session, user_id, data, self._current(user_id), before
-                )
+                    before = self._current(user_id)
+                    yield
+                    await self.persistence.write(session, [self._changes(user_id, before)])
         finally:
             self._waiting[user_id] -= 1
             if not self._waiting[user_id]:
                 del self._waiting[user_id], self._locks[user_id]
+
+
+class GroupCommit:
+    """Writes that arrive while one is being committed go together in the
+    next transaction; each caller returns once its own is committed. On
+    SQLite, where writes queue for one lock, this turns many small
+    transactions into a few."""
+
+    def __init__(self, persistence: SqlPersistence) -> None:
+        self.persistence = persistence
+        self._pending: list[tuple[Changes, asyncio.Future[None]]] = []
+        self._running = False
+
+    async def save(self, entry: Changes) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry, done))
+        if not self._running:
+            self._running = True
+            asyncio.create_task(self._run())  # noqa: RUF006 (it ends when nothing is pending)
+        await done
+
+    async def _run(self) -> None:
+        try:
+            while self._pending:
+                await asyncio.sleep(0)  # the updates ending in this round join
+                batch, self._pending = self._pending, []
+                try:
+                    async with self.persistence.sessions.begin() as session:
+                        await self.persistence.write(session, [entry for entry, _ in batch])
+                except BaseException as exc:  # each caller gets it, and decides
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._running = False
 
 
 def user_of(update: object) -> int | None:

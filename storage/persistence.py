@@ -116,26 +116,13 @@ class SqlPersistence(BasePersistence[UserData, UserData, UserData]):
     ) -> None:
         """Write the user's data, and each conversation step that moved from
         ``before`` or ended. Usually one statement."""
-        values: list[dict[str, Any]] = []
-        ended: list[tuple[str, str]] = []
-        now = utcnow()
-        if data:
-            values.append({"namespace": USER, "key": str(user_id), "data": data, "updated_at": now})
-        else:
-            ended.append((USER, str(user_id)))
-        for name in set(conversations) | set(before):
-            current, previous = conversations.get(name, {}), before.get(name, {})
-            for key, step in current.items():
-                if key not in previous or previous[key] != step:
-                    values.append(
-                        {
-                            "namespace": CONV + name,
-                            "key": encode_key(key),
-                            "data": step,
-                            "updated_at": now,
-                        }
-                    )
-            ended.extend((CONV + name, encode_key(key)) for key in previous if key not in current)
+        await self.write(session, [changes(user_id, data, conversations, before)])
+
+    async def write(self, session: AsyncSession, batch: list[Changes]) -> None:
+        """The changes of several users, in one upsert (and one delete if a
+        conversation ended)."""
+        values = [v for c in batch for v in c.values]
+        ended = [e for c in batch for e in c.ended]
         if ended:
             await session.execute(
                 delete(PersistedState).where(
@@ -187,6 +174,41 @@ class SqlPersistence(BasePersistence[UserData, UserData, UserData]):
         return None
 
 
+@dataclass
+class Changes:
+    """The rows one user's turn writes (``values``) and removes (``ended``)."""
+
+    values: list[dict[str, Any]]
+    ended: list[tuple[str, str]]
+
+
+def changes(
+    user_id: int, data: Mapping[Any, Any], conversations: Conversations, before: Conversations
+) -> Changes:
+    found = Changes([], [])
+    now = utcnow()
+    if data:
+        found.values.append(
+            {"namespace": USER, "key": str(user_id), "data": data, "updated_at": now}
+        )
+    else:
+        found.ended.append((USER, str(user_id)))
+    for name in set(conversations) | set(before):
+        current, previous = conversations.get(name, {}), before.get(name, {})
+        for key, step in current.items():
+            if key not in previous or previous[key] != step:
+                found.values.append(
+                    {
+                        "namespace": CONV + name,
+                        "key": encode_key(key),
+                        "data": step,
+                        "updated_at": now,
+                    }
+                )
+        found.ended.extend((CONV + name, encode_key(key)) for key in previous if key not in current)
+    return found
+
+
 def _upsert(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
     """INSERT … ON CONFLICT DO UPDATE, in the dialect of the session."""
     dialect = session.get_bind().dialect.name
@@ -198,4 +220,4 @@ def _upsert(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
     )
 
 
-__all__: list[str] = ["SqlPersistence", "UserState"]
+__all__: list[str] = ["Changes", "SqlPersistence", "UserState", "changes"]

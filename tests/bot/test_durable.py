@@ -43,12 +43,12 @@ def dies_before_commit(bot: BotHarness) -> Iterator[None]:
     async def killed(*args: object, **kwargs: object) -> None:
         raise Died
 
-    real = persistence.save_user
-    persistence.save_user = killed  # type: ignore[method-assign]
+    real = persistence.write
+    persistence.write = killed  # type: ignore[method-assign]
     try:
         yield
     finally:
-        persistence.save_user = real  # type: ignore[method-assign]
+        persistence.write = real  # type: ignore[method-assign]
 
 
 async def crash_during(bot: BotHarness, action: object) -> int:
