@@ -40,7 +40,6 @@ class BotHarness:
             _env_file=None,  # type: ignore[call-arg]
             bot_token=TOKEN,
             admin_ids=admin_ids or [],
-            persistence_interval=60,
             **settings,
         )
         self.clock = Clock()
