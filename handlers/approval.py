@@ -62,7 +62,9 @@ async def decided(update: Update, context: BotContext) -> None:
     profile = context.profile
     assert profile is not None
     async with context.services.sessions.begin() as session:
-        decision = await registration.decide(session, int(raw_id), profile, verdict == "y")
+        decision = await registration.decide(
+            session, int(raw_id), profile, verdict == "y", key=query.id
+        )
         deciders = {
             n.approver_id: (await session.get(User, n.approver_id)) for n in decision.notices
         }

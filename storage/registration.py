@@ -180,7 +180,16 @@ async def may_decide(session: AsyncSession, actor: Profile, request: Registratio
     )
 
 
-async def decide(session: AsyncSession, request_id: int, actor: Profile, approve: bool) -> Decision:
+async def decide(
+    session: AsyncSession,
+    request_id: int,
+    actor: Profile,
+    approve: bool,
+    key: str | None = None,
+) -> Decision:
+    """``key``: the press (callback query id). The same press decided before
+    (handled again after a crash) gets its outcome again, so that the
+    caller finishes telling everyone."""
     request = await session.get(RegistrationRequest, request_id)
     if request is None:
         return Decision(Outcome.NOT_FOUND)
@@ -196,6 +205,14 @@ async def decide(session: AsyncSession, request_id: int, actor: Profile, approve
         decided_by = (
             await session.get(User, request.decided_by_id) if request.decided_by_id else None
         )
+        if key is not None and request.decision_key == key:
+            unit = await session.get(Unit, request.unit_id)
+            if request.status is RequestStatus.APPROVED and applicant is not None:
+                unit = await session.get(Unit, applicant.unit_id) or unit
+            outcome = (
+                Outcome.APPROVED if request.status is RequestStatus.APPROVED else Outcome.REJECTED
+            )
+            return Decision(outcome, request, applicant, decided_by, unit, notices)
         return Decision(Outcome.ALREADY_DECIDED, request, applicant, decided_by, notices=notices)
     if not await may_decide(session, actor, request):
         return Decision(Outcome.NOT_ALLOWED, request, applicant)
@@ -211,6 +228,7 @@ async def decide(session: AsyncSession, request_id: int, actor: Profile, approve
             status=RequestStatus.APPROVED if approve else RequestStatus.REJECTED,
             decided_by_id=actor.id,
             decided_at=utcnow(),
+            decision_key=key,
         )
         .execution_options(synchronize_session=False)
     )

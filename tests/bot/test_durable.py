@@ -234,3 +234,38 @@ async def test_an_update_redelivered_to_another_process_is_skipped(bot):
     assert await bot.redeliver(total) == []
     assert step(second, "activity_log") == "COUNT_WOMEN"
     assert second.user_data[USER]["log"]["participants"] == {"total": 60}
+
+
+async def test_an_approval_cut_short_by_a_crash_is_finished_when_delivered_again(bot, monkeypatch):
+    import handlers.approval
+
+    await bot.send(USER, "/start")
+    await bot.press(USER, label="English")
+    await bot.press(USER, label="Village collaborator")
+    await bot.send(USER, "quang ngai")
+    await bot.press(USER, label="Quảng Ngãi")
+    await bot.send(USER, "tra bong")
+    await bot.press(USER, label="Xã Trà Bồng")
+    await bot.press(USER, label="I work for the whole commune")
+    await bot.press(USER, label="✅ Send request")
+
+    async def killed(*args: object, **kwargs: object) -> None:
+        raise Died  # after the decision's commit, before the applicant is told
+
+    async with bot.services.sessions() as session:
+        request_id = await session.scalar(select(RegistrationRequest.id))
+    approve = f"ap:{request_id}:y"
+    notice = next(m for m in bot.api.bot_messages(ADMIN) if approve in str(m.reply_markup))
+    with monkeypatch.context() as patched:
+        patched.setattr(handlers.approval, "send_to", killed)
+        await bot.press_data(ADMIN, notice.message_id, approve)
+    press = bot.last_press
+    assert not any("approved" in (m.text or "") for m in bot.api.bot_messages(USER))
+    await bot.crash()
+    await bot.redeliver(press)
+    assert any("approved" in (m.text or "") for m in bot.api.bot_messages(USER))
+    # Another press on the same request is still refused, and tells nobody.
+    told = len(bot.api.bot_messages(USER))
+    await bot.press_data(ADMIN, notice.message_id, approve)
+    assert bot.answer() != ""
+    assert len(bot.api.bot_messages(USER)) == told

@@ -8,7 +8,9 @@ Create Date: 2026-12-03 09:50:00
 ``discreet_erasures``: one row per open /report in discreet mode ("erase
 chat C from message id A"). ``registration_requests.submission_key``: the
 draft's key, unique, so a redelivered "Send request" finds the request it
-already filed. Existing requests keep NULL (several NULLs are allowed).
+already filed; ``decision_key``: the press that decided it, so that the same
+press handled again after a crash finishes what it started. Existing
+requests keep NULL (several NULLs are allowed).
 """
 
 from collections.abc import Sequence
@@ -37,6 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("registration_requests") as batch:
         batch.add_column(sa.Column("submission_key", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("decision_key", sa.String(length=64), nullable=True))
         batch.create_unique_constraint(
             "uq_registration_requests_submission_key", ["submission_key"]
         )
@@ -45,5 +48,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("registration_requests") as batch:
         batch.drop_constraint("uq_registration_requests_submission_key", type_="unique")
+        batch.drop_column("decision_key")
         batch.drop_column("submission_key")
     op.drop_table("discreet_erasures")
