@@ -98,6 +98,7 @@ class Bot:
             "BINHDANG_SECRET_KEY": SECRET,
             "BINHDANG_ADMIN_IDS": str(ADMIN),
             "BINHDANG_LOG_LEVEL": "WARNING",
+            "BINHDANG_LISTEN": "127.0.0.1:0",  # the HTTP server, where there is one
         }
         polls = sum(1 for r in self.api.log if r.method.lower() == "getupdates")
         with self.log.open("ab") as out:
