@@ -111,7 +111,7 @@ async def to_erase(
         gap, slack = (start if gap is None else min(gap, start)), SLACK
     if gap is None:
         return sorted(ids)
-    top = max(gap, *ids) + slack
+    top = max([gap, *ids]) + slack
     low = max(gap, top - MAX_RANGE)
     kept = set(
         await session.scalars(
