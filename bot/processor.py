@@ -17,12 +17,18 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
-from sqlalchemy import func, select
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, BaseUpdateProcessor
 
-from storage.persistence import Changes, Conversations, SqlPersistence, UserState, changes
+from storage.persistence import (
+    Changes,
+    Conversations,
+    SqlPersistence,
+    UserState,
+    changes,
+    pg_turn,
+)
 
 # PTB's own semaphore is taken before ``do_process_update``; if it were ever
 # full, waiting updates could be released out of order. It is kept far above
@@ -76,11 +82,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
-
-
-# The advisory lock of a user's updates: its own range of keys (user ids are
-# below 2**53), away from the small constants other locks use.
-USER_LOCK_BASE = 0x5553 << 48
 
 
 class UserStates:
@@ -146,14 +147,12 @@ class UserStates:
                     yield
                     await self._commits.save(self._changes(user_id, before))
                     return
-                async with self.persistence.sessions() as session, session.begin():
-                    await session.execute(
-                        select(func.pg_advisory_xact_lock(USER_LOCK_BASE + user_id))
-                    )
-                    self._install(user_id, await self.persistence.load_user(session, user_id))
+                names = self.persistence.names
+                async with pg_turn(self.persistence.sessions, names, user_id) as turn:
+                    self._install(user_id, await turn.load(user_id))
                     before = self._current(user_id)
                     yield
-                    await self.persistence.write(session, [self._changes(user_id, before)])
+                    await turn.write(self._changes(user_id, before))
         finally:
             self._waiting[user_id] -= 1
             if not self._waiting[user_id]:

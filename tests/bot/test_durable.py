@@ -37,18 +37,18 @@ class Died(BaseException):
 
 @contextlib.contextmanager
 def dies_before_commit(bot: BotHarness) -> Iterator[None]:
+    """The next updates run, and the process dies before their state is written."""
     assert bot.app is not None and bot.app.states is not None
-    persistence = bot.app.states.persistence
+    states = bot.app.states
 
-    async def killed(*args: object, **kwargs: object) -> None:
+    def killed(*args: object, **kwargs: object) -> None:
         raise Died
 
-    real = persistence.write
-    persistence.write = killed  # type: ignore[method-assign]
+    states._changes = killed  # type: ignore[method-assign]
     try:
         yield
     finally:
-        persistence.write = real  # type: ignore[method-assign]
+        del states._changes
 
 
 async def crash_during(bot: BotHarness, action: object) -> int:
