@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from scheduler import abandoned, broadcasting, reminders
+from scheduler import abandoned, broadcasting, reminders, retention
 from scheduler.journal import SentJournal
 from scheduler.runtime import Runtime, Texts
 from scheduler.sender import Sender
@@ -111,6 +111,7 @@ async def start(application: AnyApplication) -> None:
     queue.run_repeating(_progress, interval=PROGRESS_S, first=PROGRESS_S, name="progress")
     queue.run_repeating(_purge, interval=PURGE_EVERY, first=PURGE_FIRST, name="outbox-purge")
     queue.run_repeating(_abandoned, interval=abandoned.EVERY_S, first=1.0, name="abandoned-drafts")
+    queue.run_repeating(retention.job, interval=PURGE_EVERY, first=PURGE_FIRST, name="retention")
 
 
 async def stop(application: AnyApplication) -> None:

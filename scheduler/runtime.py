@@ -47,6 +47,9 @@ class RuntimeSettings(Protocol):
     @property
     def outbox_incident_retention_days(self) -> int: ...
 
+    @property
+    def incident_retention_days(self) -> int: ...
+
 
 class Runtime(Protocol):
     @property

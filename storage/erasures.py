@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ApprovalNotice, DiscreetErasure, OutboxEntry
+from storage.models import ApprovalNotice, DiscreetErasure, OutboxEntry, utcnow
+from storage.users import coarse_time
 
 # deleteMessages skips ids that are not (or no longer) in the chat; a range
 # wider than this is cut at its newest end (the messages nearest the crash).
@@ -39,7 +40,11 @@ async def open_report(
     if row is None:
         session.add(
             DiscreetErasure(
-                chat_id=chat_id, user_id=user_id, from_message_id=first_id, open_update=update_id
+                chat_id=chat_id,
+                user_id=user_id,
+                from_message_id=first_id,
+                open_update=update_id,
+                created_at=coarse_time(utcnow()),  # to the day: it is keyed by a Telegram id
             )
         )
         return
@@ -64,7 +69,11 @@ async def note_update(
         first = min(ids, default=0)
         session.add(
             DiscreetErasure(
-                chat_id=chat_id, user_id=user_id, from_message_id=first, open_update=update_id
+                chat_id=chat_id,
+                user_id=user_id,
+                from_message_id=first,
+                open_update=update_id,
+                created_at=coarse_time(utcnow()),
             )
         )
         return

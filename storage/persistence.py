@@ -28,6 +28,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage.models import PersistedState, utcnow
+from storage.users import coarse_time
 
 UserData = dict[Any, Any]
 Conversations = dict[str, dict[ConversationKey, object]]
@@ -187,7 +188,10 @@ def changes(
     user_id: int, data: Mapping[Any, Any], conversations: Conversations, before: Conversations
 ) -> Changes:
     found = Changes([], [])
-    now = utcnow()
+    # A user's data left empty (a /report that ended) is no row at all, and
+    # the time of a save is kept to the day: a row keyed by a Telegram id and
+    # stamped with the second a report was sent would link the two.
+    now = coarse_time(utcnow())
     if data:
         found.values.append(
             {"namespace": USER, "key": str(user_id), "data": data, "updated_at": now}
