@@ -373,7 +373,7 @@ async def report(run: Run, user: int, flow: int, leave_at: int | None) -> None:
         ),
         Step("details done", lab(user, "Done ➜"), user, b(user, "🙈 Stay anonymous")),
         Step("contact", lab(user, "🙈 Stay anonymous"), user, b(user, "✅ Send the report")),
-        Step("send", lab(user, "✅ Send the report"), user, run.shown(user, "Your reference")),
+        Step("send", lab(user, "✅ Send the report"), user, run.shown(user, "Your code: ")),
     ]
     if leave_at is not None:
         steps = steps[:leave_at]
@@ -510,7 +510,7 @@ async def check(
             if not sent and stored:
                 tally.duplicated += stored
                 tally.notes.append(f"report flow {flow}: left, yet stored")
-            kept = ("Your reference", "Nothing was saved")
+            kept = ("Your code: ", "Nothing was saved")
             traces = [
                 m
                 for m in api.messages(user)

@@ -147,7 +147,7 @@ async def test_a_report_sent_in_a_crash_is_stored_once_and_erased(bot):
     await crash_during(bot, bot.press(REPORTER, label="✅ Send the report"))
     assert await count(bot, Incident) == 1
     left = [m.text or "" for m in bot.api.messages(REPORTER)]
-    assert left and all("Your reference: BD-" in text for text in left)
+    assert left and all("Your code: " in text for text in left)
     assert await count(bot, DiscreetErasure) == 0
 
 
