@@ -90,8 +90,8 @@ class UserStates:
 
     One process (SQLite): the process's memory is the truth; the state is
     written when the update ends, in one transaction with the states of the
-    other users' updates that end at the same time (:class:`GroupCommit`). Several processes (``shared``, PostgreSQL):
-    a transaction takes the advisory lock of the user (held by whichever
+    other users' updates that end at the same time (:class:`GroupCommit`).
+    Several processes (``shared``, PostgreSQL): a transaction takes the advisory lock of the user (held by whichever
     process runs one of their updates, freed with the commit or when the
     connection drops), reads the user's data and steps from the database into
     the Application, runs the update, and writes them back, then commits."""
@@ -169,13 +169,14 @@ class GroupCommit:
         self.persistence = persistence
         self._pending: list[tuple[Changes, asyncio.Future[None]]] = []
         self._running = False
+        self._task: asyncio.Task[None] | None = None
 
     async def save(self, entry: Changes) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((entry, done))
         if not self._running:
             self._running = True
-            asyncio.create_task(self._run())  # noqa: RUF006 (it ends when nothing is pending)
+            self._task = asyncio.create_task(self._run())
         await done
 
     async def _run(self) -> None:
