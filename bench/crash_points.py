@@ -293,8 +293,8 @@ async def registration(run: Run, user: int) -> None:
     await run.walk("registration", steps)
 
 
-async def approval(run: Run, request_id: int) -> None:
-    data = f"ap:{request_id}:y"
+async def approval(run: Run, request_id: int, public_id: str) -> None:
+    data = f"ap:{public_id}:y"
 
     async def act() -> None:
         for message in reversed(run.api.world.chats.get(COORDINATOR, [])):
@@ -460,7 +460,9 @@ async def check(
                 copies = sum(
                     1
                     for m in api.bot_messages(COORDINATOR)
-                    if any(b.get("callback_data") == f"ap:{request.id}:y" for b in m.buttons())
+                    if any(
+                        b.get("callback_data") == f"ap:{request.public_id}:y" for b in m.buttons()
+                    )
                 )
                 tally.notice_copies += max(0, copies - 1)
         for request_id, applicant in approvals.items():
@@ -577,8 +579,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             .join(User, User.id == RegistrationRequest.user_id)
                             .where(User.telegram_id == applicant)
                         )
-                    assert request_id is not None
-                    await approval(Run(api, bot, rng, tally), request_id)
+                        assert request_id is not None
+                        request = await session.get(RegistrationRequest, request_id)
+                        assert request is not None
+                        public_id = request.public_id
+                    await approval(Run(api, bot, rng, tally), request_id, public_id)
                     approvals[request_id] = applicant
                 elif kind == "log":
                     await add_collaborator(engine, user, village_id)

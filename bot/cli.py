@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_db_upgrade(settings))
         print("database is up to date")
         return 0
-    if args.command in ("addresses", "hotlines"):
+    if args.command in ("addresses", "hotlines", "committees"):
         return directory_cli.run(settings, args)
     if args.command == "report":
         return report_cli.run(settings, args)

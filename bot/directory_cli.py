@@ -1,6 +1,8 @@
-"""``binhdang addresses import|export FILE`` and ``binhdang hotlines
-import|export FILE``: the trusted-address directory and the hotlines as CSV
-(formats in ``storage.trusted_addresses.csvfile`` and ``storage.hotlines``).
+"""``binhdang addresses import|export FILE``, ``binhdang hotlines
+import|export FILE`` and ``binhdang committees import|export FILE``: the
+trusted-address directory, the hotlines and the communes' People's
+Committee contacts as CSV (formats in ``storage.trusted_addresses.csvfile``,
+``storage.hotlines`` and ``storage.incidents.committees_csv``).
 An import checks every row first; if one is wrong, nothing is imported."""
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from bot.app import prepare_database
 from bot.services import Services
 from bot.settings import Settings
 from storage import hotlines
+from storage.incidents import committees_csv
 from storage.trusted_addresses import csvfile
 
 
 def add_parsers(commands: Any) -> None:
-    for name, what in (("addresses", "trusted-address directory"), ("hotlines", "hotlines")):
+    for name, what in (
+        ("addresses", "trusted-address directory"),
+        ("hotlines", "hotlines"),
+        ("committees", "communes' People's Committee contacts (Art. 36)"),
+    ):
         parser = commands.add_parser(name, help=f"the {what} as CSV")
         actions = parser.add_subparsers(dest=f"{name}_command", required=True)
         for action in ("import", "export"):
@@ -39,6 +46,8 @@ async def _run(settings: Settings, what: str, action: str, path: Path) -> str:
                 with path.open("w", newline="", encoding="utf-8") as fp:
                     if what == "addresses":
                         count = await csvfile.export_csv(session, fp)
+                    elif what == "committees":
+                        count = await committees_csv.export_csv(session, fp)
                     else:
                         count = await hotlines.export_csv(session, fp)
             return f"{what}: {count} exported to {path}"
@@ -47,6 +56,9 @@ async def _run(settings: Settings, what: str, action: str, path: Path) -> str:
                 if what == "addresses":
                     done = await csvfile.import_csv(session, fp, now)
                     return f"addresses: {done.created} added, {done.updated} updated"
+                if what == "committees":
+                    count = await committees_csv.import_csv(session, fp, now)
+                    return f"committees: {count} set"
                 count = await hotlines.replace_all(session, hotlines.read_csv(fp), now)
                 return f"hotlines: {count} listed"
     finally:
@@ -58,7 +70,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     action = getattr(args, f"{what}_command")
     try:
         print(asyncio.run(_run(settings, what, action, args.file)))
-    except (csvfile.CsvErrors, hotlines.HotlineErrors) as exc:
+    except (csvfile.CsvErrors, hotlines.HotlineErrors, committees_csv.CommitteeCsvErrors) as exc:
         print(f"binhdang: {args.file}:\n{exc}\nnothing was imported", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -17,6 +17,7 @@ from handlers import (
     completeness,
     delivery,
     hotline,
+    incidents,
     invite,
     registration,
     reminders,
@@ -38,6 +39,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     reminders.register_buttons(application)  # group -1: reminders on and off
     report.register(application)  # group -9 too: discreet mode remembers messages
     hotline.register(application)
+    incidents.register(application)
     addresses.register(application)
     registration.register(application)
     invite.register(application)

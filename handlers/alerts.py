@@ -36,7 +36,7 @@ from handlers.ui import esc, reply, text_of
 from scheduler import escalation
 from scheduler import jobs as scheduler_jobs
 from storage import audit, incidents, outbox
-from storage.incidents import Cipher, EscalationPolicy, Result
+from storage.incidents import Cipher, EscalationPolicy, Result, art36
 from storage.incidents.access import IncidentDetails
 from storage.incidents.labels import (
     AFFECTED_NAMES,
@@ -47,9 +47,16 @@ from storage.incidents.labels import (
     REFERRAL_NAMES,
     STATUS_NAMES,
 )
-from storage.incidents.notices import PREFIX, alert_buttons
-from storage.incidents.routing import place_of
-from storage.models import Affected, Incident, IncidentOutcome, Referral, User
+from storage.incidents.notices import PREFIX, alert_buttons, alert_text, state_line
+from storage.incidents.reach import place_of
+from storage.models import (
+    Affected,
+    Incident,
+    IncidentOutcome,
+    IncidentStatus,
+    Referral,
+    User,
+)
 from storage.trusted_addresses.phones import display_phone
 
 log = logging.getLogger(__name__)
@@ -120,7 +127,8 @@ async def _refused(update: Update, t: Translator, done: incidents.Done) -> None:
     query = update.callback_query
     assert query is not None
     messages = {
-        Result.NOT_FOUND: t("That button is no longer valid."),
+        # Someone who may not act learns nothing, not even whether it exists.
+        Result.NOT_FOUND: t("You are not allowed to open this report."),
         Result.NOT_ALLOWED: t("You are not allowed to open this report."),
         Result.TAKEN_BY_OTHER: t("{name} is already responsible for this report."),
         Result.ALREADY_YOURS: t("You have already taken this report."),
@@ -130,13 +138,34 @@ async def _refused(update: Update, t: Translator, done: incidents.Done) -> None:
     await query.answer(text, show_alert=done.result in (Result.NOT_ALLOWED, Result.TAKEN_BY_OTHER))
 
 
+def state_markup(
+    t: Translator, incident_id: int, status: IncidentStatus, art36: bool = False
+) -> InlineKeyboardMarkup:
+    """The alert's buttons for the report's state; with ``art36``, the offer to
+    notify the commune People's Committee."""
+    return markup_of(alert_buttons(t, incident_id, status, art36))
+
+
+async def _look(
+    update: Update, context: BotContext, incident_id: int, action: str
+) -> incidents.Seen | None:
+    """The report's state if the user may act on it now; otherwise the refusal
+    is answered (and audited)."""
+    services = context.services
+    async with services.sessions.begin() as session:
+        seen = await incidents.look(session, context.profile, incident_id, action, services.clock())
+    if isinstance(seen, incidents.Done):
+        await _refused(update, context.t, seen)
+        return None
+    return seen
+
+
 async def alert_button(update: Update, context: BotContext) -> None:
     t = context.t
     query = update.callback_query
     assert query is not None
     parsed = _parse(update)
-    profile = context.profile
-    if parsed is None or profile is None:
+    if parsed is None:
         await query.answer(t("That button is no longer valid."))
         raise ApplicationHandlerStop
     action, incident_id, choice = parsed
@@ -144,20 +173,44 @@ async def alert_button(update: Update, context: BotContext) -> None:
     cipher = cipher_of(services.settings)
     if action == "open":
         await _open(update, context, incident_id)
-    elif action in ("ref", "close"):
-        await query.answer()
-        options = (
-            _referral_rows(t, incident_id) if action == "ref" else _outcome_rows(t, incident_id)
-        )
-        await _edit(update, None, InlineKeyboardMarkup(options))
-    elif action == "back":
-        await query.answer()
-        await _edit(update, None, markup_of(alert_buttons(t, incident_id)))
+    elif action in ("ref", "close", "back", "card"):
+        seen = await _look(update, context, incident_id, action)
+        if seen is not None:
+            await _show(update, context, action, seen)
     elif action in ("take", "rto", "out"):
         await _change(update, context, action, incident_id, choice, cipher)
+    elif action == "a36":
+        await _art36(update, context, incident_id)
     else:
         await query.answer(t("That button is no longer valid."))
     raise ApplicationHandlerStop
+
+
+async def _show(update: Update, context: BotContext, action: str, seen: incidents.Seen) -> None:
+    t = context.t
+    query = update.callback_query
+    assert query is not None
+    incident = seen.incident
+    await query.answer()
+    if action == "ref":
+        await _edit(update, None, InlineKeyboardMarkup(_referral_rows(t, incident.id)))
+    elif action == "close":
+        await _edit(update, None, InlineKeyboardMarkup(_outcome_rows(t, incident.id)))
+    elif action == "back":
+        await _edit(update, None, state_markup(t, incident.id, incident.status))
+    else:  # a card from /incidents
+        services = context.services
+        async with services.sessions() as session:
+            place = (await place_of(session, incident.unit_id)).text
+        text = alert_text(t, incident, place, None) + "\n" + state_line(t, incident, seen.holder)
+        mine = context.profile is not None and incident.responsible_id == context.profile.id
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(
+            text,
+            reply_markup=state_markup(t, incident.id, incident.status, art36=mine),
+            protect_content=True,
+        )
 
 
 def _referral_rows(t: Translator, incident_id: int) -> list[list[InlineKeyboardButton]]:
@@ -189,15 +242,18 @@ async def _change(
     t = context.t
     query = update.callback_query
     profile = context.profile
-    assert query is not None and profile is not None
+    assert query is not None
     services = context.services
     now = services.clock()
     line: str
-    markup: InlineKeyboardMarkup | None = markup_of(alert_buttons(t, incident_id))
+    if profile is None:
+        await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
+        return
     async with services.sessions.begin() as session:
         if action == "take":
             done = await incidents.take(session, profile, incident_id, now, translator, cipher)
             line = t("➜ 🙋 You took it.")
+            status = IncidentStatus.TAKEN
         elif action == "rto":
             try:
                 referral = Referral(choice or "")
@@ -208,6 +264,7 @@ async def _change(
                 session, profile, incident_id, referral, now, translator, cipher
             )
             line = t("➜ ↪ Referred to: {service}").format(service=esc(t(REFERRAL_NAMES[referral])))
+            status = IncidentStatus.REFERRED
         else:
             try:
                 outcome = IncidentOutcome(choice or "")
@@ -218,17 +275,69 @@ async def _change(
                 session, profile, incident_id, outcome, now, translator, cipher
             )
             line = t("➜ ✅ Closed: {outcome}").format(outcome=esc(t(OUTCOME_NAMES[outcome])))
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(t("📄 Open"), callback_data=f"{PREFIX}:open:{incident_id}")]]
-            )
+            status = IncidentStatus.CLOSED
     if done.result is not Result.OK:
         await _refused(update, t, done)
-        if action != "take":
-            await _edit(update, None, markup_of(alert_buttons(t, incident_id)))
+        if done.result is not Result.NOT_ALLOWED:
+            after = IncidentStatus.CLOSED if done.result is Result.CLOSED else IncidentStatus.TAKEN
+            await _edit(update, None, state_markup(t, incident_id, after))
         return
     wake_sender(context)
     await query.answer(t("Saved."))
-    await _edit(update, line, markup)
+    await _edit(update, line, state_markup(t, incident_id, status, art36=action != "out"))
+
+
+async def _art36(update: Update, context: BotContext, incident_id: int) -> None:
+    """The Art. 36 notice, offered after "I take it" or "Referred to…"."""
+    t = context.t
+    query = update.callback_query
+    profile = context.profile
+    assert query is not None
+    if profile is None:
+        await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
+        return
+    services = context.services
+    async with services.sessions.begin() as session:
+        outcome, code = await art36.notify_for_incident(
+            session, profile, incident_id, services.clock(), translator
+        )
+    if outcome.result in (art36.Art36Result.NOT_ALLOWED, art36.Art36Result.NO_COMMUNE):
+        await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
+        return
+    wake_sender(context)
+    await query.answer(t("Saved."))
+    lines = []
+    if outcome.result is art36.Art36Result.ALREADY and outcome.at is not None:
+        when = t.datetime(outcome.at.astimezone(services.settings.zone))
+        already = t(
+            "📨 The commune People's Committee was already notified about {code} on {time}."
+        )
+        lines.append(already.format(code=esc(code or ""), time=esc(when)))
+    else:
+        recorded = t(
+            "📨 Notice under Art. 36 recorded for {code}. Commune officers told in the bot: {n}."
+        )
+        lines.append(recorded.format(code=esc(code or ""), n=outcome.informed))
+    lines.append(_committee_line(t, outcome.committee))
+    await reply(update, "\n".join(lines))
+
+
+def _committee_line(t: Translator, committee: art36.Committee | None) -> str:
+    if committee is None or not committee.known:
+        commune = committee.commune_name if committee else ""
+        return t(
+            "No contact is kept yet for the People's Committee of {commune}: please notify it directly. A coordinator can add the contact with /committee."
+        ).format(commune=esc(commune))
+    parts = [committee.name or committee.commune_name]
+    if committee.phone:
+        parts.append(f"📞 {committee.phone}")
+    if committee.email:
+        parts.append(f"✉ {committee.email}")
+    if committee.address:
+        parts.append(f"🏠 {committee.address}")
+    return t("Please also tell the People's Committee directly: {contact}").format(
+        contact=esc(" · ".join(parts))
+    )
 
 
 # Opening a report.
@@ -236,7 +345,10 @@ async def _open(update: Update, context: BotContext, incident_id: int) -> None:
     t = context.t
     query = update.callback_query
     profile = context.profile
-    assert query is not None and profile is not None
+    assert query is not None
+    if profile is None:
+        await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
+        return
     services = context.services
     cipher = cipher_of(services.settings)
     if cipher is None:
@@ -353,36 +465,22 @@ _AFFECTED_VALUES = {a.value for a in Affected}
 async def note_start(update: Update, context: BotContext) -> str | int:
     t = context.t
     query = update.callback_query
-    profile = context.profile
     parsed = _parse(update)
     assert query is not None
-    if parsed is None or profile is None:
+    if parsed is None:
         await query.answer(t("That button is no longer valid."))
         raise ApplicationHandlerStop(ConversationHandler.END)
-    incident_id = parsed[1]
-    async with context.services.sessions.begin() as session:
-        incident = await session.get(Incident, incident_id)
-        allowed = incident is not None and await incidents.may_open(session, profile, incident)
-        if incident is not None and not allowed:
-            await audit.record(
-                session,
-                profile.id,
-                "incident",
-                incident.id,
-                "denied",
-                {"action": "note"},
-                context.services.clock(),
-            )
-    if incident is None or not allowed:
+    services = context.services
+    async with services.sessions.begin() as session:
+        seen = await incidents.look(session, context.profile, parsed[1], "note", services.clock())
+    if isinstance(seen, incidents.Done):
         await query.answer(t("You are not allowed to open this report."), show_alert=True)
         raise ApplicationHandlerStop(ConversationHandler.END)
     await query.answer()
     assert context.user_data is not None
-    context.user_data[NOTE_KEY] = {"incident": incident_id, "code": incident.code}
-    await reply(
-        update,
-        t("Type your note for {code}, or send /cancel.").format(code=esc(incident.code)),
-    )
+    code = seen.incident.code
+    context.user_data[NOTE_KEY] = {"incident": seen.incident.id, "code": code}
+    await reply(update, t("Type your note for {code}, or send /cancel.").format(code=esc(code)))
     raise ApplicationHandlerStop(NOTE)
 
 
@@ -391,8 +489,7 @@ async def note_typed(update: Update, context: BotContext) -> int:
     state = (context.user_data or {}).get(NOTE_KEY) or {}
     text = text_of(update).strip()
     cipher = cipher_of(context.services.settings)
-    profile = context.profile
-    if not text or len(text) > MAX_NOTE or cipher is None or profile is None:
+    if not text or len(text) > MAX_NOTE or cipher is None:
         await reply(
             update,
             t("A note has 1 to {max} characters. Please type it again.").format(max=MAX_NOTE),
@@ -400,24 +497,21 @@ async def note_typed(update: Update, context: BotContext) -> int:
         raise ApplicationHandlerStop(NOTE)
     services = context.services
     async with services.sessions.begin() as session:
-        incident = await session.get(Incident, int(state.get("incident", 0)))
-        if incident is not None:
-            await incidents.add_note(
-                session,
-                cipher,
-                incident,
-                author_id=profile.id,
-                text=text,
-                media=[],
-                now=services.clock(),
-                texts=translator,
-            )
+        done = await incidents.add_responder_note(
+            session,
+            cipher,
+            context.profile,
+            int(state.get("incident", 0)),
+            text,
+            services.clock(),
+            translator,
+        )
     _drop_note(context)
-    if incident is None:
-        await reply(update, t("That report no longer exists."))
+    if done.result is not Result.OK:
+        await reply(update, t("You are not allowed to open this report."))
     else:
         wake_sender(context)
-        await reply(update, t("📝 Note added to {code}.").format(code=esc(incident.code)))
+        await reply(update, t("📝 Note added to {code}.").format(code=esc(done.code or "")))
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
@@ -542,7 +636,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Group -1: a responder in the middle of another conversation can still act.
     application.add_handler(build_notes(), group=-1)
     application.add_handler(
-        CallbackQueryHandler(alert_button, pattern=rf"^{PREFIX}:[a-z]+:\d+(:[a-z_]+)?$"), group=-1
+        CallbackQueryHandler(alert_button, pattern=rf"^{PREFIX}:[a-z0-9]+:\d+(:[a-z_]+)?$"),
+        group=-1,
     )
     application.add_handler(CommandHandler("audit", audit_command))
     services = application.bot_data.get(SERVICES_KEY)

@@ -16,7 +16,8 @@ from storage import registration, units
 from storage.models import RegistrationRequest, User
 
 log = logging.getLogger(__name__)
-PATTERN = r"^ap:\d+:[yn]$"
+# ap:<public id>:<y|n>; a bare number is a button sent before public ids.
+PATTERN = r"^ap:[A-Za-z0-9_-]{1,24}:[yn]$"
 
 
 async def notify_approvers(
@@ -30,6 +31,7 @@ async def notify_approvers(
         unit = await units.get_unit(session, request.unit_id)
         assert applicant is not None and unit is not None
         place = await units.describe(session, unit)
+    public_id = request.public_id
     if request.new_village_name:
         place = f"{request.new_village_name} (+), {place}"
     delivered = 0
@@ -41,7 +43,7 @@ async def notify_approvers(
             place=esc(place),
         )
         markup = keyboard(
-            [[(t("✅ Approve"), f"ap:{request_id}:y"), (t("❌ Reject"), f"ap:{request_id}:n")]]
+            [[(t("✅ Approve"), f"ap:{public_id}:y"), (t("❌ Reject"), f"ap:{public_id}:n")]]
         )
         message = await send_to(context, telegram_id, text, markup)
         if message is None:
@@ -60,20 +62,17 @@ async def decided(update: Update, context: BotContext) -> None:
     t = context.t
     _, raw_id, verdict = query.data.split(":")
     profile = context.profile
-    assert profile is not None
+    if profile is None:
+        await query.answer(t("You cannot decide this request."), show_alert=True)
+        raise ApplicationHandlerStop
     async with context.services.sessions.begin() as session:
-        decision = await registration.decide(
-            session, int(raw_id), profile, verdict == "y", key=query.id
-        )
+        decision = await registration.decide(session, raw_id, profile, verdict == "y", key=query.id)
         deciders = {
             n.approver_id: (await session.get(User, n.approver_id)) for n in decision.notices
         }
         place = await units.describe(session, decision.unit) if decision.unit else ""
     outcome = decision.outcome
-    if outcome is registration.Outcome.NOT_FOUND:
-        await query.answer(t("That button is no longer valid."))
-        raise ApplicationHandlerStop
-    if outcome is registration.Outcome.NOT_ALLOWED:
+    if outcome in (registration.Outcome.NOT_FOUND, registration.Outcome.NOT_ALLOWED):
         await query.answer(t("You cannot decide this request."), show_alert=True)
         raise ApplicationHandlerStop
     if outcome is registration.Outcome.ALREADY_DECIDED:

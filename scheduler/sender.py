@@ -116,6 +116,17 @@ async def send_payload(
         "parse_mode": message.parse_mode,
     }
     with paced() if token_held else contextlib.nullcontext():
+        if message.edit_message_id is not None and not message.has_media:
+            edited = await bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=message.edit_message_id,
+                reply_markup=markup,
+                parse_mode=message.parse_mode,
+            )
+            if isinstance(edited, TelegramMessage):
+                return edited
+            raise BadRequest("the edited message was not returned")
         if message.photo:
             return await bot.send_photo(
                 chat_id, message.photo, caption=message.text or None, **common

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox
@@ -413,10 +414,21 @@ async def cancel(
     broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
     if broadcast is None or not await may_manage(session, actor, broadcast):
         return Cancelled(None)
-    if broadcast.status is not BroadcastStatus.ACTIVE:
+    # First one wins on every engine (FOR UPDATE does nothing on SQLite).
+    stopped = await session.execute(
+        sql_update(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.ACTIVE)
+        .values(
+            status=BroadcastStatus.CANCELLED,
+            next_at=None,
+            cancelled_at=now,
+            cancelled_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(broadcast)
+    if not getattr(stopped, "rowcount", 0):
         return Cancelled(broadcast)
-    broadcast.status, broadcast.next_at = BroadcastStatus.CANCELLED, None
-    broadcast.cancelled_at, broadcast.cancelled_by_id = now, actor.id
     result = Cancelled(broadcast, stopped=True)
     runs = (
         await session.scalars(

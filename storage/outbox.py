@@ -75,6 +75,9 @@ class Message(BaseModel):
     document: str | None = None
     protect_content: bool = False
     disable_notification: bool = False
+    # Replace the text and buttons of this earlier message in the same chat
+    # instead of sending a new one (an incident alert that follows its report).
+    edit_message_id: int | None = None
 
     @model_validator(mode="after")
     def _fits(self) -> Message:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import units
+from storage import audit, units
 from storage.models import (
     ApprovalNotice,
     RegistrationRequest,
@@ -31,6 +31,7 @@ ROLE_LEVELS: dict[Role, tuple[UnitLevel, ...]] = {
     Role.PROVINCE_COORDINATOR: (UnitLevel.PROVINCE,),
 }
 REQUESTABLE_ROLES = tuple(ROLE_LEVELS)
+ENTITY = "registration_request"
 
 
 class RegistrationError(Exception):
@@ -180,19 +181,49 @@ async def may_decide(session: AsyncSession, actor: Profile, request: Registratio
     )
 
 
+async def find_request(
+    session: AsyncSession, ref: str, actor: Profile
+) -> RegistrationRequest | None:
+    """The request a button names: its random ``public_id``. A bare number
+    (buttons sent before public ids existed) is honoured only for an approver
+    who was sent that very request."""
+    if ref.isdigit():
+        return await session.scalar(
+            select(RegistrationRequest)
+            .join(ApprovalNotice, ApprovalNotice.request_id == RegistrationRequest.id)
+            .where(RegistrationRequest.id == int(ref), ApprovalNotice.approver_id == actor.id)
+            .limit(1)
+        )
+    return await session.scalar(
+        select(RegistrationRequest).where(RegistrationRequest.public_id == ref)
+    )
+
+
 async def decide(
     session: AsyncSession,
-    request_id: int,
+    request_ref: int | str,
     actor: Profile,
     approve: bool,
     key: str | None = None,
 ) -> Decision:
-    """``key``: the press (callback query id). The same press decided before
-    (handled again after a crash) gets its outcome again, so that the
-    caller finishes telling everyone."""
-    request = await session.get(RegistrationRequest, request_id)
+    """Approve or reject request ``request_ref``: its id (an ``int``, from the
+    code) or what a button carries (a ``str``, see :func:`find_request`).
+    Permission comes first: someone who may not decide learns nothing (not
+    whether the request exists, nor who decided it). The first decision wins
+    on every engine: a conditional UPDATE on ``pending``. ``key``: the press
+    (callback query id); the same press decided before (handled again after a
+    crash) gets its outcome again, so that the caller finishes telling
+    everyone."""
+    request = (
+        await session.get(RegistrationRequest, request_ref)
+        if isinstance(request_ref, int)
+        else await find_request(session, request_ref, actor)
+    )
     if request is None:
-        return Decision(Outcome.NOT_FOUND)
+        return Decision(Outcome.NOT_ALLOWED)
+    if not await may_decide(session, actor, request):
+        await audit.record(session, actor.id, ENTITY, request.id, "denied", {}, utcnow())
+        return Decision(Outcome.NOT_ALLOWED)
     applicant = await session.get(User, request.user_id)
     notices = list(
         (
@@ -214,10 +245,6 @@ async def decide(
             )
             return Decision(outcome, request, applicant, decided_by, unit, notices)
         return Decision(Outcome.ALREADY_DECIDED, request, applicant, decided_by, notices=notices)
-    if not await may_decide(session, actor, request):
-        return Decision(Outcome.NOT_ALLOWED, request, applicant)
-    # Claim the decision atomically, so that two approvers tapping at once
-    # cannot both decide.
     claimed = await session.execute(
         update(RegistrationRequest)
         .where(
@@ -232,10 +259,12 @@ async def decide(
         )
         .execution_options(synchronize_session=False)
     )
-    if getattr(claimed, "rowcount", 1) == 0:
-        await session.refresh(request)
-        return Decision(Outcome.ALREADY_DECIDED, request, applicant, notices=notices)
     await session.refresh(request)
+    if getattr(claimed, "rowcount", 0) == 0:
+        decided_by = (
+            await session.get(User, request.decided_by_id) if request.decided_by_id else None
+        )
+        return Decision(Outcome.ALREADY_DECIDED, request, applicant, decided_by, notices=notices)
     decided_by = await session.get(User, actor.id)
     unit = await session.get(Unit, request.unit_id)
     assert applicant is not None and unit is not None

@@ -152,6 +152,7 @@ def build() -> ConversationHandler[BotContext]:
         SUMMARY: [_button(c.summary_chosen, "sum"), *discreet_guards(c.ask_summary)],
         addinfo.ADD: [
             CallbackQueryHandler(addinfo.add_done, pattern=rf"^{P}:add:done$"),
+            CallbackQueryHandler(addinfo.danger_chosen, pattern=rf"^{P}:add:dgr:[yn]$"),
             MessageHandler(TEXT, addinfo.add_text),
             MessageHandler(MEDIA, addinfo.add_media),
             *discreet_guards(addinfo.ask_add, expects_text=True),

@@ -1,13 +1,15 @@
-"""``/report CODE``: whoever has a reference code can add information to that
-report (text, voice, photos), in discreet mode. They cannot read the report.
-Wrong codes are limited per hour, so codes cannot be tried one after another."""
+"""``/report CODE``: whoever has a reference code sees a neutral status
+(received, someone is working on it, closed) and can add information to
+that report (text, voice, photos), in discreet mode, after being asked
+again whether someone is in danger now. They cannot read the report. Wrong
+codes are limited per hour (``storage.incidents.followup``), so codes cannot
+be tried one after another."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardMarkup, Update
@@ -15,7 +17,8 @@ from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.i18n import translator
-from handlers.alerts import wake_sender
+from handlers.alerts import policy_of, wake_sender
+from handlers.hotline import hotline_line
 from handlers.report import pieces
 from handlers.report.conversation import (
     RETRY_DELAYS,
@@ -28,27 +31,22 @@ from handlers.report.conversation import (
 from handlers.report.discreet import remember_update, say
 from handlers.report.pieces import Added
 from handlers.ui import esc, keyboard, text_of
-from storage import incidents
+from storage import hotlines
+from storage.incidents import followup
 from storage.incidents.intake import MAX_MEDIA
-from storage.models import Incident
+from storage.incidents.labels import N_
 
 log = logging.getLogger(__name__)
 ADD = "ADD"
-TRIES_KEY = "report_code_tries"
-MAX_TRIES = 5
-TRIES_WINDOW = timedelta(hours=1)
+LEGACY_TRIES_KEY = "report_code_tries"  # where the guess limit once lived, per user
 
-
-def _recent_tries(context: BotContext) -> list[float]:
-    assert context.user_data is not None
-    now = context.services.clock().timestamp()
-    tries = [
-        float(x)
-        for x in context.user_data.get(TRIES_KEY, [])
-        if now - float(x) < TRIES_WINDOW.total_seconds()
-    ]
-    context.user_data[TRIES_KEY] = tries
-    return tries
+STATUS_TEXTS = {
+    followup.PublicStatus.RECEIVED: N_("Status of {code}: received."),
+    followup.PublicStatus.IN_PROGRESS: N_("Status of {code}: someone is working on it."),
+    followup.PublicStatus.CLOSED: N_(
+        "Status of {code}: closed. If you add information, it will be looked at again."
+    ),
+}
 
 
 async def _end_with(update: Update, context: BotContext, text: str) -> int:
@@ -59,21 +57,32 @@ async def _end_with(update: Update, context: BotContext, text: str) -> int:
     return ConversationHandler.END
 
 
+def _subject(update: Update, context: BotContext) -> str:
+    """Who is guessing, as the guess limit knows them: a keyed hash, never the id."""
+    secret = context.services.settings.secret_key
+    user = update.effective_user
+    key = secret.get_secret_value() if secret is not None else ""
+    return followup.subject_of(key, user.id if user is not None else 0)
+
+
 async def start_adding(update: Update, context: BotContext, raw_code: str) -> str | int:
     t = context.t
     current = state(context)
     current.clear()
     current.update(step=ADD, key=uuid.uuid4().hex)
     remember_update(update, context)
-    tries = _recent_tries(context)
-    if len(tries) >= MAX_TRIES:
+    if context.user_data is not None:
+        context.user_data.pop(LEGACY_TRIES_KEY, None)
+    services = context.services
+    async with services.sessions.begin() as session:
+        found = await followup.check_code(
+            session, _subject(update, context), raw_code, services.clock()
+        )
+    if found.result is followup.CodeResult.LIMITED:
         return await _end_with(
             update, context, t("Too many wrong reference codes. Please try again in an hour.")
         )
-    async with context.services.sessions() as session:
-        incident = await incidents.find_by_code(session, raw_code[:40])
-    if incident is None:
-        tries.append(context.services.clock().timestamp())
+    if found.result is followup.CodeResult.WRONG or found.status is None:
         return await _end_with(
             update,
             context,
@@ -81,8 +90,49 @@ async def start_adding(update: Update, context: BotContext, raw_code: str) -> st
                 "No report has this reference. Check it and send /report followed by the code again."
             ),
         )
-    current.update(incident=incident.id, code=incident.code)
+    current.update(incident=found.incident_id, code=found.code)
+    await say(update, context, t(STATUS_TEXTS[found.status]).format(code=esc(found.code or "")))
+    return await ask_danger_again(update, context)
+
+
+async def ask_danger_again(update: Update, context: BotContext) -> str:
+    """Asked before anything is added: a follow-up can be urgent."""
+    t = context.t
+    await say(
+        update,
+        context,
+        t("Is someone in danger right now?"),
+        keyboard([[(t("🆘 Yes, right now"), f"{P}:add:dgr:y"), (t("No"), f"{P}:add:dgr:n")]]),
+    )
+    return ADD
+
+
+async def danger_chosen(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    current = state(context)
+    query = update.callback_query
+    value = (query.data or "").rsplit(":", 1)[-1] if query is not None else ""
+    if value not in ("y", "n"):
+        return await ask_danger_again(update, context)
+    current["danger"] = value == "y"
+    await settle_query(update, t("🆘 Yes, right now") if current["danger"] else t("No"))
+    if current["danger"]:
+        await _show_police(update, context)
+    if current.get("send_after_danger") and (current.get("text") or current.get("media")):
+        return await _save(update, context, answered=True)
     return await ask_add(update, context)
+
+
+async def _show_police(update: Update, context: BotContext) -> None:
+    t = context.t
+    async with context.services.sessions.begin() as session:
+        await hotlines.ensure_seeded(session, context.services.clock())
+        police = await hotlines.by_role(session, hotlines.POLICE)
+    title = t("If someone is in danger now, call the police:")
+    lines = [f"<b>{esc(title)}</b>"]
+    if police is not None:
+        lines.append(hotline_line(t, police))
+    await say(update, context, "\n".join(lines))
 
 
 async def ask_add(update: Update, context: BotContext) -> str:
@@ -141,6 +191,16 @@ async def add_done(update: Update, context: BotContext) -> str | int:
     if not current.get("text") and not current.get("media"):
         await query.answer(t("Send some information first, or /exit to leave."), show_alert=True)
         return ADD
+    if "danger" not in current:  # typed before answering: ask, then send
+        current["send_after_danger"] = True
+        await settle_query(update, None)
+        return await ask_danger_again(update, context)
+    return await _save(update, context)
+
+
+async def _save(update: Update, context: BotContext, answered: bool = False) -> str | int:
+    t = context.t
+    current = state(context)
     cipher = cipher_for(context)
     text, media = pieces.opened(cipher, current)
     services = context.services
@@ -148,18 +208,17 @@ async def add_done(update: Update, context: BotContext) -> str | int:
     for delay in (*RETRY_DELAYS, None):
         try:
             async with services.sessions.begin() as session:
-                incident = await session.get(Incident, int(current["incident"]))
-                if incident is not None:
-                    await incidents.add_note(
-                        session,
-                        cipher,
-                        incident,
-                        author_id=None,
-                        text=text or None,
-                        media=media,
-                        now=services.clock(),
-                        texts=translator,
-                    )
+                await followup.add_from_reporter(
+                    session,
+                    cipher,
+                    int(current["incident"]),
+                    text=text or None,
+                    media=media,
+                    danger_now=bool(current.get("danger")),
+                    now=services.clock(),
+                    policy=policy_of(services.settings),
+                    texts=translator,
+                )
             saved = True
             break
         except SQLAlchemyError:
@@ -174,10 +233,12 @@ async def add_done(update: Update, context: BotContext) -> str | int:
             t(
                 "It is NOT saved yet: we have a technical problem. Nothing is lost. Please tap Done again in a minute."
             ),
+            _done_keyboard(context),
         )
         return ADD
     wake_sender(context)
-    await settle_query(update, None)
+    if not answered:
+        await settle_query(update, None)
     code = str(current.get("code", ""))
     return await _end_with(
         update, context, t("✅ Added to {code}. Thank you.").format(code=esc(code))

@@ -1,12 +1,20 @@
-"""Who may open a report (quyền xem), and opening it: decrypting what the
-responders need, with every open, and every refusal, in the audit trail.
+"""Who may open a report and act on it (quyền xem, quyền xử lý), and opening
+it: decrypting what the responders need, with every open, and every refusal,
+in the audit trail.
 
-A report can be opened by administrators, by the people it was sent to, by
-whoever is responsible for it, by the current responders of its place
-(trusted-address staff and commune coordinators there, even if they joined
-after it was sent), and by the province's coordinators once it has reached
-the province. The reporter's name, Telegram account and phone are shown only
-if they agreed to share them."""
+Access is decided by who the user is now, never by what they once were: an
+alert received, or having taken the report, gives nothing by itself. A user
+may open and act on a report if, today, they are active and
+
+* an administrator; or
+* a responder of its place at the commune level (see
+  :func:`storage.incidents.routing.eligible`): trusted-address staff there and
+  its commune's coordinators, even if they joined after it was sent; or
+* a coordinator of its province, once it has reached the province.
+
+Someone who moved to another place or role, or was deactivated, loses access
+at once. The reporter's name, Telegram account and phone are shown only if
+they agreed to share them."""
 
 from __future__ import annotations
 
@@ -21,11 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.incidents.crypto import Cipher, CipherError
 from storage.incidents.intake import Media
-from storage.incidents.routing import ENTITY, place_of, responders
+from storage.incidents.reach import Place, place_of, who_may_act
+from storage.incidents.routing import ENTITY
 from storage.models import (
-    EscalationLevel,
     Incident,
-    IncidentAlert,
     IncidentNote,
     User,
 )
@@ -34,25 +41,37 @@ from storage.users import Profile
 log = logging.getLogger(__name__)
 
 
-async def may_open(session: AsyncSession, profile: Profile, incident: Incident) -> bool:
-    if profile.is_admin:
-        return True
-    if not profile.is_active:
+async def may_open(
+    session: AsyncSession, profile: Profile | None, incident: Incident, place: Place | None = None
+) -> bool:
+    """Whether ``profile`` may open and act on ``incident``, read from their
+    ``users`` row now (not from the profile, which may be a moment old)."""
+    if profile is None:
         return False
-    if incident.responsible_id == profile.id:
-        return True
-    alerted = await session.scalar(
-        select(IncidentAlert.id).where(
-            IncidentAlert.incident_id == incident.id, IncidentAlert.user_id == profile.id
-        )
+    place = place or await place_of(session, incident.unit_id)
+    who = await who_may_act(session, place, incident.level)
+    return await session.scalar(select(User.id).where(User.id == profile.id, who)) is not None
+
+
+async def refuse(
+    session: AsyncSession, profile: Profile | None, incident: Incident, action: str, now: datetime
+) -> None:
+    """Record a refusal (with no actor for someone the bot does not know)."""
+    await audit.record(
+        session,
+        profile.id if profile else None,
+        ENTITY,
+        incident.id,
+        "denied",
+        {"action": action},
+        now,
     )
-    if alerted is not None:
-        return True
-    place = await place_of(session, incident.unit_id)
-    for level in range(EscalationLevel.COMMUNE, min(incident.level, EscalationLevel.PROVINCE) + 1):
-        if any(p.id == profile.id for p in await responders(session, place, level)):
-            return True
-    return False
+    log.warning(
+        "user %s was refused %s on incident %s",
+        profile.id if profile else None,
+        action,
+        incident.id,
+    )
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ async def add_note(
     media: list[Media],
     now: datetime,
     texts: Texts,
+    event: str = "note",
 ) -> IncidentNote:
     """A responder's note (``author_id``), or information the reporter added
     with the reference code (``author_id`` ``None``). The responders hear of it."""
@@ -233,5 +234,5 @@ async def add_note(
     await session.flush()
     action = "reporter_note" if author_id is None else "note"
     await audit.record(session, author_id, ENTITY, incident.id, action, {"note": note.id}, now)
-    await notify_note(session, incident, note.id, author_id, texts)
+    await notify_note(session, incident, note.id, author_id, texts, event)
     return note

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
@@ -20,23 +20,29 @@ from storage.incidents.labels import (
     N_,
     OCCURRED_NAMES,
     OUTCOME_NAMES,
+    REFERRAL_NAMES,
     Texts,
     Translate,
 )
+from storage.incidents.reach import place_of, who_may_act
 from storage.models import (
     Affected,
+    AuditEntry,
     ContactMode,
     Incident,
     IncidentAlert,
     IncidentOutcome,
+    IncidentStatus,
     Occurred,
     OutboxEntry,
+    OutboxStatus,
     Priority,
     User,
 )
 
 ALERT_KIND = "incident_alert"
 NOTICE_KIND = "incident_notice"
+EDIT_KIND = "incident_alert_edit"
 STATUS_KIND = "incident_status"
 PREFIX = "ia"  # callback data of the alert buttons: ia:<action>:<incident id>[:<choice>]
 
@@ -120,15 +126,100 @@ def alert_text(t: Translate, incident: Incident, place: str, reason: Reason | No
     return "\n".join(lines)
 
 
-def alert_buttons(t: Translate, incident_id: int) -> tuple[tuple[outbox.Button, ...], ...]:
+def alert_buttons(
+    t: Translate, incident_id: int, status: IncidentStatus = IncidentStatus.NEW, art36: bool = False
+) -> tuple[tuple[outbox.Button, ...], ...]:
+    """The buttons of an alert for the report's state: "I take it" only while
+    nobody holds it; only "Open" and "Add note" once it is closed. ``art36``
+    (for whoever holds it) offers the notice to the commune People's Committee."""
+
     def button(label: str, action: str) -> outbox.Button:
         return outbox.Button(text=label, callback_data=f"{PREFIX}:{action}:{incident_id}")
 
-    return (
-        (button(t("🙋 I take it"), "take"), button(t("📄 Open"), "open")),
+    if status is IncidentStatus.CLOSED:
+        return ((button(t("📄 Open"), "open"), button(t("📝 Add note"), "note")),)
+    first: tuple[outbox.Button, ...] = (button(t("📄 Open"), "open"),)
+    if status is IncidentStatus.NEW:
+        first = (button(t("🙋 I take it"), "take"), *first)
+    rows: tuple[tuple[outbox.Button, ...], ...] = (
+        first,
         (button(t("↪ Referred to…"), "ref"), button(t("✅ Closed"), "close")),
         (button(t("📝 Add note"), "note"),),
     )
+    if art36:
+        rows = (*rows, (button(t("📨 Notify the commune People's Committee (Art. 36)"), "a36"),))
+    return rows
+
+
+def state_line(t: Translate, incident: Incident, holder: str | None) -> str:
+    """Who holds the report and where it stands, as every responder's copy shows it."""
+    if incident.status is IncidentStatus.CLOSED:
+        outcome = t(OUTCOME_NAMES[incident.outcome]) if incident.outcome else "—"
+        return t("➜ ✅ Closed: {outcome}").format(outcome=esc(outcome))
+    if holder is None:
+        return t("➜ Nobody has taken it yet.")
+    if incident.status is IncidentStatus.REFERRED and incident.referred_to is not None:
+        return t("➜ Held by {name}; referred to {service}.").format(
+            name=esc(holder), service=esc(t(REFERRAL_NAMES[incident.referred_to]))
+        )
+    return t("➜ Held by {name}.").format(name=esc(holder))
+
+
+async def refresh_alerts(
+    session: AsyncSession, incident: Incident, texts: Texts, now: datetime
+) -> int:
+    """Bring every delivered copy of the alert up to date (who holds it, the
+    buttons for its state), through the outbox: one edit per copy and change."""
+    place = (await place_of(session, incident.unit_id)).text
+    holder = (
+        await session.scalar(select(User.display_name).where(User.id == incident.responsible_id))
+        if incident.responsible_id is not None
+        else None
+    )
+    people = {p.id: p for p in await alerted_people(session, incident)}
+    keys = {alert_key(incident.id, p): p for p in people}
+    copies = await session.execute(
+        select(OutboxEntry.dedupe_key, OutboxEntry.message_id).where(
+            OutboxEntry.dedupe_key.in_(keys),
+            OutboxEntry.status == OutboxStatus.SENT,
+            OutboxEntry.message_id.is_not(None),
+        )
+    )
+    rows = sorted(
+        ((people[keys[key]], message_id) for key, message_id in copies.all() if key in keys),
+        key=lambda row: row[0].id,
+    )
+    # One edit per change: the change is the report's latest audit entry.
+    change = await session.scalar(
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.entity == "incident", AuditEntry.entity_id == incident.id
+        )
+    )
+    stamp = f"{change or 0}:{int(now.timestamp())}"
+    edited = 0
+    for person, message_id in rows:
+        if person.bot_blocked:
+            continue
+        t = texts(person.language)
+        text = alert_text(t, incident, place, None) + "\n" + state_line(t, incident, holder)
+        queued = await outbox.enqueue(
+            session,
+            kind=EDIT_KIND,
+            chat_id=person.telegram_id,
+            user_id=person.id,
+            message=outbox.Message(
+                text=text,
+                buttons=alert_buttons(
+                    t, incident.id, incident.status, art36=person.id == incident.responsible_id
+                ),
+                protect_content=True,
+                edit_message_id=message_id,
+            ),
+            priority=Priority.URGENT,
+            dedupe_key=f"inc:{incident.id}:e:{person.id}:{stamp}"[:128],
+        )
+        edited += int(queued.created)
+    return edited
 
 
 async def enqueue_alerts(
@@ -175,13 +266,31 @@ async def enqueue_alerts(
     return len(fresh)
 
 
-async def alerted_people(session: AsyncSession, incident_id: int) -> list[User]:
+async def current_holder(session: AsyncSession, incident: Incident) -> User | None:
+    """The responsible person, if they may still act on the report now."""
+    if incident.responsible_id is None:
+        return None
+    place = await place_of(session, incident.unit_id)
+    return await session.scalar(
+        select(User).where(
+            User.id == incident.responsible_id, await who_may_act(session, place, incident.level)
+        )
+    )
+
+
+async def alerted_people(session: AsyncSession, incident: Incident) -> list[User]:
+    """Those the report was sent to who may still act on it now: someone who
+    has moved or was deactivated hears nothing more about it."""
+    place = await place_of(session, incident.unit_id)
     return list(
         (
             await session.scalars(
                 select(User)
                 .join(IncidentAlert, IncidentAlert.user_id == User.id)
-                .where(IncidentAlert.incident_id == incident_id)
+                .where(
+                    IncidentAlert.incident_id == incident.id,
+                    await who_may_act(session, place, incident.level),
+                )
                 .order_by(User.id)
             )
         ).all()
@@ -232,7 +341,7 @@ class RenderNotice:
 
 async def notify_taken(session: AsyncSession, incident: Incident, taker: User, texts: Texts) -> int:
     """Tell everyone else who got the alert that someone took it."""
-    others = [p for p in await alerted_people(session, incident.id) if p.id != taker.id]
+    others = [p for p in await alerted_people(session, incident) if p.id != taker.id]
     render = RenderNotice(
         N_("{code}: {name} has taken this report."), code=incident.code, name=taker.display_name
     )
@@ -246,7 +355,7 @@ async def notify_closed(
     outcome: IncidentOutcome,
     texts: Texts,
 ) -> int:
-    others = [p for p in await alerted_people(session, incident.id) if p.id != closer.id]
+    others = [p for p in await alerted_people(session, incident) if p.id != closer.id]
     sent = 0
     for person in others:
         t = texts(person.language)
@@ -260,18 +369,34 @@ async def notify_closed(
     return sent
 
 
+NOTE_TEXTS = {
+    "note": N_("{code}: new information was added."),
+    "danger": N_(
+        "🔴 {code}: the reporter added information and says someone is in danger NOW. Please act at once."
+    ),
+    "reopened": N_("{code}: new information came in on this closed report; it is open again."),
+}
+
+
 async def notify_note(
-    session: AsyncSession, incident: Incident, note_id: int, author_id: int | None, texts: Texts
+    session: AsyncSession,
+    incident: Incident,
+    note_id: int,
+    author_id: int | None,
+    texts: Texts,
+    event: str = "note",
 ) -> int:
-    """New information: to the responsible person, or, while nobody has taken
-    the report, to everyone alerted."""
-    if incident.responsible_id is not None:
-        person = await session.get(User, incident.responsible_id)
-        people = [person] if person is not None else []
-    else:
-        people = await alerted_people(session, incident.id)
+    """New information (``event``, a key of :data:`NOTE_TEXTS`): to the
+    responsible person, or, while nobody holds the report (or for someone in
+    danger, or a report opened again), to everyone alerted who may still act."""
+    people = await alerted_people(session, incident)
+    holder = await current_holder(session, incident)
+    if holder is not None and event == "note":
+        people = [holder]
+    elif holder is not None and holder.id not in {p.id for p in people}:
+        people.append(holder)
     people = [p for p in people if p.id != author_id]
-    render = RenderNotice(N_("{code}: new information was added."), code=incident.code)
+    render = RenderNotice(NOTE_TEXTS[event], code=incident.code)
     return await _notify(session, people, f"n{note_id}", texts, render, incident.id, True)
 
 

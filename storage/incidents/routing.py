@@ -17,10 +17,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox, trusted_addresses, units
+from storage import audit, outbox
 from storage.incidents.labels import Texts
 from storage.incidents.notices import (
     ALERT_KIND,
@@ -29,6 +29,7 @@ from storage.incidents.notices import (
     enqueue_alerts,
     incident_of_ref,
 )
+from storage.incidents.reach import Place, eligible, place_of
 from storage.models import (
     EscalationLevel,
     Incident,
@@ -36,12 +37,7 @@ from storage.models import (
     IncidentStatus,
     OutboxEntry,
     OutboxStatus,
-    Role,
-    TrustedAddressStaff,
-    Unit,
-    UnitLevel,
     User,
-    UserStatus,
 )
 
 log = logging.getLogger(__name__)
@@ -61,55 +57,14 @@ class EscalationPolicy:
         return self.danger if danger_now else self.normal
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a report is: the unit and its ancestors, read once."""
-
-    unit: Unit
-    chain: tuple[Unit, ...]  # from the province down to the unit
-
-    def at(self, level: UnitLevel) -> Unit | None:
-        return next((u for u in self.chain if u.level is level), None)
-
-    @property
-    def text(self) -> str:
-        """``Thôn 3, Xã Trà Bồng, Quảng Ngãi``."""
-        return ", ".join(u.name for u in reversed(self.chain))
-
-
-async def place_of(session: AsyncSession, unit_id: int) -> Place:
-    unit = await session.get(Unit, unit_id)
-    assert unit is not None
-    return Place(unit, (*await units.ancestors(session, unit), unit))
-
-
 async def responders(session: AsyncSession, place: Place, level: int) -> list[User]:
     """The people who receive a report about ``place`` at ``level``, skipping
     anyone inactive or who blocked the bot."""
-    reachable = (User.status == UserStatus.ACTIVE) & User.bot_blocked.is_(False)
-    if level == EscalationLevel.COMMUNE:
-        commune = place.at(UnitLevel.COMMUNE)
-        if commune is None:
-            return []
-        address_ids = await trusted_addresses.covering_ids(session, place.unit, place.chain)
-        staff = select(TrustedAddressStaff.user_id).where(
-            TrustedAddressStaff.address_id.in_(address_ids)
-        )
-        who = or_(
-            and_(
-                User.role == Role.TRUSTED_ADDRESS_STAFF,
-                or_(User.id.in_(staff), User.unit_id == commune.id),
-            ),
-            and_(User.role == Role.COMMUNE_COORDINATOR, User.unit_id == commune.id),
-        )
-    elif level == EscalationLevel.PROVINCE:
-        province = place.at(UnitLevel.PROVINCE)
-        if province is None:
-            return []
-        who = and_(User.role == Role.PROVINCE_COORDINATOR, User.unit_id == province.id)
-    else:
-        who = User.role == Role.ADMIN
-    return list((await session.scalars(select(User).where(reachable, who).order_by(User.id))).all())
+    who = await eligible(session, place, level)
+    if who is None:
+        return []
+    query = select(User).where(who, User.bot_blocked.is_(False)).order_by(User.id)
+    return list((await session.scalars(query)).all())
 
 
 async def alerted_ids(session: AsyncSession, incident_id: int) -> set[int]:

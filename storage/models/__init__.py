@@ -17,9 +17,11 @@ from storage.models.calendar import (
     ReminderRule,
     ReminderRun,
 )
+from storage.models.committees import Art36Notice, CommuneCommittee
 from storage.models.hotlines import Hotline
 from storage.models.incidents import (
     Affected,
+    CodeAttempt,
     ContactMode,
     EscalationLevel,
     Incident,
@@ -61,12 +63,15 @@ __all__ = [
     "AddressService",
     "Affected",
     "ApprovalNotice",
+    "Art36Notice",
     "AuditEntry",
     "Base",
     "Broadcast",
     "BroadcastRun",
     "BroadcastStatus",
     "CalendarEvent",
+    "CodeAttempt",
+    "CommuneCommittee",
     "ContactMode",
     "DiscreetErasure",
     "EscalationLevel",

@@ -185,6 +185,18 @@ class IncidentNote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CodeAttempt(Base):
+    """A wrong reference code typed with ``/report CODE``: only an opaque
+    ``subject`` (a keyed hash, never the Telegram id) and the time, to limit
+    guessing. Never linked to a report; rows older than the window are deleted."""
+
+    __tablename__ = "incident_code_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class KeyCheck(Base):
     """A known text sealed under the encryption key (giá trị kiểm tra khóa): a
     key that cannot open it is not the key the data was stored with, and the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
@@ -77,6 +78,11 @@ class RequestStatus(enum.Enum):
     SUPERSEDED = "superseded"
 
 
+def new_public_id() -> str:
+    """16 URL-safe characters (96 random bits)."""
+    return secrets.token_urlsafe(12)
+
+
 class RegistrationRequest(Base):
     """Yêu cầu đăng ký: a request to hold a role at a unit, decided by a coordinator.
 
@@ -87,6 +93,8 @@ class RegistrationRequest(Base):
     __tablename__ = "registration_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What the approvers' buttons carry: random, so that ids cannot be tried.
+    public_id: Mapped[str] = mapped_column(String(24), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

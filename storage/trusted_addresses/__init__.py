@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, units
@@ -311,19 +312,37 @@ async def confirm(
     session: AsyncSession, actor: Profile, address_id: int, now: datetime
 ) -> TrustedAddress:
     """The entry is still correct: its staff or a coordinator says so."""
+    is_staff = (
+        actor.is_active
+        and actor.role is Role.TRUSTED_ADDRESS_STAFF
+        and (
+            await session.scalar(
+                select(TrustedAddressStaff.user_id).where(
+                    TrustedAddressStaff.address_id == address_id,
+                    TrustedAddressStaff.user_id == actor.id,
+                )
+            )
+            is not None
+        )
+    )
+    if not is_staff and not await may_manage(session, actor, address_id):
+        raise NotAllowed("neither staff nor coordinator")
     entry = await session.get(TrustedAddress, address_id, with_for_update=True)
     if entry is None:
         raise LookupError(address_id)
-    is_staff = await session.scalar(
-        select(TrustedAddressStaff.user_id).where(
-            TrustedAddressStaff.address_id == address_id,
-            TrustedAddressStaff.user_id == actor.id,
-        )
+    if entry.confirmed_at >= now:  # someone confirmed it this very moment
+        return entry
+    # Two people confirming at once confirm it once (FOR UPDATE does nothing
+    # on SQLite): only the statement that still sees the old date counts.
+    changed = await session.execute(
+        sql_update(TrustedAddress)
+        .where(TrustedAddress.id == address_id, TrustedAddress.confirmed_at == entry.confirmed_at)
+        .values(confirmed_at=now, stale_notified_at=None)
+        .execution_options(synchronize_session=False)
     )
-    if is_staff is None and not await may_manage(session, actor, address_id):
-        raise NotAllowed("neither staff nor coordinator")
-    entry.confirmed_at, entry.stale_notified_at = now, None
-    await audit.record(session, actor.id, ENTITY, entry.id, "confirm", {}, now)
+    await session.refresh(entry)
+    if getattr(changed, "rowcount", 0):
+        await audit.record(session, actor.id, ENTITY, entry.id, "confirm", {}, now)
     return entry
 
 

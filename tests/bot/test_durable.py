@@ -253,8 +253,8 @@ async def test_an_approval_cut_short_by_a_crash_is_finished_when_delivered_again
         raise Died  # after the decision's commit, before the applicant is told
 
     async with bot.services.sessions() as session:
-        request_id = await session.scalar(select(RegistrationRequest.id))
-    approve = f"ap:{request_id}:y"
+        public_id = await session.scalar(select(RegistrationRequest.public_id))
+    approve = f"ap:{public_id}:y"
     notice = next(m for m in bot.api.bot_messages(ADMIN) if approve in str(m.reply_markup))
     with monkeypatch.context() as patched:
         patched.setattr(handlers.approval, "send_to", killed)

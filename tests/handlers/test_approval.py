@@ -93,3 +93,29 @@ async def test_an_unexpected_error_is_apologised_for_and_the_step_kept(bot, monk
     await bot.press(USER, label="Village collaborator")
     await bot.send(USER, "quang ngai")
     assert bot.labels(USER) == ["Quảng Ngãi"]
+
+
+async def test_a_forged_approval_tells_a_stranger_nothing(bot, sessions):
+    """An unregistered user pressing a forged ``ap:<id>:n`` after the request
+    was decided learns neither that it exists nor who decided it; the real
+    buttons carry a random id, not the sequential one."""
+    request_id = await _request(bot, sessions)
+    (notice,) = bot.api.bot_messages(FIRST)
+    data = [str(b.get("callback_data", "")) for b in notice.buttons()]
+    async with sessions() as session:
+        public_id = (await session.get(RegistrationRequest, request_id)).public_id
+    assert data == [f"ap:{public_id}:y", f"ap:{public_id}:n"]
+    assert not public_id.isdigit() and len(public_id) >= 16
+    await bot.press(FIRST, label="✅ Approve")
+    stranger = 777
+    bot.api.add_user(stranger, first_name="Stranger", language_code="en")
+    message = (await bot.send(stranger, "/help"))[-1]
+    for forged in (f"ap:{request_id}:n", "ap:2:n", f"ap:{public_id[:-1]}x:n"):
+        await bot.press_data(stranger, message.message_id, forged)
+        assert bot.answer() == "You cannot decide this request."
+    # The real id, by someone not allowed: no name either.
+    await bot.press_data(stranger, message.message_id, f"ap:{public_id}:n")
+    assert bot.answer() == "You cannot decide this request."
+    async with sessions() as session:
+        request = await session.get(RegistrationRequest, request_id)
+    assert request.status is RequestStatus.APPROVED

@@ -176,7 +176,12 @@ async def test_a_database_down_at_submit_keeps_everything(bot, monkeypatch):
 async def test_adding_information_with_the_code(bot):
     said = await file_report(bot)
     (incident,) = await incidents_in_db(bot)
-    await bot.send(REPORTER, f"/report {incident.code.lower()}")
+    status = await bot.send(REPORTER, f"/report {incident.code.lower()}")
+    assert texts(status, REPORTER)[:2] == [
+        f"Status of {incident.code}: received.",
+        "Is someone in danger right now?",
+    ]
+    await bot.press(REPORTER, label="No")
     await bot.send(REPORTER, "They moved to her mother's house.")
     await bot.photo(REPORTER, caption="The door was broken last night.")
     replies = await bot.press(REPORTER, label="Done ➜")
