@@ -46,7 +46,7 @@ from storage.models.people import (
 )
 from storage.models.places import Unit, UnitGroup, UnitGroupMember, UnitLevel
 from storage.models.rollups import ActivityRollup, ReporterMonth, TopicRollup
-from storage.models.state import PersistedState
+from storage.models.state import DiscreetErasure, PersistedState
 from storage.models.targets import Indicator, NoActivityReport, ParticipantField, Target
 from storage.models.trusted_addresses import (
     AddressService,
@@ -73,6 +73,7 @@ __all__ = [
     "CodeAttempt",
     "CommuneCommittee",
     "ContactMode",
+    "DiscreetErasure",
     "EscalationLevel",
     "EventKind",
     "Hotline",
