@@ -60,7 +60,7 @@ from storage.models.registers import (
 )
 from storage.models.rollups import ActivityRollup, ReporterMonth, TopicRollup
 from storage.models.shelter import ShelterIntake
-from storage.models.state import PersistedState
+from storage.models.state import DiscreetErasure, PersistedState
 from storage.models.targets import Indicator, NoActivityReport, ParticipantField, Target
 from storage.models.trusted_addresses import (
     AddressService,
@@ -88,6 +88,7 @@ __all__ = [
     "CodeAttempt",
     "CommuneCommittee",
     "ContactMode",
+    "DiscreetErasure",
     "EscalationLevel",
     "EventKind",
     "FundingSource",
