@@ -19,7 +19,7 @@ from bot import logs
 from bot.context import SERVICES_KEY, BotApplication, BotContext
 from bot.http import AiohttpRequest
 from bot.i18n import translator
-from bot.processor import PerUserUpdateProcessor
+from bot.processor import PerUserUpdateProcessor, UserStates, user_of
 from bot.services import Services
 from handlers.common import set_commands
 from scheduler import jobs
@@ -44,10 +44,17 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self._done: OrderedDict[int, None] = OrderedDict()
         self._done_event = asyncio.Condition()
+        self.states: UserStates | None = None  # set by build_application
 
     async def process_update(self, update: object) -> None:
+        """Returns once the update's state is committed (``UserStates``)."""
         try:
-            await super().process_update(update)
+            user_id = user_of(update)
+            if self.states is None or user_id is None:
+                await super().process_update(update)
+            else:
+                async with self.states.hold(user_id):
+                    await super().process_update(update)
         finally:
             if isinstance(update, Update):
                 async with self._done_event:
@@ -108,14 +115,17 @@ def build_application(
     runs it awaits :func:`prepare_database` before ``initialize()`` and
     :func:`startup` after it (``run_polling`` does the latter in ``post_init``)."""
     logs.install()  # no report text in any log (bot/logs.py)
+    persistence = SqlPersistence(services.sessions)
+    shared = services.engine.dialect.name != "sqlite"
     builder = (
         ApplicationBuilder()
         .application_class(TrackedApplication)
         .token(token)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.zone))
-        .persistence(SqlPersistence(services.sessions, services.settings.persistence_interval))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .persistence(persistence)
+        # Each update in flight holds a connection for its user's lock (UserStates).
+        .concurrent_updates(PerUserUpdateProcessor(8 if shared else 16))
         # 8 requests in flight exceed Telegram's 30 messages/s; requests beyond
         # them wait for a connection rather than fail.
         .request(AiohttpRequest(connection_pool_size=8, pool_timeout=30))
@@ -127,6 +137,8 @@ def build_application(
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     application: BotApplication = builder.build()
+    if isinstance(application, TrackedApplication):
+        application.states = UserStates(application, persistence, shared=shared)
     application.bot_data[SERVICES_KEY] = services
     jobs.attach(application, services, throttle, translator)
     handlers.register(application)

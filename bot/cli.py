@@ -12,7 +12,7 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot import directory_cli, keys_cli, logs, report_cli
+from bot import directory_cli, keys_cli, logs, registers_cli, report_cli
 from bot.app import build_application, prepare_database, settle_memory
 from bot.offline import main_chat
 from bot.services import Services
@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("name", help="for example 'Huyện Trà Bồng (cũ)'")
     group.add_argument("codes", nargs="+", help="national codes of the communes")
     directory_cli.add_parsers(commands)
+    registers_cli.add_parser(commands)
     report_cli.add_parser(commands)
     keys_cli.add_parser(commands)
     return parser
@@ -174,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return directory_cli.run(settings, args)
     if args.command == "report":
         return report_cli.run(settings, args)
+    if args.command == "registers":
+        return registers_cli.run(settings, args)
     if args.units_command == "import":
         added, renamed = asyncio.run(_units_import(settings))
         print(f"units: {added} added, {renamed} renamed")

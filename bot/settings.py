@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     default_language: str = "vi"
     secret_key: SecretStr | None = None
-    persistence_interval: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
     # Reminders and broadcasts (docs/outbox.md): Telegram's limit for the whole
     # bot (raise it for paid broadcasts), the quiet hours in which reminders

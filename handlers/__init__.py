@@ -18,8 +18,10 @@ from handlers import (
     delivery,
     hotline,
     incidents,
+    intake,
     invite,
     people,
+    registers,
     registration,
     reminders,
     report,
@@ -48,6 +50,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     activities.register(application)
     summary.register(application)
     targets.register(application)
+    registers.register(application)
+    intake.register(application)
     broadcast.register(application)
     calendar.register(application)
     # After the other conversations: /hotline and /start in the middle of one of

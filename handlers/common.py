@@ -198,6 +198,8 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     """Telegram's command menu, in every language."""
     public = menu.commands_for(menu.Audience.PUBLIC)
     for code in available_languages():
+        if len(code) != 2:  # Telegram takes ISO 639-1 codes only; the default list covers the rest
+            continue
         t = translator(code)
         commands = [BotCommand(c.name, t(c.description)) for c in public]
         await application.bot.set_my_commands(commands, language_code=code)

@@ -38,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("noactivity", N_("Say you held no session this month"), Audience.MEMBER),
     Command("reminders", N_("Coming reminders, and which ones you get"), Audience.MEMBER),
     Command("incidents", N_("Open reports you can act on (responders)"), Audience.MEMBER),
+    Command("intake", N_("Record a shelter intake (trusted addresses)"), Audience.MEMBER),
     Command("invite", N_("Create an invitation link"), Audience.COORDINATOR),
     Command("villages", N_("Add the villages of a commune"), Audience.COORDINATOR),
     Command("people", N_("Requests, people and villages of your area"), Audience.COORDINATOR),
@@ -47,6 +48,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("summary", N_("Summary of your area, with a chart"), Audience.COORDINATOR),
     Command("export", N_("Report as a spreadsheet (XLSX) or CSV"), Audience.COORDINATOR),
     Command("targets", N_("Targets (chỉ tiêu) and progress"), Audience.COORDINATOR),
+    Command(
+        "registers", N_("Teams, clubs, groups and trusted addresses (CSV)"), Audience.COORDINATOR
+    ),
     Command("broadcast", N_("Send a message to everyone in your area"), Audience.COORDINATOR),
     Command("broadcasts", N_("Your broadcasts: running and scheduled"), Audience.COORDINATOR),
     Command("calendar", N_("Events and report deadlines of your area"), Audience.COORDINATOR),

@@ -4,6 +4,7 @@ redeems an invitation at once."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -387,6 +388,9 @@ async def village_name_typed(update: Update, context: BotContext) -> str:
 async def ask_confirm(update: Update, context: BotContext) -> str:
     state = draft(context, KEY)
     state["step"] = CONFIRM
+    # Saved with this step, before "Send request" can be pressed: a press
+    # handled twice (a crash, a redelivery) files one request.
+    state.setdefault("key", uuid.uuid4().hex)
     t = context.t
     unit_id = state.get("village") or state.get("commune") or state["province"]
     async with context.services.sessions() as session:
@@ -420,12 +424,22 @@ async def confirmed(update: Update, context: BotContext) -> str | int:
     unit_id = state.get("village") or state.get("commune") or state["province"]
     async with context.services.sessions.begin() as session:
         submitted = await registration.submit(
-            session, profile.id, Role(state["role"]), unit_id, state.get("new_village")
+            session,
+            profile.id,
+            Role(state["role"]),
+            unit_id,
+            state.get("new_village"),
+            key=state.get("key"),
         )
         request_id = submitted.request.id
-        approvers = [(a.id, a.telegram_id, a.language) for a in submitted.approvers]
+        approvers = [
+            (a.id, a.telegram_id, a.language)
+            for a in submitted.approvers
+            if a.id not in submitted.notified
+        ]
     drop_draft(context, KEY)
-    delivered = await approval.notify_approvers(context, request_id, approvers)
+    delivered = len(submitted.notified)
+    delivered += await approval.notify_approvers(context, request_id, approvers)
     if delivered:
         await reply(
             update,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
@@ -66,6 +67,7 @@ class Translate(Protocol):
     """What the scheduler needs of ``bot.i18n.Translator``."""
 
     lang: str
+    locale: Locale  # what Babel formats with
 
     def __call__(self, message: str) -> str: ...
 

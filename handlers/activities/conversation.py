@@ -1,7 +1,9 @@
 """/log: logging an activity (ghi hoạt động) step by step, or in one line.
 
-kind → date → place → participants → topics → language → optional media and
-note → summary card. The draft is ``user_data["log"]``; every step is asked
+kind (→ a class's audience) → date → place → participants → topics →
+language (→ the products of a campaign, launch, exhibition or documented
+model) → optional media and note → summary card (→ cost and source, or the
+team, club or group that held it, when asked there). The draft is ``user_data["log"]``; every step is asked
 by :func:`proceed`, which finds the first thing still missing, so the guided
 form, the one-line form, corrections from the summary card and the edit of a
 stored activity share one path.
@@ -43,9 +45,28 @@ from handlers.activities.counts import (
     count_chosen,
     count_typed,
 )
+from handlers.activities.details import (
+    ask_audience,
+    ask_cost,
+    ask_funding,
+    ask_held_by,
+    ask_products,
+    audience_chosen,
+    audience_typed,
+    cost_none,
+    cost_typed,
+    funding_chosen,
+    held_by_chosen,
+    products_none,
+    products_typed,
+)
 from handlers.activities.draft import (
+    AUDIENCE,
+    COST,
     COUNT_STEPS,
     DATE,
+    FUNDING,
+    HELD_BY,
     KEY,
     KIND,
     KIND_OTHER,
@@ -53,6 +74,7 @@ from handlers.activities.draft import (
     LANGUAGE,
     OPTIONAL,
     PLACE,
+    PRODUCTS,
     SUMMARY,
     TOPICS,
     TYPE_NUMBER,
@@ -186,6 +208,11 @@ ASKS: Mapping[str, Step] = MappingProxyType(
         TOPICS: ask_topics,
         LANGUAGE: ask_language,
         LANG_NAME: ask_language_name,
+        AUDIENCE: ask_audience,
+        PRODUCTS: ask_products,
+        COST: ask_cost,
+        FUNDING: ask_funding,
+        HELD_BY: ask_held_by,
         OPTIONAL: ask_optional,
         SUMMARY: ask_summary,
         **{step: ask_count(field) for field, step in COUNT_STEPS.items()},
@@ -304,6 +331,44 @@ def build() -> ConversationHandler[BotContext]:
                 say=say_plain,
                 reason=N_("Please type the name of the language as text."),
             ),
+        ],
+        AUDIENCE: [
+            CallbackQueryHandler(audience_chosen, pattern=r"^lh:"),
+            MessageHandler(text, audience_typed),
+            back,
+            *guards(ask_audience, say=say_plain),
+        ],
+        PRODUCTS: [
+            CallbackQueryHandler(products_none, pattern=r"^lw:none$"),
+            MessageHandler(text, products_typed),
+            back,
+            *guards(
+                ask_products,
+                say=say_plain,
+                reason=N_(
+                    "Please type the products and how many, for example: tờ rơi 200, or press None."
+                ),
+            ),
+        ],
+        COST: [
+            CallbackQueryHandler(cost_none, pattern=r"^lc:none$"),
+            MessageHandler(text, cost_typed),
+            back,
+            *guards(
+                ask_cost,
+                say=say_plain,
+                reason=N_("Please type the amount in đồng, for example 1.500.000."),
+            ),
+        ],
+        FUNDING: [
+            CallbackQueryHandler(funding_chosen, pattern=r"^lf:"),
+            back,
+            *guards(ask_funding, say=say_plain),
+        ],
+        HELD_BY: [
+            CallbackQueryHandler(held_by_chosen, pattern=r"^lg:"),
+            back,
+            *guards(ask_held_by, say=say_plain),
         ],
         OPTIONAL: [
             MessageHandler(filters.PHOTO, photo_received),

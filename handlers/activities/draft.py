@@ -36,6 +36,8 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
     "OPTIONAL",
     "SUMMARY",
 )
+AUDIENCE, PRODUCTS, COST, FUNDING = "AUDIENCE", "PRODUCTS", "COST", "FUNDING"
+HELD_BY = "HELD_BY"
 MAX_PLACE_BUTTONS = 12
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
 TOPIC_BY_CODE = {code: topic for topic, code in TOPIC_CODES.items()}
@@ -43,13 +45,17 @@ KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
 
 # What each button of the summary card clears, so that the step is asked again.
 EDITS: dict[str, tuple[str, ...]] = {
-    "kind": ("kind", "kind_other"),
+    "kind": ("kind", "kind_other", "audience"),
     "date": ("held_on",),
     "place": ("unit_id",),
     "counts": ("participants",),
     "topics": ("topics_done",),
     "lang": ("language", "ethnic_language"),
     "more": ("optional_done",),
+    "products": ("products",),
+    "audience": ("audience",),
+    "cost": ("cost", "funding_source", "ask_cost"),
+    "held_by": ("held_by_id", "ask_held_by"),
 }
 # What "keep as it was" puts back: the cleared fields, and those the step
 # changes while it keeps them on screen (the ✓ topics, the photos and note).
@@ -66,6 +72,10 @@ EDIT_LABELS = {
     "topics": N_("✏️ Topics"),
     "lang": N_("✏️ Language"),
     "more": N_("✏️ Photos, note"),
+    "products": N_("✏️ Products"),
+    "audience": N_("✏️ Audience"),
+    "cost": N_("✏️ Cost"),
+    "held_by": N_("✏️ Held by"),
 }
 # The draft fields to ask again when the whole activity breaks a rule.
 PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
@@ -77,6 +87,7 @@ PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
     Problem.ETHNIC_LANGUAGE_MISSING: ("ethnic_language",),
     Problem.TOO_MANY_PHOTOS: ("photo_file_ids", "optional_done"),
     Problem.PLACE_NOT_ALLOWED: ("unit_id",),
+    Problem.HELD_BY_ELSEWHERE: ("held_by_id",),
 }
 
 
@@ -126,20 +137,31 @@ FIELD_STEPS = {
     "topics": TOPICS,
     "language": LANGUAGE,
     "ethnic_language": LANG_NAME,
+    "audience": AUDIENCE,
+    "products": PRODUCTS,
 }
 
 
 def next_step(state: dict[str, Any]) -> str:
     """The step of the first thing the draft still lacks (the rules are
     ``storage.activities.first_missing``); the topics count once Done was
-    pressed, the optional step once Continue was."""
+    pressed, the optional step once Continue was; the cost and the team that
+    held it only when asked from the summary card."""
     view = state if state.get("topics_done") else {**state, "topics": []}
     missing = first_missing(view)
-    if missing is None:
-        return SUMMARY if state.get("optional_done") else OPTIONAL
-    if missing.startswith("participants."):
-        return COUNT_STEPS[missing.split(".", 1)[1]]
-    return FIELD_STEPS[missing]
+    if missing is not None:
+        if missing.startswith("participants."):
+            return COUNT_STEPS[missing.split(".", 1)[1]]
+        return FIELD_STEPS[missing]
+    if not state.get("optional_done"):
+        return OPTIONAL
+    if state.get("ask_cost"):
+        return COST
+    if state.get("cost") and "funding_source" not in state:
+        return FUNDING
+    if state.get("ask_held_by"):
+        return HELD_BY
+    return SUMMARY
 
 
 async def proceed(update: Update, context: BotContext) -> str | int:

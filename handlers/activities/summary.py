@@ -43,6 +43,7 @@ from storage.activities import (
     ActivityProblem,
     Problem,
 )
+from storage.models import ActivityKind
 
 
 # Summary.
@@ -91,6 +92,7 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
     async with context.services.sessions() as session:
         unit = await units.get_unit(session, data.unit_id)
         place = await units.describe(session, unit) if unit is not None else ""
+        holders = {e.id: e.name for e in await activities.holders(session, data.unit_id)}
     state.pop("backup", None)
     state["rev"] = int(state.get("rev", 0)) + 1
     token = summary_token(state)
@@ -98,10 +100,18 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
         title = t("Correcting {ref}").format(ref=activities.reference(int(state["activity_id"])))
     else:
         title = t("Please check the activity")
-    edits = [(t(label), f"ls:{action}:{token}") for action, label in EDIT_LABELS.items()]
+    hidden = set() if data.kind is ActivityKind.TRAINING else {"audience"}
+    if not holders:
+        hidden.add("held_by")
+    edits = [
+        (t(label), f"ls:{action}:{token}")
+        for action, label in EDIT_LABELS.items()
+        if action not in hidden
+    ]
     rows = [[(t("✅ Confirm"), f"ls:ok:{token}")], *columns(edits, 2)]
     rows.append([(t("✖ Cancel"), f"ls:no:{token}")])
-    await ask_step(update, context, card(t, data, place, title), keyboard(rows))
+    held_by = holders.get(data.held_by_id) if data.held_by_id is not None else None
+    await ask_step(update, context, card(t, data, place, title, held_by), keyboard(rows))
     return SUMMARY
 
 
@@ -124,6 +134,8 @@ async def summary_pressed(update: Update, context: BotContext) -> str | int:
     state["backup"] = {f: state.get(f) for f in BACKUPS[action]}
     for field in EDITS[action]:
         state.pop(field, None)
+    if action in ("cost", "held_by"):
+        state[f"ask_{action}"] = True
     return await advance_to_next(update, context, t(EDIT_LABELS[action]))
 
 

@@ -47,11 +47,13 @@ from handlers.report.discreet import (
     abandon,
     active,
     note_incoming,
+    open_erasure,
     say,
     touch,
     wipe,
 )
 from scheduler import abandoned
+from storage import erasures
 
 MEDIA = filters.PHOTO | filters.VOICE | filters.VIDEO | filters.AUDIO | filters.Document.ALL
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -64,6 +66,7 @@ async def entry(update: Update, context: BotContext) -> str | int:
     if cipher_of(context.services.settings) is None:
         await conversation.no_key(update, context)
         return ConversationHandler.END
+    await open_erasure(update, context)
     if context.args:
         result = await addinfo.start_adding(update, context, " ".join(context.args))
     else:
@@ -194,12 +197,17 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(handler)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
+        sessions = services.sessions
 
         async def discard(user_id: int) -> int:
             return await abandon(application, handler, user_id)
 
+        async def reporters() -> list[int]:
+            async with sessions() as session:
+                return await erasures.open_reporters(session)
+
         idle = timedelta(minutes=services.settings.report_draft_minutes)
-        abandoned.watch(application, abandoned.Watch(KEY, idle, discard))
+        abandoned.watch(application, abandoned.Watch(KEY, idle, discard, reporters))
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]

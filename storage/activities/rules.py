@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -22,11 +23,17 @@ from pydantic import (
 )
 
 from storage.models.activities import (
+    AUDIENCE_CODES,
+    FUNDING_CODES,
     KIND_CODES,
+    PRODUCT_CODES,
     TOPIC_CODES,
     ActivityKind,
+    FundingSource,
+    ProductKind,
     SessionLanguage,
     Topic,
+    TrainingAudience,
 )
 from storage.text import clean_name, fold, starts_like_formula
 
@@ -36,9 +43,30 @@ MAX_PHOTOS = 5
 MAX_KIND_OTHER = 200
 MAX_ETHNIC_LANGUAGE = 60
 DEFAULT_MAX_AGE_DAYS = 60
-# Broadcasts and posts reach an audience nobody can count; every other kind
-# of session has at least one participant.
-UNCOUNTED_KINDS = frozenset({ActivityKind.BROADCAST, ActivityKind.DIGITAL})
+MAX_PRODUCTS = 1_000_000
+MAX_COST = 1_000_000_000_000  # đồng
+# Broadcasts, posts, banners and posters, mobile exhibitions and the
+# documenting of a good model reach people nobody can count; every other
+# kind of session has at least one participant.
+UNCOUNTED_KINDS = frozenset(
+    {
+        ActivityKind.BROADCAST,
+        ActivityKind.DIGITAL,
+        ActivityKind.VISUAL_CAMPAIGN,
+        ActivityKind.EXHIBITION,
+        ActivityKind.GOOD_MODEL,
+    }
+)
+# Kinds whose communication products the guided /log asks for (any activity
+# may carry some, through the one-line form or the summary card).
+PRODUCT_KINDS = frozenset(
+    {
+        ActivityKind.VISUAL_CAMPAIGN,
+        ActivityKind.LAUNCH_CEREMONY,
+        ActivityKind.EXHIBITION,
+        ActivityKind.GOOD_MODEL,
+    }
+)
 
 COUNT_FIELDS = ("total", "women", "men", "girls", "boys", "ethnic_minority")
 PEOPLE_FIELDS = ("women", "men", "girls", "boys")
@@ -69,6 +97,13 @@ class Problem(enum.Enum):
     UNKNOWN_LANGUAGE = "unknown_language"  # text
     ETHNIC_LANGUAGE_MISSING = "ethnic_language_missing"
     TOO_MANY_PHOTOS = "too_many_photos"  # max
+    UNKNOWN_AUDIENCE = "unknown_audience"  # text
+    UNKNOWN_PRODUCT = "unknown_product"  # text
+    PRODUCT_WITHOUT_NUMBER = "product_without_number"  # text
+    BAD_AMOUNT = "bad_amount"  # text
+    AMOUNT_TOO_LARGE = "amount_too_large"  # max
+    UNKNOWN_FUNDING = "unknown_funding"  # text
+    HELD_BY_ELSEWHERE = "held_by_elsewhere"  # a team/club/group not of the activity's commune
     PLACE_NOT_ALLOWED = "place_not_allowed"
     ONE_LINE_INCOMPLETE = "one_line_incomplete"  # missing
     INCOMPLETE = "incomplete"  # field
@@ -300,6 +335,23 @@ def _by_code(codes: Mapping[Any, str]) -> dict[str, Any]:
 
 _KINDS_BY_CODE: dict[str, ActivityKind] = _by_code(KIND_CODES)
 _TOPICS_BY_CODE: dict[str, Topic] = _by_code(TOPIC_CODES)
+_AUDIENCES_BY_CODE: dict[str, TrainingAudience] = _by_code(AUDIENCE_CODES)
+# Products by code, value and the words people type (folded, without spaces).
+_PRODUCTS_BY_WORD: dict[str, ProductKind] = {
+    **{k.replace(" ", ""): v for k, v in _by_code(PRODUCT_CODES).items()},
+    "toroi": ProductKind.LEAFLET,
+    "togap": ProductKind.LEAFLET,
+    "apphich": ProductKind.POSTER,
+    "tranhcodong": ProductKind.POSTER,
+    "pano": ProductKind.PANEL,
+    "bangron": ProductKind.PANEL,
+    "khauhieu": ProductKind.PANEL,
+    "clip": ProductKind.VIDEO,
+    "phongsu": ProductKind.VIDEO,
+    "sotay": ProductKind.HANDBOOK,
+    "tailieu": ProductKind.HANDBOOK,
+}
+_PRODUCT_PART = re.compile(r"(?P<word>[^\d=:]+?)\s*[=:]?\s*(?P<number>[\d.,\s]*\d)")
 
 
 def parse_kind(text: str) -> tuple[ActivityKind, str | None]:
@@ -326,6 +378,96 @@ def parse_topics(text: str) -> list[Topic]:
     if not found:
         raise ActivityProblem(Problem.NO_TOPIC)
     return sort_topics(found)
+
+
+def parse_audience(text: str) -> TrainingAudience:
+    """``truong-thon``: who a training class was for."""
+    audience = _AUDIENCES_BY_CODE.get(fold(text.strip()))
+    if audience is None:
+        raise ActivityProblem(Problem.UNKNOWN_AUDIENCE, text=text.strip()[:40])
+    return audience
+
+
+def parse_products(text: str) -> dict[ProductKind, int]:
+    """``to-roi=200, ap-phich 10``, ``tờ rơi 200; pa nô 2``: products and how
+    many of each (the same product twice adds up)."""
+    found: dict[ProductKind, int] = {}
+    for part in re.split(r"[;,+]\s*(?=\D)", text):
+        if not part.strip():
+            continue
+        match = _PRODUCT_PART.fullmatch(part.strip())
+        if match is None:
+            if _PRODUCTS_BY_WORD.get(fold(part).replace(" ", "").replace("-", "")):
+                raise ActivityProblem(Problem.PRODUCT_WITHOUT_NUMBER, text=part.strip()[:40])
+            raise ActivityProblem(Problem.UNKNOWN_PRODUCT, text=part.strip()[:40])
+        word = fold(match["word"]).replace(" ", "").replace("-", "")
+        product = _PRODUCTS_BY_WORD.get(word)
+        if product is None:
+            raise ActivityProblem(Problem.UNKNOWN_PRODUCT, text=match["word"].strip()[:40])
+        quantity = parse_count(match["number"], "products")
+        found[product] = found.get(product, 0) + quantity
+    return check_products(found)
+
+
+def check_products(products: Mapping[ProductKind, int]) -> dict[ProductKind, int]:
+    """Quantities from 1 to :data:`MAX_PRODUCTS`; a zero drops the product."""
+    kept: dict[ProductKind, int] = {}
+    for product in ProductKind:
+        quantity = products.get(product, 0)
+        if quantity < 0:
+            raise ActivityProblem(Problem.NEGATIVE, field="products", value=quantity)
+        if quantity > MAX_PRODUCTS:
+            raise ActivityProblem(
+                Problem.TOO_LARGE, field="products", value=quantity, max=MAX_PRODUCTS
+            )
+        if quantity:
+            kept[product] = quantity
+    return kept
+
+
+_FUNDING_BY_CODE: dict[str, FundingSource] = _by_code(FUNDING_CODES)
+_MULTIPLIERS = {"tr": 1_000_000, "trieu": 1_000_000, "k": 1_000, "nghin": 1_000, "ngan": 1_000}
+_AMOUNT = re.compile(r"(?P<number>\d[\d.,\s]*?)\s*(?P<unit>tr|trieu|k|nghin|ngan)?")
+
+
+def parse_amount(text: str) -> int:
+    """An amount of money in đồng as people type it: ``1.500.000``,
+    ``1.500.000 đ``, ``1,5 triệu``, ``1.5tr``, ``500k``, ``500 nghìn``."""
+    folded = _plain(text)
+    for currency in ("dong", "vnd", "d"):
+        folded = folded.removesuffix(currency).strip()
+    match = _AMOUNT.fullmatch(folded)
+    if match is None:
+        raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+    number, unit = match["number"].strip(), match["unit"]
+    if unit is None:
+        if not re.fullmatch(r"\d{1,3}(?:[.,\s]\d{3})*|\d+", number):
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+        amount = int(re.sub(r"[.,\s]", "", number))
+    else:
+        whole, _, part = number.replace(" ", "").replace(",", ".").partition(".")
+        if not whole.isdigit() or (part and not part.isdigit()) or len(part) > 6:
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+        scale = _MULTIPLIERS[unit]
+        amount = int(whole) * scale + (int(part) * scale // 10 ** len(part) if part else 0)
+    if amount > MAX_COST:
+        raise ActivityProblem(Problem.AMOUNT_TOO_LARGE, max=MAX_COST)
+    return amount
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, punctuation kept (``fold`` drops it)."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def parse_funding(text: str) -> FundingSource:
+    """``dtts``, ``giam-ngheo``, ``ntm``, ``nsdp``, ``xhh``."""
+    found = _FUNDING_BY_CODE.get(fold(text.strip()))
+    if found is None:
+        raise ActivityProblem(Problem.UNKNOWN_FUNDING, text=text.strip()[:40])
+    return found
 
 
 def sort_topics(topics: list[Topic]) -> list[Topic]:
@@ -457,6 +599,11 @@ class ActivityInput(BaseModel):
     topics: list[Topic]
     language: SessionLanguage
     ethnic_language: str | None = None
+    audience: TrainingAudience | None = None
+    products: dict[ProductKind, int] = Field(default_factory=dict)
+    cost: int | None = None  # đồng
+    funding_source: FundingSource | None = None
+    held_by_id: int | None = None  # the register entry (team, club, group) that held it
     note: str | None = None
     photo_file_ids: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
     voice_file_id: str | None = None
@@ -489,6 +636,20 @@ class ActivityInput(BaseModel):
             return None
         return clean_text(value, "ethnic_language", MAX_ETHNIC_LANGUAGE)
 
+    @field_validator("cost")
+    @classmethod
+    def _cost(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=str(value))
+        if value is not None and value > MAX_COST:
+            raise ActivityProblem(Problem.AMOUNT_TOO_LARGE, max=MAX_COST)
+        return value
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, value: dict[ProductKind, int]) -> dict[ProductKind, int]:
+        return check_products(value)
+
     @field_validator("note")
     @classmethod
     def _note(cls, value: str | None) -> str | None:
@@ -502,6 +663,8 @@ class ActivityInput(BaseModel):
             data = dict(data)
             if data.get("kind") not in (ActivityKind.OTHER, ActivityKind.OTHER.value):
                 data["kind_other"] = None
+            if data.get("kind") not in (ActivityKind.TRAINING, ActivityKind.TRAINING.value):
+                data["audience"] = None
             if data.get("language") in (
                 SessionLanguage.VIETNAMESE,
                 SessionLanguage.VIETNAMESE.value,
@@ -530,6 +693,8 @@ def first_missing(values: Mapping[str, Any]) -> str | None:
         return "kind"
     if values["kind"] == ActivityKind.OTHER.value and not values.get("kind_other"):
         return "kind_other"
+    if values["kind"] == ActivityKind.TRAINING.value and "audience" not in values:
+        return "audience"  # None once answered "not recorded" (the one-line form)
     for field in ("held_on", "unit_id"):
         if field not in values:
             return field
@@ -543,6 +708,8 @@ def first_missing(values: Mapping[str, Any]) -> str | None:
         return "language"
     if values["language"] != SessionLanguage.VIETNAMESE.value and not values.get("ethnic_language"):
         return "ethnic_language"
+    if values["kind"] in {k.value for k in PRODUCT_KINDS} and "products" not in values:
+        return "products"
     return None
 
 

@@ -124,3 +124,29 @@ def test_a_group_of_communes(tmp_path):
     result = _binhdang(["units", "group", "Sai", "51"], tmp_path)
     assert result.returncode == 1
     assert "'51' is not the code of a commune" in result.stderr
+
+
+@pytest.mark.sqlite_only
+def test_registers_import_and_export(tmp_path):
+    _binhdang(["units", "import"], tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "kind,place,name,events\nclb,21115,CLB A,thanh-lap 01/03/2024\nclb,99999,CLB B,\n",
+        encoding="utf-8",
+    )
+    result = _binhdang(["registers", "import", str(bad)], tmp_path)
+    assert result.returncode == 1
+    assert "line 3: unknown_place 99999" in result.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "kind,place,name,shelters,events\nclb,21115,CLB A,,thanh-lap 01/03/2024\n"
+        "dctc,21115,Nhà chị B,co,thanh-lap 01/02/2022\n",
+        encoding="utf-8",
+    )
+    result = _binhdang(["registers", "import", str(good)], tmp_path)
+    assert result.stdout.strip() == "registers: 2 added, 0 updated"
+    out = tmp_path / "out.csv"
+    result = _binhdang(["registers", "export", str(out), "--area", "51"], tmp_path)
+    assert result.stdout.strip() == f"registers: 2 lines written to {out}"
+    text = out.read_text(encoding="utf-8")
+    assert "dctc,21115,Nhà chị B,co,,,thanh-lap 01/02/2022" in text

@@ -105,6 +105,8 @@ async def test_guided_conversation_stores_every_field(bot, places):
 async def test_adults_only_session_skips_the_children(bot, places):
     await bot.send(USER, "/log")
     await bot.press(USER, label="Training class")
+    assert bot.last(USER).text.endswith("Who was the class for?")  # a class names its audience
+    await bot.press(USER, label="Elders and respected persons")
     await bot.press(USER, label="Yesterday (11/19/26)")
     await bot.press(USER, label="Thôn 1")
     await bot.send(USER, "20")
@@ -170,7 +172,8 @@ async def test_one_line_errors_are_the_guided_errors_and_the_rest_is_kept(bot, p
     assert replies[0] == (
         "The one-line form is missing the date, the counts, the topics.\n"
         "“xyz” is not a kind of activity. The codes are: "
-        "tt, skh, loa, so, th, dt, clb, hoi-thi, tham, sk, khac."
+        "tt, skh, loa, so, th, dt, clb, hoi-thi, tham, sk, cd, mit-tinh, tgpl, hoi-thao, "
+        "trien-lam, giam-sat, mo-hinh, khac."
     )
     assert replies[1].startswith("One-line form: /log KIND DATE COUNTS TOPICS")
     assert replies[2] == "What kind of activity was it?"
@@ -327,7 +330,8 @@ async def test_summary_edits_in_place_and_old_cards_are_stale(bot, places):
     replies = await bot.send(USER, "0")  # a broadcast may have no counted audience
     assert texts(replies)[0].startswith("Please check the activity")
     await bot.press(USER, label="✏️ Activity")
-    question = await tap(bot, "Training class")
+    await tap(bot, "Training class")
+    question = await tap(bot, "Teachers")
     # Changing the kind makes 0 participants wrong: the count is asked again.
     assert bot.answer().startswith("A session of this kind has at least 1 participant.")
     assert question.endswith(
