@@ -20,6 +20,7 @@ from handlers import (
     incidents,
     intake,
     invite,
+    people,
     registers,
     registration,
     reminders,
@@ -33,6 +34,7 @@ from handlers import (
 def register(application: Application) -> None:  # type: ignore[type-arg]
     delivery.register(application)  # -12: groups; -11: replays skipped; -7: edits answered
     common.register(application)  # group -10: who is writing
+    people.register_guard(application)  # group -3: a deactivated person is told so
     approval.register(application)  # group -1: buttons that work in any state
     alerts.register(application)  # group -1: incident alerts; escalation checks
     summary.register_buttons(application)  # group -1: XLSX, CSV, nudge under a summary
@@ -44,6 +46,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     addresses.register(application)
     invite.register(application)
     villages.register(application)
+    people.register(application)
     activities.register(application)
     summary.register(application)
     targets.register(application)

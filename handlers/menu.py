@@ -41,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("intake", N_("Record a shelter intake (trusted addresses)"), Audience.MEMBER),
     Command("invite", N_("Create an invitation link"), Audience.COORDINATOR),
     Command("villages", N_("Add the villages of a commune"), Audience.COORDINATOR),
+    Command("people", N_("Requests, people and villages of your area"), Audience.COORDINATOR),
     Command("activities", N_("Activities in your area"), Audience.COORDINATOR),
     Command("addresses", N_("Trusted addresses of your area"), Audience.COORDINATOR),
     Command("committee", N_("Your People's Committee's contact (Art. 36)"), Audience.COORDINATOR),

@@ -279,4 +279,18 @@ async def decide(
             applicant.status = UserStatus.REJECTED
         outcome = Outcome.REJECTED
     await session.flush()
+    await audit.record(
+        session,
+        actor.id,
+        ENTITY,
+        request.id,
+        outcome.value,
+        {
+            "user_id": applicant.id,
+            "role": request.role.value,
+            "unit_id": unit.id,
+            "before": {"status": RequestStatus.PENDING.value},
+            "after": {"status": request.status.value},
+        },
+    )
     return Decision(outcome, request, applicant, decided_by, unit, notices)

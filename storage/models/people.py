@@ -48,6 +48,7 @@ class UserStatus(enum.Enum):
     PENDING = "pending"
     ACTIVE = "active"
     REJECTED = "rejected"
+    DEACTIVATED = "deactivated"  # vô hiệu hóa by a coordinator; role and place are kept
 
 
 class User(Base):
