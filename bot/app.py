@@ -43,11 +43,25 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self._done: OrderedDict[int, None] = OrderedDict()
         self._done_event = asyncio.Condition()
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+
+    def enqueue(self, update: Update) -> asyncio.Future[None]:
+        """Queue an update; the future is done once the Application has
+        finished with it (its handlers returned, or its error was handled),
+        and cancelled if the Application stops first. The webhook answers
+        Telegram, and the poller confirms the update, only then."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[id(update)] = waiter
+        self.update_queue.put_nowait(update)
+        return waiter
 
     async def process_update(self, update: object) -> None:
         try:
             await super().process_update(update)
         finally:
+            waiter = self._waiters.pop(id(update), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
             if isinstance(update, Update):
                 async with self._done_event:
                     self._done[update.update_id] = None
@@ -65,6 +79,9 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
     async def stop(self) -> None:
         await jobs.stop(self)  # the sender records the messages in flight first
         await super().stop()
+        waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            waiter.cancel()  # never processed: Telegram delivers them again
 
 
 async def prepare_database(services: Services) -> None:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.incidents import Cipher, EscalationPolicy
+
 
 class RuntimeSettings(Protocol):
     @property
@@ -47,6 +49,12 @@ class RuntimeSettings(Protocol):
     @property
     def outbox_incident_retention_days(self) -> int: ...
 
+    @property
+    def outbox_lease_s(self) -> float: ...
+
+    @property
+    def incident_check_seconds(self) -> float: ...
+
 
 class Runtime(Protocol):
     @property
@@ -57,6 +65,12 @@ class Runtime(Protocol):
 
     @property
     def clock(self) -> Callable[[], datetime]: ...
+
+    @property
+    def cipher(self) -> Cipher | None: ...
+
+    @property
+    def escalation_policy(self) -> EscalationPolicy: ...
 
 
 class Translate(Protocol):
