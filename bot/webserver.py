@@ -129,9 +129,9 @@ class WebServer:
         self._port = 0
 
     async def start(self, host: str, port: int) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, host, port, shutdown_timeout=5.0)
+        self._site = web.TCPSite(self._runner, host, port)
         await self._site.start()
         server = self._site._server
         sockets = getattr(server, "sockets", None) or []
