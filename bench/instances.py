@@ -384,8 +384,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             forged_accepted = await forge(children, 20, forged)
 
             kill_at = int(args.kill_at * len(recipients))
-            while len(count.copies) < kill_at:
-                await asyncio.sleep(0.02)
+            await api.wait_until(lambda: len(count.copies) >= kill_at, args.timeout)
             roles = [await c.role(http) for c in children]
             leader = children[roles.index("leader")]
             leader.kill()

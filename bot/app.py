@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
 import handlers
+from bot import logs
 from bot.context import SERVICES_KEY, BotApplication, BotContext
 from bot.http import AiohttpRequest
 from bot.i18n import translator
@@ -123,6 +124,7 @@ def build_application(
     """The Application with every handler, persistence and defaults. Whoever
     runs it awaits :func:`prepare_database` before ``initialize()`` and
     :func:`startup` after it (``run_polling`` does the latter in ``post_init``)."""
+    logs.install()  # no report text in any log (bot/logs.py)
     builder = (
         ApplicationBuilder()
         .application_class(TrackedApplication)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import directory_cli, report_cli
+from bot import directory_cli, keys_cli, logs, report_cli
 from bot.app import TrackedApplication, build_application, prepare_database, settle_memory
 from bot.coordination import AlreadyRunning
 from bot.offline import main_chat
@@ -20,6 +20,7 @@ from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate, units
 from storage.models import UnitLevel
+from storage.text import starts_like_formula
 
 EXIT_USAGE = 2
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("codes", nargs="+", help="national codes of the communes")
     directory_cli.add_parsers(commands)
     report_cli.add_parser(commands)
+    keys_cli.add_parser(commands)
     return parser
 
 
@@ -53,6 +55,7 @@ def _configure_logging(settings: Settings, quiet: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.install()
 
 
 def _run(settings: Settings) -> int:
@@ -134,6 +137,8 @@ async def _villages_import(settings: Settings, path: Path) -> int:
                         )
                     if not name or len(name) > 120:
                         raise ValueError(f"line {line}: a village name has 1 to 120 characters")
+                    if starts_like_formula(name):
+                        raise ValueError(f"line {line}: a village name cannot start with = + - @")
                     await units.add_village(session, commune, name)
                     added += 1
     finally:
@@ -169,10 +174,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings,
         quiet=(args.command in ("chat", "run") and not settings.token) or args.command == "report",
     )
+    if args.command in ("run", "chat") and keys_cli.refuse_wrong_key(settings):
+        return 1
     if args.command == "run":
         return _run(settings)
     if args.command == "chat":
         return main_chat(settings)
+    if args.command == "keys":
+        return keys_cli.run(settings, args)
     if args.command == "db":
         asyncio.run(_db_upgrade(settings))
         print("database is up to date")

@@ -46,14 +46,15 @@ class Services:
 
 
 @cache
-def _cipher(secret: str) -> Cipher | None:
-    return cipher_from(secret)
+def _cipher(secret: str, old: tuple[str, ...] = ()) -> Cipher | None:
+    return cipher_from(secret, old)
 
 
 def cipher_of(settings: Settings) -> Cipher | None:
-    """The cipher for the configured ``SECRET_KEY``; ``None`` without one."""
+    """The cipher for the configured ``SECRET_KEY`` (and the older keys it
+    still reads); ``None`` without one."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return _cipher(secret) if secret else None
+    return _cipher(secret, tuple(settings.old_keys)) if secret else None
 
 
 def policy_of(settings: Settings) -> EscalationPolicy:

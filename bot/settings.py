@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     leader_retry_s: float = Field(default=0.5, ge=0.05, le=30)
     outbox_lease_s: float = Field(default=15.0, ge=5, le=3600)
+    # Keys and retention (docs/incidents.md, "Keys" and "Retention"): the keys
+    # that sealed older data (read only, until `binhdang keys rotate`), and how
+    # long a closed report keeps its personal fields before the daily purge.
+    old_secret_keys: SecretStr | None = None
+    incident_retention_days: int = Field(default=5 * 365, ge=30, le=50 * 366)
     # Reports (docs/reports.md): where the first half-year ends, as MM-DD (the
     # six-month report deadline; seeds 001 and 002 say "before 5 June").
     report_half_year_end: str = "06-05"
@@ -89,6 +94,18 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"expected Telegram user ids separated by commas, got {value!r}"
                 ) from None
+        return value
+
+    @field_validator("old_secret_keys")
+    @classmethod
+    def _old_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from storage.incidents.crypto import MIN_SECRET_LENGTH
+
+        keys = [k.strip() for k in (value.get_secret_value() if value else "").split(",")]
+        if any(k and len(k) < MIN_SECRET_LENGTH for k in keys):
+            raise ValueError(
+                f"each key, separated by commas, needs at least {MIN_SECRET_LENGTH} characters"
+            )
         return value
 
     @field_validator("quiet_hours")
@@ -205,6 +222,12 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def old_keys(self) -> list[str]:
+        """``BINHDANG_OLD_SECRET_KEYS``, separated by commas."""
+        raw = self.old_secret_keys.get_secret_value() if self.old_secret_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]
 
     @property
     def token(self) -> str | None:

@@ -37,7 +37,7 @@ from storage import trusted_addresses as directory
 from storage import units
 from storage.incidents.labels import SERVICE_NAMES
 from storage.models import AddressService, Unit, UnitLevel, User
-from storage.text import clean_name, search_key
+from storage.text import clean_name, search_key, starts_like_formula
 from storage.trusted_addresses.hours import HoursError, normalise
 from storage.trusted_addresses.phones import display_phone, normalise_phone
 
@@ -260,6 +260,14 @@ async def ask_name(update: Update, context: BotContext) -> str:
 
 
 async def name_typed(update: Update, context: BotContext) -> str:
+    if starts_like_formula(text_of(update)):
+        await reply(
+            update,
+            context.t(
+                "A name cannot start with =, +, - or @ (a spreadsheet would read it as a formula). Please start with a letter or a digit."
+            ),
+        )
+        return await ask_name(update, context)
     name = clean_name(text_of(update), directory.MAX_NAME)
     if name is None:
         await reply(update, context.t("A name has 1 to 200 characters. Please type it again."))
@@ -405,6 +413,14 @@ async def ask_address(update: Update, context: BotContext) -> str:
 
 async def address_typed(update: Update, context: BotContext) -> str:
     text = " ".join(text_of(update).split())
+    if text != CLEAR and starts_like_formula(text):
+        await reply(
+            update,
+            context.t(
+                "An address cannot start with =, +, - or @ (a spreadsheet would read it as a formula). Please start with a letter or a digit."
+            ),
+        )
+        return await ask_address(update, context)
     if len(text) > directory.MAX_ADDRESS:
         await reply(update, context.t("The address is too long (at most 300 characters)."))
         return await ask_address(update, context)

@@ -18,11 +18,13 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator, available_languages, translator
 from handlers import delivery, menu
+from handlers.report.discreet import active as report_active
 from handlers.ui import columns, esc, keyboard, reply, settle
 from storage import users
 from storage.models import Role
 
 log = logging.getLogger(__name__)
+REPORT_BUTTONS = "rp:"  # handlers.report.conversation.P
 
 
 def role_name(t: Translator, role: Role) -> str:
@@ -44,9 +46,25 @@ async def load_profile(update: Update, context: BotContext) -> None:
         return
     context.telegram_language = user.language_code
     services = context.services
+    if reporting(update, context):
+        context.profile = await services.profiles.find(services.sessions, user.id)
+        return
     context.profile = await services.profiles.load(
         services.sessions, user.id, user.full_name, user.username
     )
+
+
+def reporting(update: Update, context: BotContext) -> bool:
+    """An update of /report: it reads the profile but writes no ``users`` row,
+    so that a visitor's report is not tied to a row made in the same second."""
+    if report_active(context):
+        return True
+    query = update.callback_query
+    if query is not None:
+        return (query.data or "").startswith(REPORT_BUTTONS)
+    message = update.message
+    text = message.text if message is not None else None
+    return bool(text) and (text or "").split(maxsplit=1)[0].split("@")[0] == "/report"
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -129,7 +147,9 @@ async def settle_silently(update: Update) -> None:
 async def error_handler(update: object, context: BotContext) -> None:
     """Log the error with its update, put the user's drafts back as they were
     before it, and apologise in the user's language."""
-    log.error("unhandled error for update %s", update, exc_info=context.error)
+    # The update's id only: its repr holds what the user typed (bot/logs.py).
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("unhandled error for update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_user is not None:
         delivery.restore_after_failure(context.user_data)
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -3,17 +3,29 @@ each, then the trusted addresses near the user: those of their own commune if
 they are registered there, else near a shared location (nearest first, with
 the distance) or in a commune they name. Each address says if it is open now.
 
-Also the renderers the report and directory conversations share."""
+Also the renderers the report and directory conversations share, and the
+"clear earlier messages" offer of a report's receipt: where the last /hotline
+began is kept (``VISIT``), so that a reporter who looked up numbers, or shared
+a location, just before ``/report`` can erase that too with one tap."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from babel.dates import get_day_names
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -34,6 +46,11 @@ from storage.trusted_addresses.phones import display_phone
 
 KEY = "hotline"
 PLACE = "PLACE"
+# In user_data: where the last /hotline began ({"chat": id, "from": message id}),
+# and once a receipt offers to clear it, that receipt's id ("receipt").
+VISIT = "visit"
+MAX_VISIT_MESSAGES = 150  # further back than this is not "the same visit"
+CLEAR = "rp:clear"  # "rp:": handled like /report's buttons (no users row is written)
 MAX_ADDRESSES = 5
 NEAR_KM = 100.0
 
@@ -138,9 +155,59 @@ async def _send(update: Update, text: str, markup: Any = None) -> None:
         await chat.send_message(text, reply_markup=markup)
 
 
+# The visit before a report.
+def note_visit(update: Update, context: BotContext) -> None:
+    message, data = update.effective_message, context.user_data
+    if message is not None and data is not None:
+        data[VISIT] = {"chat": message.chat_id, "from": message.message_id}
+
+
+def clear_offer(update: Update, context: BotContext) -> InlineKeyboardMarkup | None:
+    """For a report's receipt: a button that erases the /hotline exchange
+    (and a location shared in it) that came just before, if there was one."""
+    visit = (context.user_data or {}).get(VISIT)
+    message = update.effective_message
+    if not isinstance(visit, dict) or message is None or visit.get("chat") != message.chat_id:
+        return None
+    if not 0 < message.message_id - int(visit.get("from", 0)) <= MAX_VISIT_MESSAGES:
+        return None
+    return keyboard([[(context.t("🧹 Clear earlier messages"), CLEAR)]])
+
+
+def offered(context: BotContext, receipt_id: int) -> None:
+    visit = (context.user_data or {}).get(VISIT)
+    if isinstance(visit, dict):
+        visit["receipt"] = receipt_id
+
+
+async def clear_visit(update: Update, context: BotContext) -> None:
+    """The receipt's button: delete every message from the start of the
+    visit up to the receipt, which stays (it holds the code)."""
+    from handlers.report.discreet import delete_ids  # the report's deletion path
+
+    query = update.callback_query
+    assert query is not None
+    visit = (context.user_data or {}).pop(VISIT, None)
+    message = query.message
+    if (
+        isinstance(visit, dict)
+        and message is not None
+        and visit.get("receipt") == message.message_id
+        and visit.get("chat") == message.chat.id
+    ):
+        first = int(visit["from"])
+        await delete_ids(context.bot, message.chat.id, list(range(first, message.message_id)))
+    await query.answer(context.t("Done."))
+    if message is not None:
+        with contextlib.suppress(TelegramError):  # already without it
+            await query.edit_message_reply_markup(None)
+    raise ApplicationHandlerStop
+
+
 # The conversation.
 async def start(update: Update, context: BotContext) -> str | int:
     t = context.t
+    note_visit(update, context)
     async with context.services.sessions.begin() as session:
         await hotlines.ensure_seeded(session, context.services.clock())
         found = await hotlines.listing(session)
@@ -268,4 +335,6 @@ def build() -> ConversationHandler[BotContext]:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    # Group -1: the receipt's button works whatever conversation is open.
+    application.add_handler(CallbackQueryHandler(clear_visit, pattern=rf"^{CLEAR}$"), group=-1)
     application.add_handler(build())

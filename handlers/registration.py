@@ -25,7 +25,7 @@ from handlers.flow import Ask, draft, drop_draft, fallbacks
 from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
 from storage import invites, registration, units, users
 from storage.models import Role, UnitLevel, UserStatus
-from storage.text import clean_name
+from storage.text import clean_name, starts_like_formula
 
 KEY = "reg"
 LANG, ROLE, PROVINCE, COMMUNE, VILLAGE, VILLAGE_NEW, CONFIRM = (
@@ -346,6 +346,14 @@ async def ask_village_name(update: Update, context: BotContext) -> str:
 
 
 async def village_name_typed(update: Update, context: BotContext) -> str:
+    if starts_like_formula(text_of(update)):
+        await reply(
+            update,
+            context.t(
+                "A name cannot start with =, +, - or @ (a spreadsheet would read it as a formula). Please start with a letter or a digit."
+            ),
+        )
+        return await ask_village_name(update, context)
     name = clean_name(text_of(update), MAX_VILLAGE_NAME)
     if name is None:
         await reply(

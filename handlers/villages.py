@@ -20,7 +20,7 @@ from handlers.flow import Ask, draft, drop_draft, fallbacks
 from handlers.ui import advance, esc, guards, keyboard, reply, text_of
 from storage import units
 from storage.models import UnitLevel
-from storage.text import clean_name
+from storage.text import clean_name, starts_like_formula
 
 KEY = "vil"
 COMMUNE, NAME = "COMMUNE", "NAME"
@@ -98,6 +98,14 @@ async def ask_name(update: Update, context: BotContext) -> str:
 
 async def name_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
+    if starts_like_formula(text_of(update)):
+        await reply(
+            update,
+            t(
+                "A name cannot start with =, +, - or @ (a spreadsheet would read it as a formula). Please start with a letter or a digit."
+            ),
+        )
+        return NAME
     name = clean_name(text_of(update), MAX_NAME)
     if name is None:
         await reply(

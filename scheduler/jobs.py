@@ -27,7 +27,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes, Job
 
-from scheduler import abandoned, broadcasting, escalation, reminders
+from scheduler import abandoned, broadcasting, escalation, reminders, retention
 from scheduler.journal import SentJournal
 from scheduler.runtime import Runtime, Texts
 from scheduler.sender import Sender, SenderConfig
@@ -259,5 +259,6 @@ LEADER_JOBS: tuple[LeaderJob, ...] = (
     # first=0: a timer that expired while no process led fires at once.
     LeaderJob("incident-escalation", _escalation, lambda r: r.settings.incident_check_seconds, 0.0),
     LeaderJob("address-review", _directory, lambda _: DIRECTORY_EVERY_S, 60.0),
+    LeaderJob("retention", retention.job, lambda _: PURGE_EVERY, PURGE_FIRST),
 )
 """The leader's timers, besides the sender (which runs on its own)."""

@@ -55,6 +55,9 @@ class RuntimeSettings(Protocol):
     @property
     def incident_check_seconds(self) -> float: ...
 
+    @property
+    def incident_retention_days(self) -> int: ...
+
 
 class Runtime(Protocol):
     @property

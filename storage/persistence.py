@@ -19,6 +19,8 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage.models import PersistedState
+from storage.models.base import utcnow
+from storage.users import coarse_time
 
 UserData = dict[Any, Any]
 _USER, _CHAT, _CONV = "user", "chat", "conv:"
@@ -146,10 +148,14 @@ async def _upsert(session: AsyncSession, items: Iterable[tuple[tuple[str, str], 
                 PersistedState.namespace == namespace, PersistedState.key.in_(keys)
             )
         )
+    # A user's data left empty (a /report that ended) is no row at all, and
+    # the time of a save is kept to the day: a row keyed by a Telegram id and
+    # stamped with the second a report was sent would link the two.
+    day = coarse_time(utcnow())
     session.add_all(
-        PersistedState(namespace=ns, key=key, data=value)
+        PersistedState(namespace=ns, key=key, data=value, updated_at=day)
         for (ns, key), value in entries
-        if value is not _DELETE
+        if value is not _DELETE and value != {}
     )
 
 

@@ -177,6 +177,19 @@ class ProfileCache:
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
+    async def find(
+        self, sessions: async_sessionmaker[AsyncSession], telegram_id: int
+    ) -> Profile | None:
+        """The profile of a user the bot knows, without creating or changing
+        anything: ``None`` for a visitor with no row (an update of /report,
+        which must leave no trace of its reporter in ``users``)."""
+        entry = self._entries.get(telegram_id)
+        if entry is not None and entry.expires >= self._now():
+            return entry.profile
+        async with sessions() as session:
+            record = await users.get_by_telegram_id(session, telegram_id)
+            return None if record is None else await users.profile_of(session, record)
+
     async def load(
         self,
         sessions: async_sessionmaker[AsyncSession],

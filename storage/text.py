@@ -39,3 +39,27 @@ def clean_name(text: str, max_length: int) -> str | None:
     if not cleaned or len(cleaned) > max_length or not fold(cleaned):
         return None
     return cleaned
+
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_like_formula(text: str) -> bool:
+    """Whether a name or note typed by a user would start a spreadsheet
+    formula (``=1+2``, ``@SUM(…)``): such text is refused where it is typed."""
+    return text.lstrip(" ").startswith(FORMULA_STARTS)
+
+
+def defused(value: str) -> str:
+    """A text field as data, never a formula, for a CSV export: prefixed with
+    ``'`` when it starts with ``= + - @``, a tab or a carriage return
+    (OWASP's guidance). :func:`restored` undoes it on import."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def restored(value: str) -> str:
+    """A field of an imported CSV as it was before :func:`defused`."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Role, Unit, User, UserStatus
+from storage.models.base import utcnow
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | 
     return await session.scalar(select(User).where(User.telegram_id == telegram_id))
 
 
+def coarse_time(moment: datetime) -> datetime:
+    """A time kept about a person only to the day (UTC): a row keyed by a
+    Telegram id must not tell when an anonymous report was made (issue 13)."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 async def touch(
     session: AsyncSession, telegram_id: int, display_name: str, username: str | None
 ) -> User:
@@ -72,12 +80,15 @@ async def touch(
     blocked the bot and writes again is reachable again."""
     user = await get_by_telegram_id(session, telegram_id)
     if user is None:
+        day = coarse_time(utcnow())
         user = User(
             telegram_id=telegram_id,
             display_name=display_name[:200],
             username=username,
             status=UserStatus.VISITOR,
             bot_blocked=False,
+            created_at=day,
+            updated_at=day,
         )
         session.add(user)
         await session.flush()

@@ -165,6 +165,10 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         )
     if kind is Problem.TEXT_EMPTY:
         return t("{what} needs some letters or digits.").format(what=_text_field(t, p))
+    if kind is Problem.TEXT_FORMULA:
+        return t(
+            "{what} cannot start with =, +, - or @ (a spreadsheet would read it as a formula). Please start with a letter or a digit."
+        ).format(what=_text_field(t, p))
     if kind is Problem.UNKNOWN_TOPIC:
         return t("“{text}” is not a topic. The codes are: {codes}.").format(
             text=esc(p["text"]), codes=topic_codes()

@@ -29,7 +29,7 @@ from bot.context import BotContext
 from bot.i18n import Translator, translator
 from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
-from handlers.hotline import address_card, hotline_line, local_now
+from handlers.hotline import address_card, clear_offer, hotline_line, local_now, offered
 from handlers.report import pieces
 from handlers.report.discreet import CHAT, KEY, MESSAGES, remember_update, say, wipe
 from handlers.report.pieces import Added
@@ -724,17 +724,20 @@ async def submit(update: Update, context: BotContext) -> str | int:
     wake_sender(context)
     await settle_query(update, None)
     await finish(update, context)
+    # The only message left in the chat: whoever picks up the phone must not
+    # learn from it that a report was made (no "report", "violence"...).
     lines = [
-        t("✅ Saved. Your reference: <b>{code}</b>").format(code=esc(submitted.code)),
-        t("Keep it: with it you can add information later, with /report {code}.").format(
-            code=esc(submitted.code)
-        ),
+        t("✅ Thank you. Your code: <b>{code}</b>").format(code=esc(submitted.code)),
+        t("Keep it somewhere safe. Send /help if you need anything."),
     ]
     if data.contact is not ContactMode.ANONYMOUS:
-        lines.append(t("You will get short updates here."))
+        lines.append(t("We will write to you here."))
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message("\n".join(lines), protect_content=True)
+    offer = clear_offer(update, context)
+    sent = await chat.send_message("\n".join(lines), reply_markup=offer, protect_content=True)
+    if offer is not None:
+        offered(context, sent.message_id)
     return ConversationHandler.END
 
 

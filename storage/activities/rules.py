@@ -28,7 +28,7 @@ from storage.models.activities import (
     SessionLanguage,
     Topic,
 )
-from storage.text import clean_name, fold
+from storage.text import clean_name, fold, starts_like_formula
 
 MAX_PARTICIPANTS = 10_000
 MAX_NOTE = 1000
@@ -63,6 +63,7 @@ class Problem(enum.Enum):
     KIND_OTHER_MISSING = "kind_other_missing"
     TEXT_TOO_LONG = "text_too_long"  # field, length, max
     TEXT_EMPTY = "text_empty"  # field
+    TEXT_FORMULA = "text_formula"  # field: starts with = + - @ (a spreadsheet formula)
     UNKNOWN_TOPIC = "unknown_topic"  # text
     NO_TOPIC = "no_topic"
     UNKNOWN_LANGUAGE = "unknown_language"  # text
@@ -304,6 +305,8 @@ def clean_text(text: str, field: str, max_length: int) -> str:
     cleaned = clean_name(stripped, max_length)
     if cleaned is None:
         raise ActivityProblem(Problem.TEXT_EMPTY, field=field)
+    if starts_like_formula(cleaned):
+        raise ActivityProblem(Problem.TEXT_FORMULA, field=field)
     return cleaned
 
 
@@ -314,6 +317,8 @@ def clean_note(text: str) -> str:
         raise ActivityProblem(Problem.TEXT_TOO_LONG, field="note", length=len(note), max=MAX_NOTE)
     if not note:
         raise ActivityProblem(Problem.TEXT_EMPTY, field="note")
+    if starts_like_formula(note):
+        raise ActivityProblem(Problem.TEXT_FORMULA, field="note")
     return note
 
 

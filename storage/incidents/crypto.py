@@ -4,13 +4,18 @@ from the bot's ``SECRET_KEY`` by HKDF-SHA256.
 A token is ``v1.`` followed by URL-safe base64 of a random 96-bit nonce and
 the ciphertext with its tag. The name of the field is authenticated with it,
 so a value copied into another column does not decrypt. Without a secret key
-there is no :class:`Cipher`, and nothing confidential can be accepted."""
+there is no :class:`Cipher`, and nothing confidential can be accepted.
+
+Old keys (``BINHDANG_OLD_SECRET_KEYS``) only decrypt: a value sealed under one
+of them is read, and ``binhdang keys rotate`` seals it again under the
+current key (:mod:`storage.incidents.keys`)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -32,13 +37,20 @@ class CipherError(Exception):
 class Cipher:
     """Encrypts and decrypts the values of confidential fields."""
 
-    def __init__(self, secret: str) -> None:
-        if len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(f"the secret key needs at least {MIN_SECRET_LENGTH} characters")
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(
-            secret.encode()
-        )
-        self._aead = AESGCM(key)
+    def __init__(self, secret: str, old_secrets: Sequence[str] = ()) -> None:
+        self._aead = _aead(secret)
+        self._old = [_aead(s) for s in old_secrets if s and s != secret]
+
+    @property
+    def has_old_keys(self) -> bool:
+        return bool(self._old)
+
+    def current_only(self) -> Cipher:
+        """The same key without the old ones: what reads a value only if it
+        is sealed under the current key."""
+        cipher = Cipher.__new__(Cipher)
+        cipher._aead, cipher._old = self._aead, []
+        return cipher
 
     def encrypt(self, field: str, plaintext: str) -> str:
         nonce = os.urandom(_NONCE)
@@ -51,10 +63,22 @@ class Cipher:
             raise CipherError("unknown token format")
         try:
             raw = base64.urlsafe_b64decode(body.encode())
-            plain = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], field.encode())
-        except (InvalidTag, ValueError) as exc:
+        except ValueError as exc:
             raise CipherError("cannot decrypt") from exc
-        return plain.decode()
+        for aead in (self._aead, *self._old):
+            try:
+                return aead.decrypt(raw[:_NONCE], raw[_NONCE:], field.encode()).decode()
+            except (InvalidTag, ValueError):
+                continue
+        raise CipherError("cannot decrypt")
+
+    def is_current(self, field: str, token: str) -> bool:
+        """Whether the token is sealed under the current key."""
+        try:
+            self.current_only().decrypt(field, token)
+        except CipherError:
+            return False
+        return True
 
     def encrypt_json(self, field: str, value: Any) -> str:
         return self.encrypt(field, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
@@ -69,9 +93,16 @@ class Cipher:
         return None if token is None else self.decrypt(field, token)
 
 
-def cipher_from(secret: str | None) -> Cipher | None:
-    """The cipher for a configured secret; ``None`` when none is set (or it is
-    too short to be one)."""
+def _aead(secret: str) -> AESGCM:
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(f"the secret key needs at least {MIN_SECRET_LENGTH} characters")
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(secret.encode())
+    return AESGCM(key)
+
+
+def cipher_from(secret: str | None, old_secrets: Sequence[str] = ()) -> Cipher | None:
+    """The cipher for a configured secret (and the old ones it still reads);
+    ``None`` when none is set (or it is too short to be one)."""
     if not secret or len(secret) < MIN_SECRET_LENGTH:
         return None
-    return Cipher(secret)
+    return Cipher(secret, [s for s in old_secrets if len(s) >= MIN_SECRET_LENGTH])

@@ -28,6 +28,7 @@ from storage.models.incidents import (
     IncidentNote,
     IncidentOutcome,
     IncidentStatus,
+    KeyCheck,
     Occurred,
     Referral,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "IncidentStatus",
     "Indicator",
     "Invite",
+    "KeyCheck",
     "NoActivityReport",
     "Occurred",
     "OutboxEntry",

@@ -132,6 +132,8 @@ class Incident(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the retention purge erased the personal fields (storage.incidents.retention).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_incidents_status_due", "status", "due_at"),
@@ -180,4 +182,16 @@ class IncidentNote(Base):
     from_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
     text_enc: Mapped[str | None] = mapped_column(Text)
     media_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KeyCheck(Base):
+    """A known text sealed under the encryption key (giá trị kiểm tra khóa): a
+    key that cannot open it is not the key the data was stored with, and the
+    bot refuses to start with it (storage.incidents.keys)."""
+
+    __tablename__ = "key_checks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

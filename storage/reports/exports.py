@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -48,6 +49,7 @@ from storage.reports.render import day, level_name, period_name, spec_name
 from storage.reports.report import Report
 from storage.reports.tally import activity_rows
 from storage.reports.targets import Progress
+from storage.text import defused
 
 Progressed = Callable[[int, int], None]  # (rows done, rows expected)
 BATCH = 2000
@@ -199,7 +201,9 @@ async def write_csv(
     done = 0
     expected = report.summary.counts.sessions
     async for batch in raw_rows(session, report.area, report.period.start, report.period.end, t):
-        writer.writerows((*row[:1], row[1].isoformat(), *row[2:]) for row in batch)
+        writer.writerows(
+            [row[0], row[1].isoformat(), *(_csv_value(v) for v in row[2:])] for row in batch
+        )
         done += len(batch)
         if progress is not None:
             progress(done, expected)
@@ -208,7 +212,30 @@ async def write_csv(
     return done
 
 
+def _csv_value(value: Any) -> Any:
+    """Place names, the "other" kind, the reporter's name: user text, never a formula."""
+    return defused(value) if isinstance(value, str) else value
+
+
 # XLSX.
+def _string_cells(sheet: WriteOnlyWorksheet, values: list[Any]) -> list[Any]:
+    """Every text of a row as a string cell: openpyxl would otherwise write a
+    text starting with ``=`` (a village named ``=1+2``, a Telegram name
+    ``=HYPERLINK(…)``) as a formula. Nothing in these sheets is a formula."""
+    cells = []
+    for value in values:
+        if isinstance(value, str):
+            value = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, Cell) and value.data_type == "f":
+            value.data_type = "s"
+        cells.append(value)
+    return cells
+
+
+def _append(sheet: WriteOnlyWorksheet, values: list[Any]) -> None:
+    sheet.append(_string_cells(sheet, values))
+
+
 def _cell(sheet: WriteOnlyWorksheet, value: Any, font: Font | None = None, **style: Any) -> Any:
     cell = WriteOnlyCell(sheet, value=value)
     if font is not None:
@@ -219,7 +246,9 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, font: Font | None = None, **sty
 
 
 def _header(sheet: WriteOnlyWorksheet, titles: list[str]) -> None:
-    sheet.append([_cell(sheet, title, BOLD, fill=HEADER_FILL, alignment=WRAP) for title in titles])
+    _append(
+        sheet, [_cell(sheet, title, BOLD, fill=HEADER_FILL, alignment=WRAP) for title in titles]
+    )
 
 
 def _counts_cells(counts: Counts) -> list[int]:
@@ -259,7 +288,8 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
     kids = [row.place for row in sorted(report.summary.children, key=lambda r: r.place.name)]
     sheet.column_dimensions["B"].width = 48
     sheet.column_dimensions["C"].width = 30
-    sheet.append(
+    _append(
+        sheet,
         [
             _cell(
                 sheet,
@@ -268,10 +298,10 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
                 ),
                 TITLE,
             )
-        ]
+        ],
     )
-    sheet.append([t("Achieved from 1 January to {date}").format(date=day(targets.as_of, t))])
-    sheet.append([])
+    _append(sheet, [t("Achieved from 1 January to {date}").format(date=day(targets.as_of, t))])
+    _append(sheet, [])
     titles = [
         t("No."),
         t("Content"),
@@ -284,7 +314,7 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
         titles += [t("{place}: target").format(place=kid.name), t("Achieved")]
     _header(sheet, titles)
     if not targets.lines:
-        sheet.append(["", t("No targets are set for this year. Set them with /targets.")])
+        _append(sheet, ["", t("No targets are set for this year. Set them with /targets.")])
     for number, line in enumerate(targets.lines, start=1):
         top = line.area
         values: list[Any] = [
@@ -302,23 +332,23 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
                 if progress is not None
                 else ["", ""]
             )
-        sheet.append(values)
+        _append(sheet, values)
 
 
 def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
     summary = report.summary
     sheet = book.create_sheet(t("Breakdowns"))
     sheet.column_dimensions["A"].width = 42
-    sheet.append([_cell(sheet, summary.place_name, TITLE)])
-    sheet.append([period_name(summary.period, t)])
-    sheet.append([])
+    _append(sheet, [_cell(sheet, summary.place_name, TITLE)])
+    _append(sheet, [period_name(summary.period, t)])
+    _append(sheet, [])
 
     def section(title: str, first: str, rows: list[tuple[str, Counts]]) -> None:
-        sheet.append([_cell(sheet, title, BOLD)])
+        _append(sheet, [_cell(sheet, title, BOLD)])
         _header(sheet, [first, *_counts_titles(t)])
         for name, counts in rows:
-            sheet.append([name, *_counts_cells(counts)])
-        sheet.append([])
+            _append(sheet, [name, *_counts_cells(counts)])
+        _append(sheet, [])
 
     section(t("Total"), "", [(summary.place_name, summary.counts)])
     section(
@@ -336,62 +366,65 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
         t("Month"),
         [(f"{m.month:02d}/{m.year}", c) for m, c in summary.by_month.items()],
     )
-    sheet.append([_cell(sheet, t("By topic"), BOLD)])
+    _append(sheet, [_cell(sheet, t("By topic"), BOLD)])
     _header(sheet, [t("Topic"), t("Sessions")])
     for topic, n in summary.by_topic.items():
-        sheet.append([t(TOPIC_NAMES[topic]), n])
-    sheet.append([])
+        _append(sheet, [t(TOPIC_NAMES[topic]), n])
+    _append(sheet, [])
     if summary.children:
-        sheet.append([_cell(sheet, level_name(summary.child_level, t), BOLD)])
+        _append(sheet, [_cell(sheet, level_name(summary.child_level, t), BOLD)])
         _header(
             sheet,
             [t("Place"), t("Code"), *_counts_titles(t), t("Collaborators"), t("Logged sessions")],
         )
         for row in summary.children:
-            sheet.append(
+            _append(
+                sheet,
                 [
                     row.place.name,
                     row.place.code,
                     *_counts_cells(row.counts),
                     row.collaborators,
                     row.reporting,
-                ]
+                ],
             )
         if summary.own.sessions:
-            sheet.append(
+            _append(
+                sheet,
                 [
                     t("At {place} itself").format(place=summary.area.name),
                     "",
                     *_counts_cells(summary.own),
-                ]
+                ],
             )
-        sheet.append([])
-    sheet.append([_cell(sheet, t("Incidents"), BOLD)])
+        _append(sheet, [])
+    _append(sheet, [_cell(sheet, t("Incidents"), BOLD)])
     incidents = summary.incidents
     if not incidents.available:
-        sheet.append([t("No incident data yet.")])
+        _append(sheet, [t("No incident data yet.")])
     else:
-        sheet.append([t("Incidents"), incidents.total])
+        _append(sheet, [t("Incidents"), incidents.total])
         for kind, n in incidents.by_kind.items():
-            sheet.append([kind_name(kind, t), n])
+            _append(sheet, [kind_name(kind, t), n])
         for status, n in incidents.by_status.items():
-            sheet.append([status_name(status, t), n])
+            _append(sheet, [status_name(status, t), n])
         if incidents.median_to_acknowledge is not None:
-            sheet.append(
+            _append(
+                sheet,
                 [
                     t("Median hours to first acknowledgement"),
                     round(incidents.median_to_acknowledge.total_seconds() / 3600, 1),
-                ]
+                ],
             )
         if incidents.escalated_share is not None:
-            sheet.append(
-                [t("Escalated"), _cell(sheet, incidents.escalated_share, number_format="0%")]
+            _append(
+                sheet, [t("Escalated"), _cell(sheet, incidents.escalated_share, number_format="0%")]
             )
-    sheet.append([])
-    sheet.append([t("Trusted addresses active on the bot"), summary.trusted_addresses])
-    sheet.append([])
+    _append(sheet, [])
+    _append(sheet, [t("Trusted addresses active on the bot"), summary.trusted_addresses])
+    _append(sheet, [])
     done = report.completeness
-    sheet.append([_cell(sheet, t("Completeness"), BOLD)])
+    _append(sheet, [_cell(sheet, t("Completeness"), BOLD)])
     _header(sheet, [t("Collaborator"), t("Place"), t("Standing")])
     standing_names = {
         Standing.REPORTED: t("Logged sessions"),
@@ -399,16 +432,16 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
         Standing.SILENT: t("Silent"),
     }
     for person in done.collaborators:
-        sheet.append([person.display_name, person.place.name, standing_names[person.standing]])
-    sheet.append([])
+        _append(sheet, [person.display_name, person.place.name, standing_names[person.standing]])
+    _append(sheet, [])
     for title, places in (
         (t("Communes with nothing logged"), done.silent_communes),
         (t("Villages with nothing logged"), done.silent_villages),
     ):
-        sheet.append([_cell(sheet, title, BOLD), len(places)])
+        _append(sheet, [_cell(sheet, title, BOLD), len(places)])
         for place in places:
-            sheet.append([place.name, place.code])
-        sheet.append([])
+            _append(sheet, [place.name, place.code])
+        _append(sheet, [])
 
 
 async def write_xlsx(

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import trusted_addresses as directory
 from storage.models import AddressService, TrustedAddress, Unit, User
+from storage.text import defused, restored
 
 COLUMNS = (
     "id",
@@ -151,8 +152,9 @@ async def import_csv(session: AsyncSession, stream: TextIO, now: datetime) -> Im
     errors: list[tuple[int, str]] = []
     rows: list[tuple[int | None, directory.AddressData]] = []
     start = reader.line_num + 1
-    for row in reader:
+    for raw in reader:
         line, start = start, reader.line_num + 1
+        row = {k: restored(v) if isinstance(v, str) else v for k, v in raw.items()}
         if len(rows) >= MAX_ROWS:
             errors.append((line, f"more than {MAX_ROWS} rows"))
             break
@@ -193,12 +195,12 @@ async def export_csv(session: AsyncSession, stream: TextIO) -> int:
         writer.writerow(
             [
                 view.id,
-                view.name,
+                defused(view.name),
                 _cell(u.code for u in view.units),
-                _cell(u.name for u in view.units),
-                view.address,
-                _cell(view.phones),
-                view.hours,
+                defused(_cell(u.name for u in view.units)),
+                defused(view.address),
+                defused(_cell(view.phones)),
+                defused(view.hours),
                 _cell(s.value for s in view.services),
                 _cell(str(s.telegram_id) for s in view.staff),
                 "" if view.latitude is None else repr(view.latitude),

@@ -53,7 +53,7 @@ async def test_anonymous_report_reaches_two_staff_and_one_takes_it(bot, world):
     # Discreet mode: only the neutral receipt is left in the reporter's chat.
     left = bot.api.messages(REPORTER)
     assert [m.text for m in left] == said
-    assert len(said) == 1 and "Your reference: BD-" in said[0]
+    assert len(said) == 1 and "Your code: BD-" in said[0]
     assert "violence" not in said[0].lower() and "updates" not in said[0]
     everything = bot.api.messages(REPORTER, include_deleted=True)
     assert len(everything) > 15
@@ -91,7 +91,7 @@ async def test_anonymous_report_reaches_two_staff_and_one_takes_it(bot, world):
 
 async def test_referral_then_closing_with_updates_to_the_reporter(bot, world):
     said = await file_report(bot, contact="💬 Contact me here in Telegram", consent=True)
-    assert "You will get short updates here." in said[0]
+    assert "We will write to you here." in said[0]
     (incident,) = await incidents_in_db(bot)
     await deliver(bot)
     alert = bot.api.bot_messages(STAFF_A)[0]

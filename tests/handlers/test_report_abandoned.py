@@ -118,7 +118,7 @@ async def test_a_new_report_after_the_erasure_starts_afresh(bot):
 async def test_a_submitted_report_is_left_alone(bot):
     await setup_world(bot)
     said = await file_report(bot)
-    assert "Your reference: BD-" in said[0]
+    assert "Your code: BD-" in said[0]
     bot.clock.now += timedelta(hours=2)
     await jobs.run_due(bot.app)
     assert on_screen(bot) == said  # the receipt stays

@@ -151,7 +151,7 @@ async def test_a_database_error_at_submit_is_retried(bot, monkeypatch):
     monkeypatch.setattr(storage.incidents, "submit", flaky)
     said = await file_report(bot)
     assert len(calls) == 2
-    assert "Your reference: BD-" in said[0]
+    assert "Your code: BD-" in said[0]
     assert len(await incidents_in_db(bot)) == 1
 
 
@@ -168,7 +168,7 @@ async def test_a_database_down_at_submit_keeps_everything(bot, monkeypatch):
     assert await incidents_in_db(bot) == []
     monkeypatch.setattr(storage.incidents, "submit", real)
     said = texts(await bot.press(REPORTER, label="✅ Send the report"), REPORTER)
-    assert "Your reference: BD-" in said[0]
+    assert "Your code: BD-" in said[0]
     assert len(await incidents_in_db(bot)) == 1
     assert [m.text for m in bot.api.messages(REPORTER)] == said
 

@@ -49,3 +49,18 @@ async def test_a_province_coordinator_picks_the_commune_first(bot, sessions):
 async def test_collaborators_cannot_add_villages(bot):
     replies = await bot.send(USER, "/villages")
     assert texts(replies) == ["Only coordinators can add villages."]
+
+
+async def test_a_village_name_that_a_spreadsheet_would_run_is_refused(bot, sessions):
+    async with sessions.begin() as session:
+        commune, _ = await tra_bong(session)
+        await person(session, COMMUNE_HEAD, Role.COMMUNE_COORDINATOR, commune, language="en")
+    bot.api.add_user(COMMUNE_HEAD, language_code="en")
+    await bot.send(COMMUNE_HEAD, "/villages")
+    replies = await bot.send(COMMUNE_HEAD, "=1+2")
+    assert texts(replies)[0].startswith("A name cannot start with =, +, - or @")
+    replies = await bot.send(COMMUNE_HEAD, "Thôn 2")  # still at the same step
+    assert texts(replies)[0].startswith("Added Thôn 2.")
+    async with sessions() as session:
+        names = (await session.scalars(select(Unit.name).where(Unit.parent_id == commune.id))).all()
+    assert names == ["Thôn 2"]
