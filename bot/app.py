@@ -139,8 +139,10 @@ def build_application(
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(startup)
     )
+    # Two budgets (docs/outbox.md, "Several processes and the rate budget"):
+    # the outbox's, which the leader alone spends, and this process's replies.
     throttle = jobs.make_throttle(services)
-    builder = builder.rate_limiter(SharedRateLimiter(throttle))
+    builder = builder.rate_limiter(SharedRateLimiter(jobs.make_throttle(services)))
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     application: BotApplication = builder.build()
