@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot import directory_cli, keys_cli, logs, report_cli
 from bot.app import TrackedApplication, build_application, prepare_database, settle_memory
-from bot.coordination import AlreadyRunning
+from bot.coordination import AlreadyRunning, SingleProcessLock
 from bot.offline import main_chat
 from bot.runtime import ProcessRuntime
 from bot.services import Services
@@ -174,8 +174,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings,
         quiet=(args.command in ("chat", "run") and not settings.token) or args.command == "report",
     )
-    if args.command in ("run", "chat") and keys_cli.refuse_wrong_key(settings):
-        return 1
+    if args.command in ("run", "chat"):
+        try:  # before anything opens the database
+            SingleProcessLock(settings.database_url).acquire()
+        except AlreadyRunning as exc:
+            print(f"binhdang: {exc}", file=sys.stderr)
+            return 1
+        if keys_cli.refuse_wrong_key(settings):
+            return 1
     if args.command == "run":
         return _run(settings)
     if args.command == "chat":

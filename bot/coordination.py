@@ -41,10 +41,15 @@ class AlreadyRunning(Exception):
     """Another process holds the database (SQLite); the message is one line."""
 
 
+# Lock files this process holds, by path: the command line takes the lock
+# before anything opens the database, the runtime takes it again.
+_held: dict[Path, TextIO] = {}
+
+
 class SingleProcessLock:
     """An exclusive lock on a file beside the SQLite database, held for the
     life of the process; the kernel frees it when the process dies, even by
-    ``kill -9``."""
+    ``kill -9``. Taking it again in the process that holds it is a no-op."""
 
     def __init__(self, database_url: str) -> None:
         self.path: Path | None = None
@@ -55,7 +60,7 @@ class SingleProcessLock:
         self._file: TextIO | None = None
 
     def acquire(self) -> None:
-        if self.path is None or self._file is not None:
+        if self.path is None or self._file is not None or self.path.resolve() in _held:
             return
         handle = self.path.open("a+")
         try:
@@ -74,10 +79,13 @@ class SingleProcessLock:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         self._file = handle
+        _held[self.path.resolve()] = handle
 
     def release(self) -> None:
         handle, self._file = self._file, None
         if handle is not None:
+            assert self.path is not None
+            _held.pop(self.path.resolve(), None)
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import time
 from collections.abc import AsyncIterator
 
@@ -126,10 +127,14 @@ async def test_a_change_in_one_process_drops_the_profile_of_another(engine, sess
 
 def test_a_second_process_on_sqlite_is_refused_with_one_line(tmp_path, monkeypatch, capsys):
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
-    running = SingleProcessLock(url)
-    running.acquire()  # the first process
+    # The first process: another open file holding the lock (flock locks
+    # belong to open files, so this stands for another process).
+    running = (tmp_path / "bot.db.lock").open("a+")
+    fcntl.flock(running, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    running.write("4242\n")
+    running.flush()
     try:
-        with pytest.raises(AlreadyRunning, match="already runs on the SQLite database"):
+        with pytest.raises(AlreadyRunning, match=r"\(pid 4242\) already runs on the SQLite"):
             SingleProcessLock(url).acquire()
         monkeypatch.setenv("BINHDANG_DATABASE_URL", url)
         monkeypatch.setenv("BINHDANG_BOT_TOKEN", TOKEN)
@@ -137,7 +142,9 @@ def test_a_second_process_on_sqlite_is_refused_with_one_line(tmp_path, monkeypat
         assert cli.main(["run"]) == 1
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "another bot process" in err[0]
-        assert not (tmp_path / "bot.db").exists() or (tmp_path / "bot.db").stat().st_size == 0
+        assert not (tmp_path / "bot.db").exists()  # refused before opening the database
     finally:
-        running.release()
-    SingleProcessLock(url).acquire()  # free again once the first one stopped
+        running.close()
+    again = SingleProcessLock(url)
+    again.acquire()  # free again once the first one stopped
+    again.release()
