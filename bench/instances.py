@@ -239,6 +239,21 @@ async def activities_by_user(db_url: str, schema: str) -> tuple[set[int], dict[i
     return ids, {int(k): int(v) for k, v in per_user.items()}
 
 
+async def claimers(db_url: str, schema: str) -> dict[int, str]:
+    """Who sent each broadcast entry (its last claim)."""
+    engine = _engine(db_url, schema)
+    async with make_sessionmaker(engine)() as session:
+        rows = (
+            await session.execute(
+                select(OutboxEntry.chat_id, OutboxEntry.claimed_by).where(
+                    OutboxEntry.kind == "broadcast"
+                )
+            )
+        ).all()
+    await engine.dispose()
+    return {int(chat): str(by or "") for chat, by in rows}
+
+
 async def outbox_open(db_url: str, schema: str) -> int:
     engine = _engine(db_url, schema)
     async with make_sessionmaker(engine)() as session:
@@ -279,6 +294,7 @@ class Count:
         self.forged = set(forged)
         self.driver = driver
         self.copies: dict[int, int] = {}
+        self.times: dict[int, list[float]] = {}
         self.first_at: float | None = None
         self.last_at = 0.0
         self.killed_at: float | None = None
@@ -291,6 +307,7 @@ class Count:
         if message.chat_id in self.recipients and (message.text or "").startswith(HEADER):
             now = time.monotonic()
             self.copies[message.chat_id] = self.copies.get(message.chat_id, 0) + 1
+            self.times.setdefault(message.chat_id, []).append(now)
             self.first_at = self.first_at or now
             self.last_at = now
             if self.killed_at is not None and self.back_at is None:
@@ -358,6 +375,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     api.webhook.backends = [f"{c.url}/telegram" for c in children]
     errors: list[int] = []
     ambiguous = 0
+    killed_pid = -1
     forged_accepted = 0
     started = time.monotonic()
     try:
@@ -387,6 +405,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await api.wait_until(lambda: len(count.copies) >= kill_at, args.timeout)
             roles = [await c.role(http) for c in children]
             leader = children[roles.index("leader")]
+            killed_pid = leader.pid
             leader.kill()
             count.killed_at = time.monotonic()
             await leader.process.wait()  # type: ignore[union-attr]
@@ -407,6 +426,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.sleep(0.2)
             await asyncio.sleep(2.0)  # a late second copy would show now
         activities, per_user = await activities_by_user(db_url, schema)
+        claimed = await claimers(db_url, schema)
     finally:
         for child in children:
             await child.stop()
@@ -427,9 +447,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     delivered = len(count.copies)
     lost = len(driver.confirmed - activities)
     duplicates = sum(n - 1 for n in per_user.values() if n > 1)
-    failover = (
-        count.back_at - count.killed_at if count.back_at and count.killed_at else float("nan")
-    )
+    # From the kill to the first message the standby sent (by the claim of
+    # its entry): a request the dead leader wrote just before it died and
+    # that arrived after does not count.
+    killed = f":{killed_pid}:"
+    standby = [
+        t
+        for chat, times in count.times.items()
+        if killed not in claimed.get(chat, killed)
+        for t in times
+        if count.killed_at is not None and t > count.killed_at
+    ]
+    failover = min(standby) - count.killed_at if standby and count.killed_at else float("nan")
     return {
         "instances": args.instances,
         "users": len(users),
