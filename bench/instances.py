@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sys
@@ -59,6 +60,7 @@ from bot.localapi import LocalBotApi, SentMessage  # noqa: E402
 from storage.db import make_sessionmaker  # noqa: E402
 from storage.models import (  # noqa: E402
     Activity,
+    Incident,
     OutboxEntry,
     OutboxStatus,
     ReminderRule,
@@ -75,6 +77,10 @@ PUBLIC_URL = "https://bot.example.org/telegram"
 COORDINATOR = 1
 FIRST_RECIPIENT = 1_000_000
 FORGED_FIRST = 9_000_000
+FIRST_REPORTER = 2_000_000
+REPORT_EVERY = 4  # one user in four files a /report, the others a /log
+KEY = "bench-instances-secret-key"
+CODE = re.compile(r"\b([A-Z]{2}-[0-9A-Z]{4,})\b")
 LIMIT_PER_S = 30.0
 HEADER = "📢 "
 TEXT = "Tháng hành động vì bình đẳng giới: mời các thôn tổ chức sinh hoạt và ghi lại từng buổi."
@@ -97,6 +103,7 @@ async def serve(api_url: str, db_url: str, schema: str, port: int) -> None:
         webhook_secret=SECRET,
         listen=f"127.0.0.1:{port}",
         outbox_journal="off",
+        secret_key=KEY,
     )
     engine = _engine(db_url, schema)
     services = Services(settings, engine, make_sessionmaker(engine))
@@ -325,6 +332,96 @@ async def user_session(driver: Driver, user: int, think: float, errors: list[int
         errors.append(user)
 
 
+def newest_keyboard(api: LocalBotApi, chat: int) -> SentMessage | None:
+    for message in reversed(api.bot_messages(chat)):
+        if message.reply_markup:
+            return message
+    return None
+
+
+def has_label(api: LocalBotApi, chat: int, label: str) -> bool:
+    message = newest_keyboard(api, chat)
+    return message is not None and any(
+        b.get("text") == label for row in message.reply_markup or [] for b in row
+    )
+
+
+def said_since(api: LocalBotApi, chat: int, before: int, fragment: str) -> bool:
+    return any(
+        fragment in (m.text or "") for m in api.bot_messages(chat, include_deleted=True)[before:]
+    )
+
+
+async def report(api: LocalBotApi, user: int, think: Any) -> str:
+    """bench/crash_points.py's /report in discreet mode, to the receipt's code."""
+    api.add_user(user, first_name=f"Reporter {user}", language_code="en")
+
+    async def step(act: Any, done: Any) -> None:
+        before = done(None)
+        await act()
+        await api.wait_until(lambda: done(before), 60)
+        await think()
+
+    def say(words: str) -> Any:
+        return lambda: api.send_text(user, words)
+
+    def tap(label: str) -> Any:
+        return lambda: api.press_button(user, label=label)
+
+    def button(label: str) -> Any:
+        return lambda before: before is not None and has_label(api, user, label)
+
+    def shown(fragment: str) -> Any:
+        def check(before: int | None) -> Any:
+            now = saying(api, user, fragment)
+            return now if before is None else now > before
+
+        return check
+
+    await step(say("/report"), button("No"))
+    await step(tap("No"), button("Domestic violence"))
+    await step(tap("Domestic violence"), button("Woman"))
+    await step(tap("Woman"), button("✅ Woman"))
+    await step(tap("Done ➜"), shown("Where did it happen"))
+    await step(say("tra bong"), button("Xã Trà Bồng — Quảng Ngãi"))
+    await step(tap("Xã Trà Bồng — Quảng Ngãi"), button("Today"))
+    await step(tap("Today"), shown("What can you tell us"))
+    await step(say(f"bench {user}: he hit her again"), shown("Received"))
+    await step(tap("Done ➜"), button("🙈 Stay anonymous"))
+    await step(tap("🙈 Stay anonymous"), button("✅ Send the report"))
+    await api.press_button(user, label="✅ Send the report")
+    await api.wait_until(lambda: saying(api, user, "Thank you") > 0, 60)
+    receipt = next(
+        m.text or ""
+        for m in api.bot_messages(user, include_deleted=True)
+        if "Thank you" in (m.text or "")
+    )
+    found = CODE.search(receipt)
+    if found is None:
+        raise RuntimeError(f"no code in the receipt {receipt!r}")
+    return found[1]
+
+
+async def reporter_session(
+    api: LocalBotApi, user: int, think: float, codes: list[str], errors: list[int]
+) -> None:
+    await asyncio.sleep(random.uniform(0, think * 4))
+    try:
+        codes.append(await report(api, user, _pause(think)))
+    except Exception as exc:
+        last = [m.text for m in api.messages(user, include_deleted=True)][-3:]
+        print(f"reporter {user}: {type(exc).__name__}: {exc}; chat ends with {last}", flush=True)
+        errors.append(user)
+
+
+async def incident_codes(db_url: str, schema: str) -> list[str]:
+    engine = _engine(db_url, schema)
+    async with make_sessionmaker(engine)() as session:
+        codes = list(await session.scalars(select(Incident.code)))
+    await engine.dispose()
+    return [str(c) for c in codes]
+
+
 async def forge(children: list[Child], count: int, forged: list[int]) -> int:
     """``count`` requests without the secret; returns how many got a 2xx."""
     accepted = 0
@@ -374,6 +471,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ]
     api.webhook.backends = [f"{c.url}/telegram" for c in children]
     errors: list[int] = []
+    codes: list[str] = []
+    loggers: list[int] = []
+    reporters: list[int] = []
     ambiguous = 0
     killed_pid = -1
     forged_accepted = 0
@@ -396,8 +496,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await api.wait_until(lambda: has_button(api, "📢 Send now"), timeout=60)
             await api.press_button(COORDINATOR, label="📢 Send now")
             started = time.monotonic()
+            loggers = [u for n, u in enumerate(users) if n % REPORT_EVERY]
+            reporters = [FIRST_REPORTER + n for n, _ in enumerate(users) if n % REPORT_EVERY == 0]
             sessions = [
-                asyncio.create_task(user_session(driver, u, args.think, errors)) for u in users
+                asyncio.create_task(user_session(driver, u, args.think, errors)) for u in loggers
+            ] + [
+                asyncio.create_task(reporter_session(api, u, args.think, codes, errors))
+                for u in reporters
             ]
             forged_accepted = await forge(children, 20, forged)
 
@@ -427,6 +532,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(2.0)  # a late second copy would show now
         activities, per_user = await activities_by_user(db_url, schema)
         claimed = await claimers(db_url, schema)
+        stored = await incident_codes(db_url, schema)
     finally:
         for child in children:
             await child.stop()
@@ -445,8 +551,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     first = count.first_at or started
     seconds = max(count.last_at - first, 1e-9)
     delivered = len(count.copies)
-    lost = len(driver.confirmed - activities)
+    lost = len(driver.confirmed - activities) + len(set(codes) - set(stored))
+    # A report is anonymous: one stored beyond the receipts given is a duplicate.
     duplicates = sum(n - 1 for n in per_user.values() if n > 1)
+    duplicates += max(0, len(stored) - len(set(codes)))
     # From the kill to the first message the standby sent (by the claim of
     # its entry): a request the dead leader wrote just before it died and
     # that arrived after does not count.
@@ -462,11 +570,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "instances": args.instances,
         "users": len(users),
-        "activities_expected": len(users),
+        "activities_expected": len(loggers),
         "activities": len(activities),
-        "reports_expected": 0,
-        "reports": 0,
-        "lost": lost + (len(users) - len(errors) - len(driver.confirmed)),
+        "reports_expected": len(reporters),
+        "reports": len(stored),
+        "lost": lost,
         "duplicates": duplicates,
         "conversation_errors": len(errors),
         "broadcast_delivered": delivered,
