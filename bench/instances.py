@@ -346,10 +346,10 @@ def has_label(api: LocalBotApi, chat: int, label: str) -> bool:
     )
 
 
-def said_since(api: LocalBotApi, chat: int, before: int, fragment: str) -> bool:
-    return any(
-        fragment in (m.text or "") for m in api.bot_messages(chat, include_deleted=True)[before:]
-    )
+def saying(api: LocalBotApi, chat: int, fragment: str) -> int:
+    """How many of the bot's messages in the chat (deleted ones too) say it,
+    as they read now (an answer may be an edit)."""
+    return sum(fragment in (m.text or "") for m in api.bot_messages(chat, include_deleted=True))
 
 
 async def report(api: LocalBotApi, user: int, think: Any) -> str:
