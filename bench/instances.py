@@ -390,11 +390,12 @@ async def report(api: LocalBotApi, user: int, think: Any) -> str:
     await step(tap("Done ➜"), button("🙈 Stay anonymous"))
     await step(tap("🙈 Stay anonymous"), button("✅ Send the report"))
     await api.press_button(user, label="✅ Send the report")
-    await api.wait_until(lambda: saying(api, user, "Thank you") > 0, 60)
+    # The receipt names the report's code ("Your code: BD-…").
+    await api.wait_until(lambda: saying(api, user, "BD-") > 0, 60)
     receipt = next(
         m.text or ""
         for m in api.bot_messages(user, include_deleted=True)
-        if "Thank you" in (m.text or "")
+        if "BD-" in (m.text or "")
     )
     found = CODE.search(receipt)
     if found is None:
