@@ -48,7 +48,6 @@ async def process(engine, sessions, api: LocalBotApi) -> AsyncIterator[ProcessRu
         database_url=TEST_URL,
         leader_retry_s=0.1,
         outbox_journal="off",
-        persistence_interval=60,
     )
     services = Services(settings, engine, sessions, clock=Clock())
     app = build_application(

@@ -37,7 +37,6 @@ async def webhook_bot(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
         background_jobs=False,
-        persistence_interval=60,
     )
     services = Services(settings, engine, sessions, clock=Clock())
     async with LocalBotApi() as api:
