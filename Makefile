@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers scheduler storage
+	$(BIN)/mypy bot handlers scheduler storage web
 
 test-sqlite: $(STAMP)
 	BINHDANG_TEST_DATABASE_URL='$(SQLITE_URL)' $(BIN)/pytest -q -p no:cacheprovider
@@ -37,7 +37,7 @@ test: lint typecheck test-sqlite test-postgres
 
 # Re-extract message ids from the code into both catalogues (see docs/i18n.md).
 locales: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k t -k N_ -k ngettext:1,2 --no-location --sort-output -o locales/messages.pot bot handlers scheduler storage
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k t -k N_ -k ngettext:1,2 --no-location --sort-output -o locales/messages.pot bot handlers scheduler storage web
 	$(BIN)/python scripts/sync_locales.py
 
 clean:

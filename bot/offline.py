@@ -10,9 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import TrackedApplication, build_application, prepare_database, startup
+from bot.app import TrackedApplication, build_application, prepare_database
+from bot.coordination import AlreadyRunning
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, SentMessage
+from bot.runtime import Intake, ProcessRuntime
 from bot.services import Services
 from bot.settings import Settings
 
@@ -161,12 +163,14 @@ async def run_chat(
             services, token=OFFLINE_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url
         )
         assert isinstance(application, TrackedApplication)
+        # The same process as `binhdang run`, polling the local Bot API, with
+        # its HTTP server (the dashboard) on loopback at a free port.
+        runtime = ProcessRuntime(
+            services, application, intake=Intake.POLLING, listen=("127.0.0.1", 0)
+        )
+        runtime.file_lock.acquire()
         await prepare_database(services)
-        async with application:
-            await startup(application)
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0, timeout=10)
+        async with runtime:
             if interactive:
                 t = translator(settings.default_language)
                 out.write(
@@ -192,26 +196,22 @@ async def run_chat(
                     + "\n"
                 )
                 out.flush()
-            try:
-                while True:
-                    if interactive:
-                        out.write(f"{transcript.current_user}> ")
-                        out.flush()
-                    line = await loop.run_in_executor(None, read_line)
-                    if not line:
-                        break
-                    line = line.rstrip("\r\n")
-                    if not line.strip():
-                        continue
-                    if not interactive:
-                        out.write(f"{transcript.current_user}> {line}\n")
-                    update_id = await dispatch(api, transcript, line)
-                    if update_id is not None:
-                        await application.wait_processed(update_id)
-                        show_answer(api, transcript, update_id)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+            while True:
+                if interactive:
+                    out.write(f"{transcript.current_user}> ")
+                    out.flush()
+                line = await loop.run_in_executor(None, read_line)
+                if not line:
+                    break
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                if not interactive:
+                    out.write(f"{transcript.current_user}> {line}\n")
+                update_id = await dispatch(api, transcript, line)
+                if update_id is not None:
+                    await application.wait_processed(update_id)
+                    show_answer(api, transcript, update_id)
     await services.engine.dispose()
     return 0
 
@@ -219,4 +219,10 @@ async def run_chat(
 def main_chat(settings: Settings, interactive: bool | None = None) -> int:
     if interactive is None:
         interactive = sys.stdin.isatty()
-    return asyncio.run(run_chat(settings, sys.stdin.readline, sys.stdout, interactive=interactive))
+    try:
+        return asyncio.run(
+            run_chat(settings, sys.stdin.readline, sys.stdout, interactive=interactive)
+        )
+    except AlreadyRunning as exc:
+        print(f"binhdang: {exc}", file=sys.stderr)
+        return 1

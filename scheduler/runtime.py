@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.incidents import Cipher, EscalationPolicy
+
 
 class RuntimeSettings(Protocol):
     @property
@@ -49,6 +51,12 @@ class RuntimeSettings(Protocol):
     def outbox_incident_retention_days(self) -> int: ...
 
     @property
+    def outbox_lease_s(self) -> float: ...
+
+    @property
+    def incident_check_seconds(self) -> float: ...
+
+    @property
     def incident_retention_days(self) -> int: ...
 
 
@@ -61,6 +69,12 @@ class Runtime(Protocol):
 
     @property
     def clock(self) -> Callable[[], datetime]: ...
+
+    @property
+    def cipher(self) -> Cipher | None: ...
+
+    @property
+    def escalation_policy(self) -> EscalationPolicy: ...
 
 
 class Translate(Protocol):

@@ -16,7 +16,7 @@ KEYWORDS = {"t": None, "N_": None, "ngettext": (1, 2)}
 
 def _code_ids() -> set[str]:
     ids: set[str] = set()
-    for package in ("bot", "handlers", "scheduler", "storage"):
+    for package in ("bot", "handlers", "scheduler", "storage", "web"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
