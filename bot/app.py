@@ -19,7 +19,7 @@ from bot import logs
 from bot.context import SERVICES_KEY, BotApplication, BotContext
 from bot.http import AiohttpRequest
 from bot.i18n import translator
-from bot.processor import PerUserUpdateProcessor
+from bot.processor import PerUserUpdateProcessor, UserStates, user_of
 from bot.services import Services
 from handlers.common import set_commands
 from scheduler import jobs
@@ -44,11 +44,40 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self._done: OrderedDict[int, None] = OrderedDict()
         self._done_event = asyncio.Condition()
+        self.states: UserStates | None = None  # set by build_application
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+
+    def enqueue(self, update: Update) -> asyncio.Future[None]:
+        """Queue an update; the future is done once the Application has
+        finished with it (its handlers returned, or its error was handled),
+        and cancelled if the Application stops first. The webhook answers
+        Telegram, and the poller confirms the update, only then."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[id(update)] = waiter
+        self.update_queue.put_nowait(update)
+        return waiter
 
     async def process_update(self, update: object) -> None:
+        """Returns once the update's state is committed (``UserStates``)."""
+        waiter = self._waiters.pop(id(update), None)
         try:
-            await super().process_update(update)
+            user_id = user_of(update)
+            if self.states is None or user_id is None:
+                await super().process_update(update)
+            else:
+                async with self.states.hold(user_id):
+                    await super().process_update(update)
+        except Exception as exc:
+            # The state was not committed: the update must not be confirmed.
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(exc)
+            raise
+        else:
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
         finally:
+            if waiter is not None and not waiter.done():
+                waiter.cancel()  # stopped (cancelled) before it finished
             if isinstance(update, Update):
                 async with self._done_event:
                     self._done[update.update_id] = None
@@ -66,6 +95,9 @@ class TrackedApplication(Application):  # type: ignore[type-arg]
     async def stop(self) -> None:
         await jobs.stop(self)  # the sender records the messages in flight first
         await super().stop()
+        waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            waiter.cancel()  # never processed: Telegram delivers them again
 
 
 async def prepare_database(services: Services) -> None:
@@ -108,25 +140,32 @@ def build_application(
     runs it awaits :func:`prepare_database` before ``initialize()`` and
     :func:`startup` after it (``run_polling`` does the latter in ``post_init``)."""
     logs.install()  # no report text in any log (bot/logs.py)
+    persistence = SqlPersistence(services.sessions)
+    shared = services.engine.dialect.name != "sqlite"
     builder = (
         ApplicationBuilder()
         .application_class(TrackedApplication)
         .token(token)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.settings.zone))
-        .persistence(SqlPersistence(services.sessions, services.settings.persistence_interval))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .persistence(persistence)
+        # Each update in flight holds a connection for its user's lock (UserStates).
+        .concurrent_updates(PerUserUpdateProcessor(8 if shared else 16))
         # 8 requests in flight exceed Telegram's 30 messages/s; requests beyond
         # them wait for a connection rather than fail.
         .request(AiohttpRequest(connection_pool_size=8, pool_timeout=30))
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(startup)
     )
+    # Two budgets (docs/outbox.md, "Several processes and the rate budget"):
+    # the outbox's, which the leader alone spends, and this process's replies.
     throttle = jobs.make_throttle(services)
-    builder = builder.rate_limiter(SharedRateLimiter(throttle))
+    builder = builder.rate_limiter(SharedRateLimiter(jobs.make_throttle(services)))
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
     application: BotApplication = builder.build()
+    if isinstance(application, TrackedApplication):
+        application.states = UserStates(application, persistence, shared=shared)
     application.bot_data[SERVICES_KEY] = services
     jobs.attach(application, services, throttle, translator)
     handlers.register(application)

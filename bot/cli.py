@@ -6,15 +6,16 @@ import argparse
 import asyncio
 import csv
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from telegram import Update
-
-from bot import directory_cli, keys_cli, logs, report_cli
-from bot.app import build_application, prepare_database, settle_memory
+from bot import directory_cli, keys_cli, logs, registers_cli, report_cli
+from bot.app import TrackedApplication, build_application, prepare_database, settle_memory
+from bot.coordination import AlreadyRunning, SingleProcessLock
 from bot.offline import main_chat
+from bot.runtime import ProcessRuntime
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate, units
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("name", help="for example 'Huyện Trà Bồng (cũ)'")
     group.add_argument("codes", nargs="+", help="national codes of the communes")
     directory_cli.add_parsers(commands)
+    registers_cli.add_parser(commands)
     report_cli.add_parser(commands)
     keys_cli.add_parser(commands)
     return parser
@@ -68,8 +70,16 @@ def _run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    try:
+        return asyncio.run(_serve(settings, token))
+    except AlreadyRunning as exc:
+        print(f"binhdang: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _serve(settings: Settings, token: str) -> int:
+    """One bot process (bot.runtime), until SIGTERM or SIGINT."""
     services = Services.from_settings(settings)
-    asyncio.run(_prepare(services))
     root = settings.api_base_url
     application = build_application(
         services,
@@ -77,14 +87,21 @@ def _run(settings: Settings) -> int:
         base_url=f"{root}/bot" if root else None,
         base_file_url=f"{root}/file/bot" if root else None,
     )
-    settle_memory()
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
-
-
-async def _prepare(services: Services) -> None:
+    assert isinstance(application, TrackedApplication)
+    runtime = ProcessRuntime(services, application)
+    runtime.file_lock.acquire()  # SQLite: a second process is refused before it migrates
     await prepare_database(services)
-    await services.engine.dispose()  # run_polling opens its own loop and connections
+    settle_memory()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        async with runtime:
+            await stopping.wait()
+    finally:
+        await services.engine.dispose()
+    return 0
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -158,8 +175,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings,
         quiet=(args.command in ("chat", "run") and not settings.token) or args.command == "report",
     )
-    if args.command in ("run", "chat") and keys_cli.refuse_wrong_key(settings):
-        return 1
+    if args.command in ("run", "chat"):
+        try:  # before anything opens the database
+            SingleProcessLock(settings.database_url).acquire()
+        except AlreadyRunning as exc:
+            print(f"binhdang: {exc}", file=sys.stderr)
+            return 1
+        if keys_cli.refuse_wrong_key(settings):
+            return 1
     if args.command == "run":
         return _run(settings)
     if args.command == "chat":
@@ -174,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return directory_cli.run(settings, args)
     if args.command == "report":
         return report_cli.run(settings, args)
+    if args.command == "registers":
+        return registers_cli.run(settings, args)
     if args.units_command == "import":
         added, renamed = asyncio.run(_units_import(settings))
         print(f"units: {added} added, {renamed} renamed")

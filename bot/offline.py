@@ -10,17 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from aiohttp import web as aioweb
-
-import web
-from bot.app import TrackedApplication, build_application, prepare_database, startup
+from bot.app import TrackedApplication, build_application, prepare_database
+from bot.coordination import AlreadyRunning
 from bot.i18n import translator
 from bot.localapi import LocalBotApi, SentMessage
+from bot.runtime import Intake, ProcessRuntime
 from bot.services import Services
 from bot.settings import Settings
 from handlers import dashboard
 from web import initdata
 
+SPLIT_AT = 4096  # Telegram's limit of one text message
 DEMO_ADMIN_ID = 1
 DEMO_USER_ID = 1001
 OFFLINE_TOKEN = "123456:offline-demo"
@@ -39,8 +39,7 @@ class Transcript:
             return
         head = "bot" if message.chat_id == self.current_user else f"bot → {message.chat_id}"
         if message.deleted:
-            self.out.write(f"{head}: (deleted message {message.message_id})\n")
-            self.out.flush()
+            self.deleted(message)
             return
         body = message.text or message.caption or f"[{message.kind}]"
         key = (message.chat_id, message.message_id)
@@ -62,6 +61,17 @@ class Transcript:
                     n += 1
                     labels.append(f"[{n}] {button.get('text', '')}")
                 self.out.write("    " + "   ".join(labels) + "\n")
+        self.out.flush()
+
+    def deleted(self, message: SentMessage) -> None:
+        """A message erased from the chat (discreet mode erases both sides)."""
+        who = "bot" if message.from_bot else "your"
+        self.out.write(f"(deleted: {who} message {message.message_id})\n")
+        self.out.flush()
+
+    def toast(self, text: str, alert: bool) -> None:
+        """The answer to a pressed button: a toast, or an alert to dismiss."""
+        self.out.write(f"({'alert' if alert else 'toast'}: {text})\n")
         self.out.flush()
 
     def note(self, text: str) -> None:
@@ -112,22 +122,23 @@ async def dispatch(api: LocalBotApi, transcript: Transcript, line: str) -> int |
             return None
         transcript.note("commands: !user ID [LANG], !location LAT LON, !photo PATH, !voice PATH")
         return None
+    if len(line) > SPLIT_AT:
+        # Telegram's app sends a longer text as several messages of 4,096 characters.
+        last = 0
+        for start in range(0, len(line), SPLIT_AT):
+            last = await api.send_text(user, line[start : start + SPLIT_AT])
+        return last
     return await api.send_text(user, line)
 
 
-async def _serve_dashboard(
-    application: TrackedApplication, services: Services
-) -> tuple[aioweb.AppRunner, str]:
-    """The dashboard's HTTP server on 127.0.0.1 at a free port; /dashboard
-    in the chat gives login links to it."""
-    app = aioweb.Application()
-    web.mount(app, application, services)
-    runner = aioweb.AppRunner(app, access_log=None)
-    await runner.setup()
-    await aioweb.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    application.bot_data[dashboard.BASE_KEY] = url
-    return runner, url
+def show_answer(api: LocalBotApi, transcript: Transcript, update_id: int) -> None:
+    """What the bot answered to a pressed button, if it said anything."""
+    try:
+        answer = api.answers_for(update_id)
+    except LookupError:
+        return  # not a button press
+    if answer is not None and answer.text:
+        transcript.toast(answer.text, bool(answer.show_alert))
 
 
 async def run_chat(
@@ -144,19 +155,24 @@ async def run_chat(
     transcript = Transcript(out)
     loop = asyncio.get_running_loop()
     async with LocalBotApi() as api:
-        api.add_user(DEMO_ADMIN_ID, first_name="Admin", language_code=settings.default_language)
+        api.add_user(
+            DEMO_ADMIN_ID, first_name="Nguyễn Thị Hoa", language_code=settings.default_language
+        )
         api.add_user(DEMO_USER_ID, first_name="Demo", language_code=settings.default_language)
         api.on_bot_message = transcript.bot_message
+        api.on_message_deleted = transcript.deleted
         application = build_application(
             services, token=OFFLINE_TOKEN, base_url=api.base_url, base_file_url=api.base_file_url
         )
         assert isinstance(application, TrackedApplication)
+        # The same process as `binhdang run`, polling the local Bot API, with
+        # its HTTP server (the dashboard) on loopback at a free port.
+        runtime = ProcessRuntime(
+            services, application, intake=Intake.POLLING, listen=("127.0.0.1", 0)
+        )
+        runtime.file_lock.acquire()
         await prepare_database(services)
-        async with application:
-            await startup(application)
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0, timeout=10)
+        async with runtime:
             if interactive:
                 t = translator(settings.default_language)
                 out.write(
@@ -175,36 +191,39 @@ async def run_chat(
                     ).format(user=DEMO_USER_ID, admin=DEMO_ADMIN_ID)
                     + "\n"
                 )
+                out.write(
+                    t(
+                        "Press a button with #N (its number) or #label (its text; accents, case and emoji do not matter), for example #1 or #hom qua."
+                    )
+                    + "\n"
+                )
                 out.flush()
             # The dashboard on loopback (docs/dashboard.md), opened as the demo
             # administrator would open the Mini App from Telegram.
-            dashboard_runner, dashboard_url = await _serve_dashboard(application, services)
+            dashboard_url = runtime.web.base_url
+            application.bot_data[dashboard.BASE_KEY] = dashboard_url
             out.write(
                 "Dashboard: "
                 + initdata.app_link(dashboard_url, DEMO_ADMIN_ID, OFFLINE_TOKEN, services.clock())
                 + "\n"
             )
             out.flush()
-            try:
-                while True:
-                    if interactive:
-                        out.write(f"{transcript.current_user}> ")
-                        out.flush()
-                    line = await loop.run_in_executor(None, read_line)
-                    if not line:
-                        break
-                    line = line.rstrip("\r\n")
-                    if not line.strip():
-                        continue
-                    if not interactive:
-                        out.write(f"{transcript.current_user}> {line}\n")
-                    update_id = await dispatch(api, transcript, line)
-                    if update_id is not None:
-                        await application.wait_processed(update_id)
-            finally:
-                await dashboard_runner.cleanup()
-                await application.updater.stop()
-                await application.stop()
+            while True:
+                if interactive:
+                    out.write(f"{transcript.current_user}> ")
+                    out.flush()
+                line = await loop.run_in_executor(None, read_line)
+                if not line:
+                    break
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                if not interactive:
+                    out.write(f"{transcript.current_user}> {line}\n")
+                update_id = await dispatch(api, transcript, line)
+                if update_id is not None:
+                    await application.wait_processed(update_id)
+                    show_answer(api, transcript, update_id)
     await services.engine.dispose()
     return 0
 
@@ -212,4 +231,10 @@ async def run_chat(
 def main_chat(settings: Settings, interactive: bool | None = None) -> int:
     if interactive is None:
         interactive = sys.stdin.isatty()
-    return asyncio.run(run_chat(settings, sys.stdin.readline, sys.stdout, interactive=interactive))
+    try:
+        return asyncio.run(
+            run_chat(settings, sys.stdin.readline, sys.stdout, interactive=interactive)
+        )
+    except AlreadyRunning as exc:
+        print(f"binhdang: {exc}", file=sys.stderr)
+        return 1

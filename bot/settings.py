@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import available_languages
@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     default_language: str = "vi"
     secret_key: SecretStr | None = None
-    persistence_interval: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
     # Reminders and broadcasts (docs/outbox.md): Telegram's limit for the whole
     # bot (raise it for paid broadcasts), the quiet hours in which reminders
@@ -63,6 +62,17 @@ class Settings(BaseSettings):
     # A /report draft with no input for this long is erased from the chat and
     # forgotten; Telegram lets a bot delete messages only for 48 hours.
     report_draft_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # Processes (docs/deploy.md): the one HTTP server of the process (health,
+    # the webhook, the dashboard) listens on LISTEN; with WEBHOOK_URL set,
+    # Telegram posts updates there (PostgreSQL only) and every request must
+    # carry WEBHOOK_SECRET; without it the bot polls. A standby tries to become
+    # the leader every LEADER_RETRY_S; an outbox entry claimed by a sender is
+    # its own for OUTBOX_LEASE_S (docs/outbox.md, "Leases").
+    listen: str = "127.0.0.1:8080"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    leader_retry_s: float = Field(default=0.5, ge=0.05, le=30)
+    outbox_lease_s: float = Field(default=15.0, ge=5, le=3600)
     # Keys and retention (docs/incidents.md, "Keys" and "Retention"): the keys
     # that sealed older data (read only, until `binhdang keys rotate`), and how
     # long a closed report keeps its personal fields before the daily purge.
@@ -158,6 +168,61 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        secret = value.get_secret_value()
+        # Telegram's rule for secret_token.
+        if not 1 <= len(secret) <= 256 or not all(
+            c.isascii() and (c.isalnum() or c in "_-") for c in secret
+        ):
+            raise ValueError("1 to 256 characters: letters, digits, _ and - only")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            raise ValueError(
+                f"{ENV_PREFIX}WEBHOOK_URL is set: set {ENV_PREFIX}WEBHOOK_SECRET too "
+                "(Telegram sends it with every update)"
+            )
+        if self.database_url.startswith("sqlite"):
+            raise ValueError(
+                "webhooks need PostgreSQL (several processes); on SQLite the bot polls: "
+                f"unset {ENV_PREFIX}WEBHOOK_URL"
+            )
+        return self
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -179,6 +244,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or "?"
+        field = ".".join(str(p) for p in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not field:  # a rule across settings names them itself
+            raise SettingsError(f"Settings: {message}") from None
         raise SettingsError(f"Setting {ENV_PREFIX}{field.upper()}: {message}") from None

@@ -30,9 +30,10 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.flow import Ask, draft, drop_draft, fallbacks
+from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, hours_text, local_now
-from handlers.ui import columns, esc, guards, keyboard, reply, settle, text_of
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import columns, esc, keyboard, reply, settle, text_of
 from storage import trusted_addresses as directory
 from storage import units
 from storage.incidents.labels import SERVICE_NAMES

@@ -1,16 +1,12 @@
 """Incident alerts (cảnh báo vụ việc) for the people who respond: the buttons
 on an alert (I take it, Open, Referred to…, Closed, Add note), which work from
-any state; ``/audit CODE`` for administrators; and the escalation checks,
-run at start-up and periodically.
-
-Also the helpers the report conversation shares: the cipher from
-``SECRET_KEY`` and the escalation policy from the settings."""
+any state; and ``/audit CODE`` for administrators. The escalation checks
+are the leader's jobs (``scheduler.jobs``); the cipher and the escalation
+policy are on ``Services``."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -22,21 +18,19 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
-from bot.context import SERVICES_KEY, BotContext
+from bot.context import BotContext
 from bot.i18n import Translator, translator
-from bot.services import Services
-from bot.settings import Settings
+from bot.services import cipher_of as cipher_of
+from bot.services import policy_of as policy_of
 from handlers.ui import esc, reply, text_of
-from scheduler import escalation
 from scheduler import jobs as scheduler_jobs
 from storage import audit, incidents, outbox
-from storage.incidents import Cipher, EscalationPolicy, Result, art36
+from storage.incidents import Cipher, Result, art36
 from storage.incidents.access import IncidentDetails
 from storage.incidents.labels import (
     AFFECTED_NAMES,
@@ -60,32 +54,12 @@ from storage.models import (
 from storage.trusted_addresses.phones import display_phone
 
 log = logging.getLogger(__name__)
-TIMERS_KEY = "incident_timers"
 NOTE_KEY = "incident_note"
 NOTE = "NOTE"
 MAX_NOTE = 4000
-DIRECTORY_EVERY_S = 6 * 3600.0
 
 
 # Shared helpers.
-@cache
-def _cipher(secret: str, old: tuple[str, ...] = ()) -> Cipher | None:
-    return incidents.cipher_from(secret, old)
-
-
-def cipher_of(settings: Settings) -> Cipher | None:
-    """The cipher for the configured ``SECRET_KEY``; ``None`` without one."""
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return _cipher(secret, tuple(settings.old_keys)) if secret else None
-
-
-def policy_of(settings: Settings) -> EscalationPolicy:
-    return EscalationPolicy(
-        danger=timedelta(minutes=settings.incident_escalate_danger_minutes),
-        normal=timedelta(minutes=settings.incident_escalate_minutes),
-    )
-
-
 def wake_sender(context: BotContext) -> None:
     scheduler_jobs.wake_sender(context.application)
 
@@ -170,7 +144,7 @@ async def alert_button(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     action, incident_id, choice = parsed
     services = context.services
-    cipher = cipher_of(services.settings)
+    cipher = services.cipher
     if action == "open":
         await _open(update, context, incident_id)
     elif action in ("ref", "close", "back", "card"):
@@ -350,7 +324,7 @@ async def _open(update: Update, context: BotContext, incident_id: int) -> None:
         await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
         return
     services = context.services
-    cipher = cipher_of(services.settings)
+    cipher = services.cipher
     if cipher is None:
         await query.answer(
             t("Reports cannot be opened: the bot has no SECRET_KEY."), show_alert=True
@@ -488,7 +462,7 @@ async def note_typed(update: Update, context: BotContext) -> int:
     t = context.t
     state = (context.user_data or {}).get(NOTE_KEY) or {}
     text = text_of(update).strip()
-    cipher = cipher_of(context.services.settings)
+    cipher = context.services.cipher
     if not text or len(text) > MAX_NOTE or cipher is None:
         await reply(
             update,
@@ -588,50 +562,6 @@ async def _names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
     return {i: n for i, n in rows.all()}
 
 
-# The checks, at start-up and then periodically.
-def timers_of(application: Application) -> escalation.IncidentTimers:  # type: ignore[type-arg]
-    timers = application.bot_data.get(TIMERS_KEY)
-    if not isinstance(timers, escalation.IncidentTimers):
-        services = application.bot_data[SERVICES_KEY]
-        assert isinstance(services, Services)
-        timers = escalation.IncidentTimers(
-            sessions=services.sessions,
-            clock=services.clock,
-            policy=policy_of(services.settings),
-            texts=translator,
-            cipher=cipher_of(services.settings),
-        )
-        application.bot_data[TIMERS_KEY] = timers
-    return timers
-
-
-async def run_checks(application: Application) -> list[str]:  # type: ignore[type-arg]
-    """Escalate what is due and review the directory, then wake the sender.
-    Returns the codes of the reports escalated."""
-    timers = timers_of(application)
-    codes = await escalation.escalate(timers)
-    await escalation.review_directory(timers)
-    scheduler_jobs.wake_sender(application)
-    return codes
-
-
-async def _escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    try:
-        if await escalation.escalate(timers_of(context.application)):
-            scheduler_jobs.wake_sender(context.application)
-    except Exception:
-        log.exception("the escalation check failed; the next one retries")
-
-
-async def _directory_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    try:
-        asked, flagged = await escalation.review_directory(timers_of(context.application))
-        if asked or flagged:
-            scheduler_jobs.wake_sender(context.application)
-    except Exception:
-        log.exception("the directory review failed; the next one retries")
-
-
 def register(application: Application) -> None:  # type: ignore[type-arg]
     # Group -1: a responder in the middle of another conversation can still act.
     application.add_handler(build_notes(), group=-1)
@@ -640,12 +570,3 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         group=-1,
     )
     application.add_handler(CommandHandler("audit", audit_command))
-    services = application.bot_data.get(SERVICES_KEY)
-    queue = application.job_queue
-    if isinstance(services, Services) and services.settings.background_jobs and queue:
-        every = services.settings.incident_check_seconds
-        # first=0: a timer that expired while the bot was down fires at start-up.
-        queue.run_repeating(_escalation_job, interval=every, first=0, name="incident-escalation")
-        queue.run_repeating(
-            _directory_job, interval=DIRECTORY_EVERY_S, first=60, name="address-review"
-        )

@@ -66,7 +66,7 @@ async def decided(update: Update, context: BotContext) -> None:
         await query.answer(t("You cannot decide this request."), show_alert=True)
         raise ApplicationHandlerStop
     async with context.services.sessions.begin() as session:
-        decision = await registration.decide(session, raw_id, profile, verdict == "y")
+        decision = await registration.decide(session, raw_id, profile, verdict == "y", key=query.id)
         deciders = {
             n.approver_id: (await session.get(User, n.approver_id)) for n in decision.notices
         }

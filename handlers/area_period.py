@@ -16,7 +16,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import BotContext
 from handlers.flow import draft, drop_draft
-from handlers.ui import Button, advance, esc, guards, keyboard, reply, text_of
+from handlers.kit import guards
+from handlers.ui import Button, advance, esc, keyboard, reply, text_of
 from storage import units
 from storage.models import UnitLevel
 from storage.reports import areas, periods

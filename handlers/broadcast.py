@@ -26,8 +26,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import N_, Translator, available_languages, translator
 from handlers.common import role_name
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons, take_text
+from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from handlers.when import parse_date, parse_moment
 from scheduler import broadcasting, jobs
 from scheduler.sender import send_payload
@@ -67,9 +68,14 @@ Checklist = Callable[[Translator, list[Any]], InlineKeyboardMarkup]
 
 
 def _data(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":", 1)[1]
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data.split(":", 1)[1]
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
 
 
 def _now(context: BotContext) -> datetime:
@@ -93,7 +99,12 @@ def _limits(place: str | None) -> tuple[int, int]:
         visible_length(broadcasting.header(translator(lang), place), "HTML")
         for lang in available_languages()
     )
-    return MAX_TEXT - longest - 2, MAX_CAPTION - longest - 2
+    # Rounded down to a figure people can remember (4,000, not 4,062).
+    return _round(MAX_TEXT - longest - 2), _round(MAX_CAPTION - longest - 2)
+
+
+def _round(limit: int) -> int:
+    return limit // 100 * 100 if limit > 100 else limit
 
 
 # Entry.
@@ -124,9 +135,10 @@ async def ask_compose(update: Update, context: BotContext) -> str:
 
 
 async def got_text(update: Update, context: BotContext) -> str:
-    message = update.effective_message
-    assert message is not None
-    return await _got(update, context, message.text_html or "", None, None)
+    body = await take_text(update, context, html=True)
+    if body is None:  # the first part of a split message: the rest is on its way
+        return COMPOSE
+    return await _got(update, context, body, None, None)
 
 
 async def got_media(update: Update, context: BotContext) -> str:
@@ -410,11 +422,9 @@ async def _edit_markup(message: object, markup: Any) -> None:
 async def ask_when(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = WHEN
     t = context.t
-    await reply(
-        update,
-        t("When should it be sent?"),
-        keyboard([[(t("📤 Now"), "bw:now"), (t("🗓 Later"), "bw:later")]]),
-    )
+    markup = keyboard([[(t("📤 Now"), "bw:now"), (t("🗓 Later"), "bw:later")]])
+    remember_buttons(draft(context, KEY), markup)
+    await reply(update, t("When should it be sent?"), markup)
     return WHEN
 
 
@@ -455,11 +465,10 @@ async def at_typed(update: Update, context: BotContext) -> str:
             ),
         )
         return AT
-    if moment <= now:
-        await reply(update, t("That time has already passed. Type a later one."))
-        return AT
-    if moment > now + timedelta(days=366):
-        await reply(update, t("A broadcast can be scheduled at most one year ahead."))
+    try:
+        broadcasts.check_first_at(moment, now)
+    except BroadcastError as exc:
+        await reply(update, t(str(exc)))
         return AT
     draft(context, KEY)["at"] = moment.astimezone(UTC).isoformat()
     return await ask_repeat(update, context)
@@ -473,6 +482,7 @@ async def ask_repeat(update: Update, context: BotContext) -> str:
         [(t("Every day"), "bx:daily")],
         [(t("Every week, on chosen days"), "bx:weekly")],
     ]
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, t("Send it once, or repeat it?"), keyboard(rows))
     return REPEAT
 
@@ -640,27 +650,23 @@ async def confirm_pressed(update: Update, context: BotContext) -> str | int:
     now = state.get("when") != "later"
     wiring = jobs.of(context.application)
     try:
-        async with context.services.sessions.begin() as session:
-            broadcast = await broadcasts.create(
-                session,
-                context.profile,
-                Content(state.get("text") or "", state.get("photo"), state.get("document")),
-                root.id if root else None,
-                list(state.get("places", [])),
-                [Role(r) for r in state.get("roles", [])],
-                _schedule(context),
-                _now(context),
-                context.services.settings.zone,
-            )
-            started = (
-                await broadcasting.start_in(session, broadcast, wiring.runtime, wiring.texts)
-                if now
-                else None
-            )
-            broadcast_id, next_at = broadcast.id, broadcast.next_at
+        submitted = await broadcasting.submit(
+            context.services.sessions,
+            context.profile,
+            Content(state.get("text") or "", state.get("photo"), state.get("document")),
+            root.id if root else None,
+            list(state.get("places", [])),
+            [Role(r) for r in state.get("roles", [])],
+            _schedule(context),
+            _now(context),
+            wiring.runtime,
+            wiring.texts,
+            start_now=now,
+        )
     except BroadcastError as exc:
         await query.answer(t(str(exc)), show_alert=True)
         return await (ask_at(update, context) if not now else ask_audience(update, context))
+    broadcast_id, next_at, started = submitted.broadcast_id, submitted.next_at, submitted.started
     drop_draft(context, KEY)
     if started is None:
         await settle(query, t("🗓 Schedule it"))
@@ -785,9 +791,15 @@ def build() -> ConversationHandler[BotContext]:
             *guards(ask_places, expects_text=True),
         ],
         ROLES: [CallbackQueryHandler(role_pressed, pattern=r"^br:"), *guards(ask_roles)],
-        WHEN: [CallbackQueryHandler(when_pressed, pattern=r"^bw:"), *guards(ask_when)],
+        WHEN: [
+            CallbackQueryHandler(when_pressed, pattern=r"^bw:"),
+            *guards(ask_when, buttons_of=_remembered, press=when_pressed),
+        ],
         AT: [MessageHandler(text, at_typed), *guards(ask_at, expects_text=True)],
-        REPEAT: [CallbackQueryHandler(repeat_pressed, pattern=r"^bx:"), *guards(ask_repeat)],
+        REPEAT: [
+            CallbackQueryHandler(repeat_pressed, pattern=r"^bx:"),
+            *guards(ask_repeat, buttons_of=_remembered, press=repeat_pressed),
+        ],
         WEEKDAYS: [
             CallbackQueryHandler(weekday_pressed, pattern=r"^bd:"),
             *guards(ask_weekdays),

@@ -20,8 +20,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons
+from handlers.ui import advance, esc, keyboard, reply, text_of
 from handlers.when import parse_date
 from scheduler.reminders import title_of
 from storage import calendar, units
@@ -43,9 +44,13 @@ _SPAN = re.compile(r"^\s*(\S+)\s*(?:[–—]|\s-\s|-(?=\d+\s*/)|đến|den|to)\s
 
 
 def _choice(update: Update) -> str:
-    query = update.callback_query
-    data = query.data if query is not None else None
+    data = pressed_data(update)  # pressed, or its label typed
     return data.split(":", 1)[1] if data and ":" in data else ""
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
 
 
 def _today(context: BotContext) -> date:
@@ -112,6 +117,7 @@ async def ask_menu(update: Update, context: BotContext) -> str | int:
         [(t("🗑 Remove a local event"), "ca:remove")],
         [(t("✖ Close"), "ca:close")],
     ]
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, "\n".join(lines), keyboard(rows))
     return MENU
 
@@ -167,6 +173,7 @@ async def ask_kind(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = KIND
     t = context.t
     rows = [[(t("One day"), "ck:day")], [(t("Several days (a campaign)"), "ck:action_month")]]
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, t("Is it one day, or several days?"), keyboard(rows))
     return KIND
 
@@ -345,9 +352,15 @@ def build() -> ConversationHandler[BotContext]:
     }
     text = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {
-        MENU: [CallbackQueryHandler(menu_pressed, pattern=r"^ca:"), *guards(ask_menu)],
+        MENU: [
+            CallbackQueryHandler(menu_pressed, pattern=r"^ca:"),
+            *guards(ask_menu, buttons_of=_remembered, press=menu_pressed),
+        ],
         TITLE: [MessageHandler(text, title_typed), *guards(ask_title, expects_text=True)],
-        KIND: [CallbackQueryHandler(kind_pressed, pattern=r"^ck:"), *guards(ask_kind)],
+        KIND: [
+            CallbackQueryHandler(kind_pressed, pattern=r"^ck:"),
+            *guards(ask_kind, buttons_of=_remembered, press=kind_pressed),
+        ],
         DATES: [MessageHandler(text, dates_typed), *guards(ask_dates, expects_text=True)],
         DEADLINE: [
             CallbackQueryHandler(deadline_pressed, pattern=r"^cd:"),

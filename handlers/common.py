@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -68,6 +69,10 @@ def reporting(update: Update, context: BotContext) -> bool:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
+    await reply(update, *help_message(context))
+
+
+def help_message(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
     t = context.t
     audience = menu.audience_of(context.profile)
     title = t("What you can do here")
@@ -82,7 +87,7 @@ async def help_command(update: Update, context: BotContext) -> None:
                 t("You are registered as: {role}.").format(role=role_name(t, context.profile.role))
             ),
         ]
-    await reply(update, "\n".join(lines), menu.main_menu(t, audience))
+    return "\n".join(lines), menu.main_menu(t, audience)
 
 
 def language_keyboard(prefix: str, suggested: str) -> list[tuple[str, str]]:
@@ -91,10 +96,12 @@ def language_keyboard(prefix: str, suggested: str) -> list[tuple[str, str]]:
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    t = context.t
-    await reply(
-        update,
-        t("Choose your language:"),
+    await reply(update, *language_message(context))
+
+
+def language_message(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        context.t("Choose your language:"),
         keyboard(columns(language_keyboard("lang", context.language))),
     )
 
@@ -111,6 +118,12 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     t = translator(code)
     await settle(query, t.language_name)
     await reply(update, t("Language changed. Send /help to see what you can do."))
+
+
+async def language_pressed(update: Update, context: BotContext) -> None:
+    """Group -1: the language buttons, also in the middle of a conversation."""
+    await language_chosen(update, context)
+    raise ApplicationHandlerStop
 
 
 async def cancel_outside(update: Update, context: BotContext) -> None:
@@ -185,6 +198,8 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     """Telegram's command menu, in every language."""
     public = menu.commands_for(menu.Audience.PUBLIC)
     for code in available_languages():
+        if len(code) != 2:  # Telegram takes ISO 639-1 codes only; the default list covers the rest
+            continue
         t = translator(code)
         commands = [BotCommand(c.name, t(c.description)) for c in public]
         await application.bot.set_my_commands(commands, language_code=code)
@@ -193,15 +208,17 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Runs before every feature: who is writing."""
+    """Runs before every feature: who is writing; and the language buttons,
+    which work in any state (/language is answered at any step)."""
     application.add_handler(TypeHandler(Update, load_profile), group=-10)
+    application.add_handler(CallbackQueryHandler(language_pressed, pattern=r"^lang:"), group=-1)
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     """Commands for any time, after the conversations (which answer them mid-way)."""
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("language", language_command))
-    application.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:"))
+
     application.add_handler(CommandHandler("cancel", cancel_outside))
 
 

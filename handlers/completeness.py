@@ -5,7 +5,7 @@ through the outbox and the sender."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler
@@ -15,19 +15,15 @@ from bot.i18n import Translator, translator
 from bot.services import Services
 from handlers.area_period import today
 from handlers.ui import columns, esc, keyboard, reply, settle
-from scheduler import jobs
-from storage import audit, outbox
-from storage.models import Priority
+from scheduler import jobs, nudges
+from storage import outbox
 from storage.reports import completeness as storage_completeness
 from storage.reports.areas import Area
 from storage.reports.completeness import Declared, declarable_months, month_of
 from storage.reports.periods import Period, local_day
 from storage.reports.render import period_name
 
-NUDGE_KIND = "report_nudge"
 NO_ACTIVITY = r"^na:\d{6}$"
-# A reminder not delivered within three days is no longer useful.
-NUDGE_LIFETIME = timedelta(days=3)
 
 
 def month_label(month: date) -> str:
@@ -72,6 +68,11 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
             context.services.clock(),
             context.services.settings.zone,
         )
+        logged = (
+            await storage_completeness.logged_in_month(session, profile, month)
+            if result is Declared.HAS_SESSIONS
+            else 0
+        )
     label = month_label(month)
     answers = {
         Declared.SAVED: t(
@@ -80,8 +81,13 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
         Declared.ALREADY: t("You had already said there was no activity in {month}."),
         Declared.BAD_MONTH: t("{month} can no longer be reported; ask your coordinator."),
         Declared.NOT_ALLOWED: t("Only registered members can report a month without activity."),
+        Declared.HAS_SESSIONS: t.ngettext(
+            "You have already logged {count} session held in {month}, so it cannot be a month without activity. See them with /mine.",
+            "You have already logged {count} sessions held in {month}, so it cannot be a month without activity. See them with /mine.",
+            logged,
+        ),
     }
-    text = answers[result].format(month=label)
+    text = answers[result].format(month=label, count=logged)
     if result is Declared.SAVED:
         await settle(query, t("No activity in {month}").format(month=label))
     else:
@@ -91,54 +97,27 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
 
 
 # The coordinator's reminder.
-def nudge_month(period: Period, today: date) -> date:
-    """The month the one-tap button declares: the period's last month that has begun."""
-    return min(period.end, today).replace(day=1)
-
-
 async def queue_nudges(services: Services, area: Area, period: Period, actor_id: int | None) -> int:
-    """Queue a reminder for every silent collaborator of the area who has not
-    blocked the bot; at most one per person, period and day. Returns how many
-    were queued now (the bot's button and the dashboard both call this; the
-    caller wakes the sender)."""
+    """Queue the reminders of the area's silent collaborators, each in their
+    language (``scheduler.nudges``). The bot's button and the dashboard both
+    call this; the caller wakes the sender."""
     settings = services.settings
     now = services.clock()
-    day = local_day(now, settings.zone)
-    month = nudge_month(period, day)
-    async with services.sessions.begin() as session:
-        found = await storage_completeness.completeness(session, area, period, day, settings.zone)
-        payloads: dict[str, int] = {}
-        queued = 0
-        for person in found.silent:
-            if person.blocked:
-                continue
-            lang = translator(person.language).lang
-            if lang not in payloads:
-                payloads[lang] = await outbox.add_payload(
-                    session, _nudge_message(translator(lang), period, month)
-                )
-            entry = await outbox.enqueue(
-                session,
-                kind=NUDGE_KIND,
-                chat_id=person.telegram_id,
-                user_id=person.user_id,
-                message=payloads[lang],
-                priority=Priority.NORMAL,
-                dedupe_key=f"{NUDGE_KIND}:{period.token}:{person.user_id}:{day:%Y%m%d}",
-                ref=f"{NUDGE_KIND}:{area.token}:{period.token}",
-                expires_at=now + NUDGE_LIFETIME,
-            )
-            queued += entry.created
-        await audit.record(
-            session,
-            actor_id,
-            NUDGE_KIND,
-            area.id or 0,
-            "queued",
-            {"area": area.token, "period": period.code, "queued": queued},
-            at=now,
-        )
-    return queued
+
+    def message_in(language: str | None, month: date) -> tuple[str, outbox.Message]:
+        reader = translator(language)
+        return reader.lang, _nudge_message(reader, period, month)
+
+    return await nudges.queue_nudges(
+        services.sessions,
+        area,
+        period,
+        local_day(now, settings.zone),
+        now,
+        settings.zone,
+        message_in,
+        actor_id=actor_id,
+    )
 
 
 def nudged_text(t: Translator, queued: int) -> str:

@@ -35,8 +35,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import esc, guards, keyboard, settle, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards, optional_question
+from handlers.ui import esc, keyboard, settle, text_of
 from storage import hotlines, trusted_addresses, units
 from storage.incidents.labels import SERVICE_NAMES
 from storage.models import Unit, UnitLevel
@@ -204,14 +205,18 @@ async def clear_visit(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-# The conversation.
-async def start(update: Update, context: BotContext) -> str | int:
-    t = context.t
-    note_visit(update, context)
+async def numbers_text(context: BotContext) -> str:
+    """The national hotlines, as /hotline sends them (also in the middle of any step)."""
     async with context.services.sessions.begin() as session:
         await hotlines.ensure_seeded(session, context.services.clock())
         found = await hotlines.listing(session)
-    await _send(update, hotlines_text(t, found))
+    return hotlines_text(context.t, found)
+
+
+# The conversation.
+async def start(update: Update, context: BotContext) -> str | int:
+    note_visit(update, context)
+    await _send(update, await numbers_text(context))
     drop_draft(context, KEY)
     profile = context.profile
     if profile is not None and profile.is_active and profile.unit_id is not None:
@@ -221,6 +226,14 @@ async def start(update: Update, context: BotContext) -> str | int:
             await show_place(update, context, unit.id)
             return ConversationHandler.END
     return await ask_place(update, context)
+
+
+async def start_pressed(update: Update, context: BotContext) -> str | int:
+    """The 📞 button (after "I only need hotlines or to report")."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    return await start(update, context)
 
 
 async def ask_place(update: Update, context: BotContext) -> str:
@@ -325,7 +338,10 @@ def build() -> ConversationHandler[BotContext]:
         ],
     }
     return ConversationHandler(
-        entry_points=[CommandHandler("hotline", start)],
+        entry_points=[
+            CommandHandler("hotline", start),
+            CallbackQueryHandler(start_pressed, pattern=r"^menu:hotline$"),
+        ],
         states=states,
         fallbacks=fallbacks(KEY, steps, restart=CommandHandler("hotline", start)),
         name="hotline",
@@ -337,4 +353,7 @@ def build() -> ConversationHandler[BotContext]:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     # Group -1: the receipt's button works whatever conversation is open.
     application.add_handler(CallbackQueryHandler(clear_visit, pattern=rf"^{CLEAR}$"), group=-1)
-    application.add_handler(build())
+    conversation = build()
+    application.add_handler(conversation)
+    # "Where are you?" is optional: any command answers as if it had not been asked.
+    optional_question(application, conversation, KEY)

@@ -17,8 +17,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from handlers.common import role_name
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons
+from handlers.ui import advance, esc, keyboard, reply, text_of
 from storage import invites, registration, units
 from storage.models import Role, Unit
 from storage.registration import RegistrationError
@@ -30,9 +31,14 @@ USE_CHOICES = (1, 10, 50)
 
 
 def _data(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":", 1)[1]
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data.split(":", 1)[1]
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
 
 
 async def start(update: Update, context: BotContext) -> str | int:
@@ -48,17 +54,14 @@ async def ask_role(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = ROLE
     assert context.profile is not None
     roles = invites.roles_an_actor_can_invite(context.profile)
-    await reply(
-        update,
-        context.t("Which role will the invited people have?"),
-        keyboard([[(role_name(context.t, r), f"ir:{r.value}")] for r in roles]),
-    )
+    markup = keyboard([[(role_name(context.t, r), f"ir:{r.value}")] for r in roles])
+    remember_buttons(draft(context, KEY), markup)
+    await reply(update, context.t("Which role will the invited people have?"), markup)
     return ROLE
 
 
 async def role_chosen(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None and context.profile is not None
+    assert context.profile is not None
     try:
         role = Role(_data(update))
     except ValueError:
@@ -139,13 +142,12 @@ async def ask_days(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = DAYS
     t = context.t
     buttons = [(t.ngettext("{n} day", "{n} days", n).format(n=n), f"id:{n}") for n in DAY_CHOICES]
+    remember_buttons(draft(context, KEY), keyboard([buttons]))
     await reply(update, t("How long will the link work?"), keyboard([buttons]))
     return DAYS
 
 
 async def days_chosen(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None
     value = _data(update)
     if not value.isdigit() or int(value) not in DAY_CHOICES:
         return await ask_days(update, context)
@@ -222,13 +224,19 @@ def build() -> ConversationHandler[BotContext]:
     steps: dict[str, Ask] = {ROLE: ask_role, PLACE: ask_place, DAYS: ask_days, USES: ask_uses}
     text = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {
-        ROLE: [CallbackQueryHandler(role_chosen, pattern=r"^ir:"), *guards(ask_role)],
+        ROLE: [
+            CallbackQueryHandler(role_chosen, pattern=r"^ir:"),
+            *guards(ask_role, buttons_of=_remembered, press=role_chosen),
+        ],
         PLACE: [
             CallbackQueryHandler(place_chosen, pattern=r"^iu:"),
             MessageHandler(text, place_typed),
             *guards(ask_place, expects_text=True),
         ],
-        DAYS: [CallbackQueryHandler(days_chosen, pattern=r"^id:"), *guards(ask_days)],
+        DAYS: [
+            CallbackQueryHandler(days_chosen, pattern=r"^id:"),
+            *guards(ask_days, buttons_of=_remembered, press=days_chosen),
+        ],
         USES: [
             CallbackQueryHandler(uses_chosen, pattern=r"^in:"),
             MessageHandler(text, uses_typed),

@@ -38,8 +38,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("noactivity", N_("Say you held no session this month"), Audience.MEMBER),
     Command("reminders", N_("Coming reminders, and which ones you get"), Audience.MEMBER),
     Command("incidents", N_("Open reports you can act on (responders)"), Audience.MEMBER),
+    Command("intake", N_("Record a shelter intake (trusted addresses)"), Audience.MEMBER),
     Command("invite", N_("Create an invitation link"), Audience.COORDINATOR),
     Command("villages", N_("Add the villages of a commune"), Audience.COORDINATOR),
+    Command("people", N_("Requests, people and villages of your area"), Audience.COORDINATOR),
     Command("activities", N_("Activities in your area"), Audience.COORDINATOR),
     Command("addresses", N_("Trusted addresses of your area"), Audience.COORDINATOR),
     Command("committee", N_("Your People's Committee's contact (Art. 36)"), Audience.COORDINATOR),
@@ -47,6 +49,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", N_("Report as a spreadsheet (XLSX) or CSV"), Audience.COORDINATOR),
     Command("targets", N_("Targets (chỉ tiêu) and progress"), Audience.COORDINATOR),
     Command("dashboard", N_("Open the dashboard (also on a computer)"), Audience.COORDINATOR),
+    Command(
+        "registers", N_("Teams, clubs, groups and trusted addresses (CSV)"), Audience.COORDINATOR
+    ),
     Command("broadcast", N_("Send a message to everyone in your area"), Audience.COORDINATOR),
     Command("broadcasts", N_("Your broadcasts: running and scheduled"), Audience.COORDINATOR),
     Command("calendar", N_("Events and report deadlines of your area"), Audience.COORDINATOR),
@@ -66,6 +71,15 @@ class MenuButton:
 MENU_BUTTONS: tuple[MenuButton, ...] = (
     MenuButton(N_("📝 Log an activity"), "menu:log", Audience.MEMBER),
 )
+# What someone who does not register came for, offered at once.
+HELP_BUTTONS: tuple[MenuButton, ...] = (
+    MenuButton(N_("📞 Hotlines and trusted addresses"), "menu:hotline", Audience.PUBLIC),
+    MenuButton(N_("🆘 Report violence, discreetly"), "menu:report", Audience.PUBLIC),
+)
+
+
+def help_buttons(t: Translator) -> InlineKeyboardMarkup:
+    return keyboard([[(t(b.label), b.data)] for b in HELP_BUTTONS])
 
 
 def main_menu(t: Translator, audience: Audience) -> InlineKeyboardMarkup | None:

@@ -4,6 +4,7 @@ redeems an invitation at once."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -21,11 +22,12 @@ from bot.context import BotContext
 from bot.i18n import available_languages, translator
 from handlers import approval, menu
 from handlers.common import language_keyboard, role_name
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, columns, esc, guards, keyboard, reply, settle, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons
+from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from storage import invites, registration, units, users
 from storage.models import Role, UnitLevel, UserStatus
-from storage.text import clean_name, starts_like_formula
+from storage.text import clean_name, search_key, starts_like_formula
 
 KEY = "reg"
 LANG, ROLE, PROVINCE, COMMUNE, VILLAGE, VILLAGE_NEW, CONFIRM = (
@@ -41,10 +43,15 @@ MAX_VILLAGE_BUTTONS = 24
 MAX_VILLAGE_NAME = 80
 
 
+def remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
+
+
 def _query_data(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data
 
 
 def _needs(role: Role) -> tuple[UnitLevel, ...]:
@@ -111,18 +118,18 @@ async def _redeem(update: Update, context: BotContext, code: str) -> int:
 async def ask_language(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = LANG
     t = context.t
+    markup = keyboard(columns(language_keyboard("rl", context.language)))
+    remember_buttons(draft(context, KEY), markup)
     await reply(
         update,
         t("Welcome to the gender equality and violence prevention bot. Choose your language:"),
-        keyboard(columns(language_keyboard("rl", context.language))),
+        markup,
     )
     return LANG
 
 
 async def language_chosen(update: Update, context: BotContext) -> str:
     code = _query_data(update).split(":", 1)[1]
-    query = update.callback_query
-    assert query is not None
     if code not in available_languages() or context.profile is None:
         return await ask_language(update, context)
     async with context.services.sessions.begin() as session:
@@ -138,6 +145,7 @@ async def ask_role(update: Update, context: BotContext) -> str:
     buttons = [(role_name(context.t, r), f"rr:{r.value}") for r in registration.REQUESTABLE_ROLES]
     rows = [[b] for b in buttons]
     rows.append([(t("I only need hotlines or to report"), "rr:none")])
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, t("What is your role?"), keyboard(rows))
     return ROLE
 
@@ -145,13 +153,15 @@ async def ask_role(update: Update, context: BotContext) -> str:
 async def role_chosen(update: Update, context: BotContext) -> str | int:
     value = _query_data(update).split(":", 1)[1]
     query = update.callback_query
-    assert query is not None
     t = context.t
     if value == "none":
-        await settle(query, t("I only need hotlines or to report"))
+        if query is not None:
+            await settle(query, t("I only need hotlines or to report"))
         drop_draft(context, KEY)
         await reply(
-            update, t("You do not need to register for that. Send /help to see what you can do.")
+            update,
+            t("You do not need to register for that. Choose below, or send /help at any time."),
+            menu.help_buttons(t),
         )
         return ConversationHandler.END
     try:
@@ -190,6 +200,9 @@ async def province_typed(update: Update, context: BotContext) -> str:
             ).format(text=esc(text[:60])),
         )
         return await ask_province(update, context)
+    exact = [h for h in hits if search_key(h.name) == search_key(text)]
+    if len(exact) == 1:  # the full name typed: chosen, no list of one to press
+        return await _province_set(update, context, (exact[0].id, exact[0].name))
     await reply(
         update,
         context.t("Choose your province:"),
@@ -204,6 +217,10 @@ async def province_chosen(update: Update, context: BotContext) -> str:
     unit = await _unit_from(update, context, UnitLevel.PROVINCE)
     if unit is None:
         return await ask_province(update, context)
+    return await _province_set(update, context, unit)
+
+
+async def _province_set(update: Update, context: BotContext, unit: tuple[int, str]) -> str:
     state = draft(context, KEY)
     state.update(province=unit[0], commune=None, village=None, new_village=None)
     if UnitLevel.PROVINCE in _needs(Role(state["role"])):
@@ -371,6 +388,9 @@ async def village_name_typed(update: Update, context: BotContext) -> str:
 async def ask_confirm(update: Update, context: BotContext) -> str:
     state = draft(context, KEY)
     state["step"] = CONFIRM
+    # Saved with this step, before "Send request" can be pressed: a press
+    # handled twice (a crash, a redelivery) files one request.
+    state.setdefault("key", uuid.uuid4().hex)
     t = context.t
     unit_id = state.get("village") or state.get("commune") or state["province"]
     async with context.services.sessions() as session:
@@ -404,12 +424,22 @@ async def confirmed(update: Update, context: BotContext) -> str | int:
     unit_id = state.get("village") or state.get("commune") or state["province"]
     async with context.services.sessions.begin() as session:
         submitted = await registration.submit(
-            session, profile.id, Role(state["role"]), unit_id, state.get("new_village")
+            session,
+            profile.id,
+            Role(state["role"]),
+            unit_id,
+            state.get("new_village"),
+            key=state.get("key"),
         )
         request_id = submitted.request.id
-        approvers = [(a.id, a.telegram_id, a.language) for a in submitted.approvers]
+        approvers = [
+            (a.id, a.telegram_id, a.language)
+            for a in submitted.approvers
+            if a.id not in submitted.notified
+        ]
     drop_draft(context, KEY)
-    delivered = await approval.notify_approvers(context, request_id, approvers)
+    delivered = len(submitted.notified)
+    delivered += await approval.notify_approvers(context, request_id, approvers)
     if delivered:
         await reply(
             update,
@@ -438,8 +468,14 @@ def build() -> ConversationHandler[BotContext]:
     back = CallbackQueryHandler(back_to_province, pattern=r"^rb:province$")
     text = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {
-        LANG: [CallbackQueryHandler(language_chosen, pattern=r"^rl:"), *guards(ask_language)],
-        ROLE: [CallbackQueryHandler(role_chosen, pattern=r"^rr:"), *guards(ask_role)],
+        LANG: [
+            CallbackQueryHandler(language_chosen, pattern=r"^rl:"),
+            *guards(ask_language, buttons_of=remembered, press=language_chosen),
+        ],
+        ROLE: [
+            CallbackQueryHandler(role_chosen, pattern=r"^rr:"),
+            *guards(ask_role, buttons_of=remembered, press=role_chosen),
+        ],
         PROVINCE: [
             CallbackQueryHandler(province_chosen, pattern=r"^rp:"),
             MessageHandler(text, province_typed),

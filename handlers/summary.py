@@ -25,8 +25,9 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers import completeness, export
 from handlers.area_period import AreaStep, chosen_area, compute, today
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import advance, esc, keyboard, reply, text_of
 from storage.reports import charts, periods, render
 from storage.reports.areas import Area
 from storage.reports.periods import Period, PeriodError

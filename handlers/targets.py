@@ -23,8 +23,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.area_period import AreaStep, Step, today
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import Button, advance, columns, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import Button, advance, columns, esc, keyboard, reply, text_of
 from storage.models import ActivityKind, Indicator, ParticipantField, Topic
 from storage.reports import targets
 from storage.reports.areas import Area, AreaKind
@@ -33,6 +34,11 @@ from storage.reports.render import day, spec_name, target_line
 from storage.reports.targets import Spec, TargetError, TargetInput
 
 KEY = "tgt"
+# Budgets (amounts in đồng, of a funding source) and the targets that count
+# register entries are imported by CSV; the buttons offer the others.
+CSV_ONLY = frozenset(
+    {Indicator.BUDGET, Indicator.ESTABLISHED, Indicator.RENEWED, Indicator.SUPPORTED}
+)
 VIEW, AREA, INDICATOR, KIND, KEYWORD, TOPIC, FIELD = (
     "VIEW",
     "AREA",
@@ -100,8 +106,9 @@ async def ask_view(update: Update, context: BotContext) -> str:
     async with context.services.sessions() as session:
         report = await targets.progress(session, area, year, as_of)
         own = await targets.targets_of(session, area, year)
+    title = t("Targets {year} of {area}").format(year=year, area=area.name)
     lines = [
-        f"<b>{esc(t('Targets {year} of {area}').format(year=year, area=area.name))}</b>",
+        f"<b>{esc(title)}</b>",
         esc(t("Achieved from 1 January to {date}").format(date=day(as_of, t))),
         "",
     ]
@@ -177,7 +184,7 @@ async def _text_typed(
 
 async def ask_indicator(update: Update, context: BotContext) -> str:
     t = context.t
-    rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator]
+    rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator if i not in CSV_ONLY]
     rows.append([(t("◀ Back"), "tg:back")])
     return await _ask(update, context, INDICATOR, t("What does the target count?"), rows)
 
@@ -191,7 +198,7 @@ async def add_pressed(update: Update, context: BotContext) -> str:
 
 async def indicator_chosen(update: Update, context: BotContext) -> str:
     indicator = _choice(update, Indicator)
-    if indicator is None:
+    if indicator is None or indicator in CSV_ONLY:  # a forged button
         return await ask_indicator(update, context)
     draft(context, KEY)["new"] = {"indicator": indicator.value}
     label = context.t(INDICATOR_NAMES[indicator])
@@ -466,6 +473,13 @@ def _import_problem(error: TargetError, t: Translator) -> str:
         "not_allowed": t("that area is not under yours"),
         "population_needed": t("a share needs the size of the group (population)"),
         "percent_range": t("a share is a percent from 1 to 100"),
+        "unknown_source": t("unknown funding source “{detail}”"),
+        "source_only_for_budget": t("a funding source goes with a budget only"),
+        "unknown_register": t("unknown register “{detail}”"),
+        "register_kind_for_registers": t(
+            "established, renewed and supported need the register column, and only they"
+        ),
+        "no_filters_for_registers": t("a register target takes no kind, topic or keyword"),
         "too_many_rows": t("at most {detail} lines"),
     }
     reason = reasons.get(error.code, t("a value is missing or out of range")).format(

@@ -1,18 +1,17 @@
-"""Small building blocks shared by the conversations: keyboards, safe sends,
-and the guards that answer wrong input without losing the step."""
+"""Small building blocks shared by the conversations: keyboards and safe
+sends (the steps themselves are made with ``handlers.kit``)."""
 
 from __future__ import annotations
 
 import asyncio
 import html
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from storage import users
@@ -21,7 +20,6 @@ log = logging.getLogger(__name__)
 
 Button = tuple[str, str]
 T = TypeVar("T")
-Ask = Callable[[Update, BotContext], Awaitable[object]]
 
 
 def esc(text: object) -> str:
@@ -97,33 +95,6 @@ async def send_to(
 async def _sleep(seconds: float | timedelta) -> None:
     delay = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
     await asyncio.sleep(min(delay, 30.0))
-
-
-def guards(ask: Ask, *, expects_text: bool = False) -> list[BaseHandler[Update, BotContext, Any]]:
-    """Catch-alls for one step of a conversation: whatever does not fit the step
-    gets a reason and the step's question again; the conversation stays put."""
-
-    async def wrong_message(update: Update, context: BotContext) -> None:
-        t = context.t
-        if expects_text:
-            await reply(update, t("Please type your answer as text."))
-        else:
-            await reply(update, t("Please choose one of the buttons below."))
-        await ask(update, context)
-
-    async def wrong_button(update: Update, context: BotContext) -> None:
-        query = update.callback_query
-        assert query is not None
-        await query.answer(
-            context.t("That button is from an earlier step. Please use the latest message."),
-            show_alert=False,
-        )
-        await ask(update, context)
-
-    return [
-        MessageHandler(~filters.COMMAND, wrong_message),
-        CallbackQueryHandler(wrong_button),
-    ]
 
 
 def text_of(update: Update) -> str:

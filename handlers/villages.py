@@ -16,8 +16,9 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers.flow import Ask, draft, drop_draft, fallbacks
-from handlers.ui import advance, esc, guards, keyboard, reply, text_of
+from handlers.flow import draft, drop_draft
+from handlers.kit import Ask, fallbacks, guards
+from handlers.ui import advance, esc, keyboard, reply, text_of
 from storage import units
 from storage.models import UnitLevel
 from storage.text import clean_name, starts_like_formula

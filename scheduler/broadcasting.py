@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -16,8 +18,9 @@ from scheduler.runtime import Runtime, Texts, Translate
 from scheduler.sender import Sender
 from scheduler.throttle import INTERACTIVE, paced
 from storage import broadcasts, outbox
-from storage.models import Priority, Unit, User
+from storage.models import Priority, Role, Unit, User
 from storage.models.broadcasts import Broadcast, BroadcastRun, BroadcastStatus
+from storage.users import Profile
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,45 @@ async def place_of(session: AsyncSession, broadcast: Broadcast) -> str | None:
         return None
     unit = await session.get(Unit, broadcast.unit_id)
     return unit.name if unit is not None else None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    broadcast_id: int
+    next_at: datetime | None
+    started: broadcasts.Started | None  # None: scheduled for later
+
+
+async def submit(
+    sessions: async_sessionmaker[AsyncSession],
+    author: Profile,
+    content: broadcasts.Content,
+    unit_id: int | None,
+    places: Sequence[int],
+    roles: Sequence[Role],
+    schedule: broadcasts.Schedule,
+    now: datetime,
+    runtime: Runtime,
+    texts: Texts,
+    *,
+    start_now: bool,
+) -> Submitted:
+    """A coordinator's confirmed broadcast: saved, and its first run started at
+    once when it is for now, in one transaction. Raises ``BroadcastError``."""
+    async with sessions.begin() as session:
+        broadcast = await broadcasts.create(
+            session,
+            author,
+            content,
+            unit_id,
+            places,
+            roles,
+            schedule,
+            now,
+            runtime.settings.zone,
+        )
+        started = await start_in(session, broadcast, runtime, texts) if start_now else None
+        return Submitted(broadcast.id, broadcast.next_at, started)
 
 
 async def start_in(
@@ -96,6 +138,8 @@ def progress_text(
         title = t("📢 <b>Broadcast #{id}</b>: sending…")
     elif broadcast.status is BroadcastStatus.CANCELLED:
         title = t("⏹ <b>Broadcast #{id}</b>: stopped")
+    elif progress.sent == 0:  # no ✅ for a broadcast that reached nobody
+        title = t("⚠️ <b>Broadcast #{id}</b>: finished, nobody got it")
     else:
         title = t("✅ <b>Broadcast #{id}</b>: finished")
     lines = [
@@ -117,6 +161,10 @@ def report_text(t: Translate, broadcast: Broadcast, progress: broadcasts.Progres
     if broadcast.status is BroadcastStatus.CANCELLED:
         text = t(
             "⏹ Broadcast #{id} was stopped. {sent} of {total} people got it before it stopped."
+        )
+    elif progress.sent == 0:
+        text = t(
+            "⚠️ Broadcast #{id} is finished, but nobody got it: {blocked} of {total} blocked the bot, {failed} failed."
         )
     else:
         text = t(

@@ -28,6 +28,8 @@ class Seed:
 
 NATIONAL_CALENDAR: tuple[Seed, ...] = (
     Seed("womens_day", EventKind.DAY, N_("International Women's Day"), (3, 8)),
+    # Seed 001 asks for activities on the International Day of Happiness.
+    Seed("happiness_day", EventKind.DAY, N_("International Day of Happiness"), (3, 20)),
     Seed(
         "children_month", EventKind.ACTION_MONTH, N_("Action Month for Children"), (6, 1), (6, 30)
     ),

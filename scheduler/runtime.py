@@ -10,7 +10,10 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.incidents import Cipher, EscalationPolicy
 
 
 class RuntimeSettings(Protocol):
@@ -48,6 +51,12 @@ class RuntimeSettings(Protocol):
     def outbox_incident_retention_days(self) -> int: ...
 
     @property
+    def outbox_lease_s(self) -> float: ...
+
+    @property
+    def incident_check_seconds(self) -> float: ...
+
+    @property
     def incident_retention_days(self) -> int: ...
 
 
@@ -61,11 +70,18 @@ class Runtime(Protocol):
     @property
     def clock(self) -> Callable[[], datetime]: ...
 
+    @property
+    def cipher(self) -> Cipher | None: ...
+
+    @property
+    def escalation_policy(self) -> EscalationPolicy: ...
+
 
 class Translate(Protocol):
     """What the scheduler needs of ``bot.i18n.Translator``."""
 
     lang: str
+    locale: Locale  # what Babel formats with
 
     def __call__(self, message: str) -> str: ...
 

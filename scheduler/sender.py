@@ -10,10 +10,13 @@ Exactly once, as far as Telegram allows. Each entry goes through:
    ``blocked`` or ``failed``, or puts the entry back to wait after a transient
    error, and commits.
 
-A process that dies leaves its claimed entries ``sending``; the next start puts
-them back to ``pending`` (:func:`storage.outbox.recover`) and sends them. An
-entry claimed but not yet sent is therefore never lost, and an entry that was
-marked is never sent again.
+A claim is a lease (docs/outbox.md, "Leases"): the entry belongs to this
+sender until ``lease_until``, and the sender does not start a request for it
+after that. A sender that dies leaves its claimed entries ``sending``; once
+their lease has lapsed, any sender takes them over (the standby that became
+the leader, or this process restarted) and sends them. Nothing is reset at
+start: another process may be sending. An entry claimed but not yet sent is
+therefore never lost, and an entry that was marked is never sent again.
 
 The window for a duplicate is between the request and the mark: a ``kill -9``
 after Telegram accepted a message leaves its entry ``sending``, and the next
@@ -38,9 +41,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,14 +73,27 @@ log = logging.getLogger(__name__)
 
 EXPIRY_EVERY_S = 1.0
 CLAIM_BATCH = 8
+# A request is not started this close to the end of its lease: it has the
+# margin to reach Telegram before another sender may take the entry over.
+LEASE_MARGIN = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
 class SenderConfig:
-    max_in_flight: int = 32  # claimed entries at once; more only adds latency for alerts
+    # Claimed entries at once: enough to keep 30 a second going over a slow
+    # link; more only adds latency for alerts and ambiguous entries after a
+    # crash on another machine (docs/outbox.md).
+    max_in_flight: int = 8
     idle_poll_s: float = 1.0  # how often an idle sender looks for work from elsewhere
     max_attempts: int = 12  # transient errors (5xx, timeouts) before giving up
     backoff_cap_s: float = 300.0
+    lease_s: float = 15.0  # how long a claim is this sender's alone
+    owner: str = field(default_factory=lambda: default_owner())
+
+
+def default_owner() -> str:
+    """Who claims: this host and process, unique across restarts."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -84,7 +103,9 @@ class SenderStats:
     failed: int = 0
     retried: int = 0
     expired: int = 0
-    recovered: int = 0
+    recovered: int = 0  # marked sent at start from the sent journal
+    taken_over: int = 0  # claimed after another sender's lease lapsed: ambiguous
+    lease_lapsed: int = 0  # not sent: this sender's own lease ran out first
     marks: int = 0
     mark_seconds: float = 0.0  # from Telegram's answer to the committed mark
 
@@ -204,8 +225,11 @@ class Sender:
         self._changed.set()
 
     async def recover(self) -> int:
-        """Entries a dead process left ``sending``: those its journal says
-        Telegram accepted are marked sent; the others are sent again."""
+        """Entries this machine's sender sent before it died: those its
+        journal says Telegram accepted are marked sent. Nothing else is
+        touched: entries claimed by a sender that died are taken over when
+        their lease lapses (:func:`storage.outbox.claim`). Returns how many
+        were marked."""
         journalled = self.journal.read() if self.journal is not None else {}
         if journalled:
             async with self._db_lock, self.sessions() as session:
@@ -225,14 +249,10 @@ class Sender:
             await self._write(item, mark)
         if journalled:
             log.warning("%d messages found in the sent journal were marked sent", len(journalled))
-        async with self._db_lock, self.sessions.begin() as session:
-            count = await outbox.recover(session)
         if self.journal is not None:
             self.journal.clear()
-        if count:
-            log.warning("%d outbox entries were being sent when the last process stopped", count)
-        self.stats.recovered += count
-        return count
+        self.stats.recovered += len(journalled)
+        return len(journalled)
 
     async def drain(self) -> SenderStats:
         """Send everything that is due now, wait for the outcomes, and return."""
@@ -312,12 +332,19 @@ class Sender:
                 if expire:  # claim skips expired entries; marking them can wait a second
                     expired = await outbox.expire_due(session, now)
                     self._expired_at = time.monotonic()
-                claimed = await outbox.claim(session, now, limit)
+                claimed = await outbox.claim(
+                    session,
+                    now,
+                    limit,
+                    owner=self.config.owner,
+                    lease=timedelta(seconds=self.config.lease_s),
+                )
         except SQLAlchemyError:
             log.exception("cannot claim from the outbox")
             await asyncio.sleep(1.0)
             return []
         self.stats.expired += len(expired)
+        self.stats.taken_over += sum(1 for c in claimed if c.taken_over)
         return claimed
 
     # One message.
@@ -328,6 +355,13 @@ class Sender:
             await self._finish(item, OutboxStatus.FAILED, error=f"unreadable payload: {exc}")
             return
         await self.throttle.acquire(item.chat_id, item.priority)
+        if item.lease_until is not None and self.clock() >= item.lease_until - LEASE_MARGIN:
+            # Waited too long for its turn: another sender may take it over
+            # now, so this one must not send it.
+            self.throttle.refund()
+            self.stats.lease_lapsed += 1
+            await self._release(item, 0.0, "lease lapsed before sending", count=False)
+            return
         try:
             sent = await send_payload(self.bot, item.chat_id, message)
         except RetryAfter as exc:
@@ -390,7 +424,14 @@ class Sender:
         not_before = self.clock() + timedelta(seconds=delay)
 
         async def write(session: AsyncSession) -> None:
-            await outbox.release(session, item.id, not_before, error, count_attempt=count)
+            await outbox.release(
+                session,
+                item.id,
+                not_before,
+                error,
+                count_attempt=count,
+                owner=self.config.owner,
+            )
 
         await self._write(item, write)
 

@@ -7,8 +7,16 @@ that has a ``chat_id``) and group chats, but has no limit per private chat and
 no priorities, so an alert would queue behind a broadcast; and on a 429 it stops
 everything, retrying only if asked to. Here the sender asks
 :meth:`Throttle.acquire` for each message with its chat and priority, and
-:class:`SharedRateLimiter` puts the handlers' own sends and edits into the same
-budget, ahead of bulk traffic, so that together they stay under the limit.
+:class:`SharedRateLimiter` meters the handlers' own sends and edits.
+
+With several processes (``bot.runtime``) a budget kept in memory is per
+process. The outbox is sent by the leader alone, so its throttle is the
+budget of the whole bot for what it sends on its own (broadcasts, reminders,
+alerts). Replies are sent by the process that got the update and have a
+throttle of their own in each process (the same rate): they answer people
+who write, at the pace those people write, and they must not slow a
+broadcast down, nor a broadcast them. A 429 from Telegram is obeyed by both
+(docs/outbox.md, "Several processes and the rate budget").
 """
 
 from __future__ import annotations
@@ -182,7 +190,7 @@ def paced() -> Iterator[None]:
 
 class SharedRateLimiter(BaseRateLimiter[None]):
     """PTB's hook for every request of the Application's bot: sends and edits
-    made by handlers take a token from the sender's :class:`Throttle` (no
+    made by handlers take a token from the replies' :class:`Throttle` (no
     spacing per chat, so a reply of two messages is not held back), and a 429
     is waited out and retried twice. Requests the sender makes inside
     :func:`paced` already hold their token."""

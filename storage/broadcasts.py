@@ -149,6 +149,17 @@ class Schedule:
             raise BroadcastError(N_("None of the chosen days falls before the last day."))
 
 
+MAX_AHEAD = timedelta(days=366)
+
+
+def check_first_at(moment: datetime, now: datetime) -> None:
+    """The first sending of a scheduled broadcast: later than now, at most a year ahead."""
+    if moment <= now:
+        raise BroadcastError(N_("That time has already passed. Type a later one."))
+    if moment > now + MAX_AHEAD:
+        raise BroadcastError(N_("A broadcast can be scheduled at most one year ahead."))
+
+
 def next_run(schedule: Schedule, after: datetime, zone: ZoneInfo) -> datetime | None:
     """The first run strictly after ``after`` (UTC), or None."""
     if schedule.repeat is Repeat.NONE:

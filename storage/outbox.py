@@ -124,6 +124,8 @@ class Claimed:
     attempts: int  # including this one
     ref: str | None
     dedupe_key: str | None
+    lease_until: datetime | None = None  # not sent after this: another sender may take it
+    taken_over: bool = False  # claimed before by a sender whose lease lapsed
 
 
 @dataclass(frozen=True)
@@ -367,15 +369,16 @@ async def cancel(session: AsyncSession, ref: str) -> int:
 
 
 # The sender's steps. Each runs in a transaction of its own.
-async def recover(session: AsyncSession) -> int:
-    """At start-up: entries left ``sending`` by a process that died are due
-    again. One sender per database (Telegram allows one poller per token)."""
-    result = await session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.PENDING, claimed_at=None)
+DEFAULT_LEASE = timedelta(seconds=15)
+
+
+def _lapsed(now: datetime) -> Any:
+    """``sending`` entries whose claimer's lease has run out (or that were
+    claimed before leases existed): their sender died, or lost the database."""
+    return and_(
+        OutboxEntry.status == OutboxStatus.SENDING,
+        or_(OutboxEntry.lease_until.is_(None), OutboxEntry.lease_until <= now),
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def claimed_ids(session: AsyncSession) -> set[int]:
@@ -387,16 +390,18 @@ async def claimed_ids(session: AsyncSession) -> set[int]:
 
 
 async def expire_due(session: AsyncSession, now: datetime) -> list[Outcome]:
-    """Entries past ``expires_at`` will not be sent; their hooks run."""
+    """Entries past ``expires_at`` will not be sent; their hooks run. A lapsed
+    claim past its expiry is expired too, not taken over."""
     stale = (
         await session.scalars(
             select(OutboxEntry)
             .where(
-                OutboxEntry.status == OutboxStatus.PENDING,
+                or_(OutboxEntry.status == OutboxStatus.PENDING, _lapsed(now)),
                 OutboxEntry.expires_at.is_not(None),
                 OutboxEntry.expires_at <= now,
             )
             .limit(500)
+            .with_for_update(skip_locked=True)
         )
     ).all()
     outcomes = []
@@ -409,14 +414,28 @@ async def expire_due(session: AsyncSession, now: datetime) -> list[Outcome]:
     return outcomes
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claimed]:
+async def claim(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    owner: str = "",
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[Claimed]:
     """Take up to ``limit`` due entries, most urgent first, and mark them
-    ``sending``. The caller commits before sending anything."""
+    ``sending`` by ``owner`` until ``now + lease``. Entries another sender
+    holds are skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and their
+    unexpired lease everywhere); an entry whose lease lapsed is taken over,
+    with ``taken_over`` set: its first claimer may have sent it. The caller
+    commits before sending anything."""
+    due = and_(
+        OutboxEntry.status == OutboxStatus.PENDING,
+        OutboxEntry.not_before <= now,
+    )
     query = (
         select(OutboxEntry)
         .where(
-            OutboxEntry.status == OutboxStatus.PENDING,
-            OutboxEntry.not_before <= now,
+            or_(due, _lapsed(now)),
             or_(OutboxEntry.expires_at.is_(None), OutboxEntry.expires_at > now),
         )
         .order_by(OutboxEntry.priority, OutboxEntry.not_before, OutboxEntry.id)
@@ -426,7 +445,15 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claime
     entries = (await session.scalars(query)).all()
     claimed = []
     for entry in entries:
+        taken_over = entry.status is OutboxStatus.SENDING
+        if taken_over:
+            log.warning(
+                "outbox entry %d: the lease of %s lapsed; sending it again (it may arrive twice)",
+                entry.id,
+                entry.claimed_by or "an earlier version",
+            )
         entry.status, entry.claimed_at = OutboxStatus.SENDING, now
+        entry.claimed_by, entry.lease_until = owner[:64] or None, now + lease
         entry.attempts += 1
         claimed.append(
             Claimed(
@@ -439,6 +466,8 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Claime
                 attempts=entry.attempts,
                 ref=entry.ref,
                 dedupe_key=entry.dedupe_key,
+                lease_until=now + lease,
+                taken_over=taken_over,
             )
         )
     await session.flush()
@@ -515,12 +544,17 @@ async def release(
     error: str,
     *,
     count_attempt: bool = True,
+    owner: str | None = None,
 ) -> None:
-    """Put a claimed entry back to wait (a transient error: 429, 5xx, timeout)."""
+    """Put a claimed entry back to wait (a transient error: 429, 5xx, timeout).
+    With ``owner``, only while that sender still holds the claim."""
     entry = await session.get(OutboxEntry, entry_id, with_for_update=True)
     if entry is None or entry.status is not OutboxStatus.SENDING:
         return
+    if owner is not None and entry.claimed_by != owner[:64]:
+        return
     entry.status, entry.not_before, entry.claimed_at = OutboxStatus.PENDING, not_before, None
+    entry.claimed_by, entry.lease_until = None, None
     entry.error = error[:300]
     if not count_attempt:
         entry.attempts = max(0, entry.attempts - 1)
@@ -646,6 +680,7 @@ async def _run_hooks(session: AsyncSession, outcome: Outcome) -> None:
 
 __all__ = [
     "ASAP",
+    "DEFAULT_LEASE",
     "Button",
     "Claimed",
     "Enqueued",
@@ -672,6 +707,5 @@ __all__ = [
     "next_due",
     "on_outcome",
     "purge_finished",
-    "recover",
     "release",
 ]

@@ -4,9 +4,13 @@ Every update starts by loading its user's :class:`~storage.users.Profile`
 (role, place, language). Users change rarely (registration, approval, a new
 language), so the profiles are kept in memory and dropped whenever anything
 writes to the ``users`` table through this engine: all of them, except when
-the write is a new Telegram name of one user (then only theirs). An entry also expires
-after ``ttl_s``, which bounds how stale it can be after a change made by
-another process (another bot instance, or SQL by hand).
+the write is a new Telegram name of one user (then only theirs). On
+PostgreSQL the same write also sends ``NOTIFY binhdang_users`` inside its
+transaction, so that it reaches the other bot processes when (and only if)
+it commits; ``bot.runtime`` listens and calls :meth:`ProfileCache.apply_notice`
+(a role, an approval, a blocked user are seen everywhere within a second).
+An entry also expires after ``ttl_s``, which bounds how stale it can be after
+SQL typed by hand.
 
 A read that overlaps a write is never kept: the cache has an epoch, bumped
 when an UPDATE or DELETE on ``users`` is executed and again when its
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Delete, Update, event
+from sqlalchemy import Delete, Update, event, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -32,6 +36,9 @@ from storage.models import User
 from storage.users import Profile
 
 _WROTE_USERS = "binhdang_wrote_users"
+CHANNEL = "binhdang_users"
+"""The PostgreSQL channel of changes to ``users``: payload ``*`` (forget
+every profile) or user ids (``users.id``) separated by commas."""
 _USERS = User.__tablename__
 # Columns storage.users.touch() writes, plus the primary key ORM updates bind.
 _TOUCHED = {"display_name", "username", "bot_blocked", "updated_at", "users_id"}
@@ -66,6 +73,10 @@ def _listen(engine: Engine, caches: weakref.WeakSet[ProfileCache]) -> None:
             wrote.add(one)
         conn.info[_WROTE_USERS] = wrote
         forget(wrote)
+        if conn.dialect.name == "postgresql":
+            # Delivered to the listeners when this transaction commits.
+            payload = "*" if one is None else str(one)
+            conn.execute(select(func.pg_notify(CHANNEL, payload)))
 
     def _ended(conn: Connection) -> None:
         if _WROTE_USERS in conn.info:
@@ -131,6 +142,14 @@ class ProfileCache:
         self.epoch += 1
         for telegram_id in [k for k, e in self._entries.items() if e.profile.id in user_ids]:
             del self._entries[telegram_id]
+
+    def apply_notice(self, payload: str) -> None:
+        """A change another process committed (a :data:`CHANNEL` payload)."""
+        ids = {int(part) for part in payload.split(",") if part.strip().isdigit()}
+        if payload.strip() == "*" or not ids:
+            self.clear()
+        else:
+            self.forget(ids)
 
     def get(self, telegram_id: int, display_name: str, username: str | None) -> Profile | None:
         """The cached profile, unless it is stale or the update brings a new

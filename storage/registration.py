@@ -81,6 +81,7 @@ async def approvers_for(session: AsyncSession, role: Role, unit: Unit) -> list[U
 class Submitted:
     request: RegistrationRequest
     approvers: list[User]
+    notified: set[int] = field(default_factory=set)  # approvers already sent this request
 
 
 async def submit(
@@ -89,8 +90,17 @@ async def submit(
     role: Role,
     unit_id: int,
     new_village_name: str | None = None,
+    key: str | None = None,
 ) -> Submitted:
-    """File a request; an earlier pending request of the same user is superseded."""
+    """File a request; an earlier pending request of the same user is superseded.
+    The same ``key`` (the draft's) again returns the request already filed,
+    with the approvers who were sent it, whatever happened to it since."""
+    if key is not None:
+        filed = await session.scalar(
+            select(RegistrationRequest).where(RegistrationRequest.submission_key == key)
+        )
+        if filed is not None and filed.user_id == user_id:
+            return await _filed(session, filed)
     user = await session.get(User, user_id)
     unit = await session.get(Unit, unit_id)
     if user is None or unit is None:
@@ -107,13 +117,26 @@ async def submit(
         .values(status=RequestStatus.SUPERSEDED)
     )
     request = RegistrationRequest(
-        user_id=user.id, role=role, unit_id=unit.id, new_village_name=new_village_name
+        user_id=user.id,
+        role=role,
+        unit_id=unit.id,
+        new_village_name=new_village_name,
+        submission_key=key,
     )
     session.add(request)
     if user.status is not UserStatus.ACTIVE:
         user.status = UserStatus.PENDING
     await session.flush()
     return Submitted(request, await approvers_for(session, role, unit))
+
+
+async def _filed(session: AsyncSession, request: RegistrationRequest) -> Submitted:
+    unit = await session.get(Unit, request.unit_id)
+    assert unit is not None
+    notified = await session.scalars(
+        select(ApprovalNotice.approver_id).where(ApprovalNotice.request_id == request.id)
+    )
+    return Submitted(request, await approvers_for(session, request.role, unit), set(notified))
 
 
 async def record_notice(
@@ -177,13 +200,20 @@ async def find_request(
 
 
 async def decide(
-    session: AsyncSession, request_ref: int | str, actor: Profile, approve: bool
+    session: AsyncSession,
+    request_ref: int | str,
+    actor: Profile,
+    approve: bool,
+    key: str | None = None,
 ) -> Decision:
     """Approve or reject request ``request_ref``: its id (an ``int``, from the
     code) or what a button carries (a ``str``, see :func:`find_request`).
     Permission comes first: someone who may not decide learns nothing (not
     whether the request exists, nor who decided it). The first decision wins
-    on every engine: a conditional UPDATE on ``pending``."""
+    on every engine: a conditional UPDATE on ``pending``. ``key``: the press
+    (callback query id); the same press decided before (handled again after a
+    crash) gets its outcome again, so that the caller finishes telling
+    everyone."""
     request = (
         await session.get(RegistrationRequest, request_ref)
         if isinstance(request_ref, int)
@@ -206,6 +236,14 @@ async def decide(
         decided_by = (
             await session.get(User, request.decided_by_id) if request.decided_by_id else None
         )
+        if key is not None and request.decision_key == key:
+            unit = await session.get(Unit, request.unit_id)
+            if request.status is RequestStatus.APPROVED and applicant is not None:
+                unit = await session.get(Unit, applicant.unit_id) or unit
+            outcome = (
+                Outcome.APPROVED if request.status is RequestStatus.APPROVED else Outcome.REJECTED
+            )
+            return Decision(outcome, request, applicant, decided_by, unit, notices)
         return Decision(Outcome.ALREADY_DECIDED, request, applicant, decided_by, notices=notices)
     claimed = await session.execute(
         update(RegistrationRequest)
@@ -217,6 +255,7 @@ async def decide(
             status=RequestStatus.APPROVED if approve else RequestStatus.REJECTED,
             decided_by_id=actor.id,
             decided_at=utcnow(),
+            decision_key=key,
         )
         .execution_options(synchronize_session=False)
     )
@@ -240,4 +279,18 @@ async def decide(
             applicant.status = UserStatus.REJECTED
         outcome = Outcome.REJECTED
     await session.flush()
+    await audit.record(
+        session,
+        actor.id,
+        ENTITY,
+        request.id,
+        outcome.value,
+        {
+            "user_id": applicant.id,
+            "role": request.role.value,
+            "unit_id": unit.id,
+            "before": {"status": RequestStatus.PENDING.value},
+            "after": {"status": request.status.value},
+        },
+    )
     return Decision(outcome, request, applicant, decided_by, unit, notices)

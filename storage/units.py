@@ -206,14 +206,15 @@ async def search(
 async def add_village(
     session: AsyncSession, commune: Unit, name: str, kind: str = "village"
 ) -> Unit:
-    """Add a village (thôn/làng/tổ dân phố) under a commune, or return the one
-    of the same name that is already there."""
+    """Add a village (thôn/làng/tổ dân phố) under a commune, or return the
+    active one of the same name that is already there."""
     if commune.level is not UnitLevel.COMMUNE:
         raise ValueError("villages belong to communes")
     key = search_key(name)
     siblings = (await session.scalars(select(Unit).where(Unit.parent_id == commune.id))).all()
     for sibling in siblings:
-        if sibling.search_key == key or fold(sibling.name) == fold(name):
+        # A village merged into another (storage.people) is no longer a place.
+        if sibling.active and (sibling.search_key == key or fold(sibling.name) == fold(name)):
             return sibling
     numbers = [int(s.code.rsplit("-", 1)[1]) for s in siblings if "-" in s.code]
     code = f"{commune.code}-{max(numbers, default=0) + 1:03d}"

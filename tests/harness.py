@@ -40,13 +40,13 @@ class BotHarness:
             _env_file=None,  # type: ignore[call-arg]
             bot_token=TOKEN,
             admin_ids=admin_ids or [],
-            persistence_interval=60,
             **settings,
         )
         self.clock = Clock()
         self.services = Services(self.settings, engine, sessions, clock=self.clock)
         self.api = LocalBotApi(on_bot_message=self._seen)
         self.app: TrackedApplication | None = None
+        self.dead: list[TrackedApplication] = []  # left by crash(), stopped at the end
         self.seen: list[SentMessage] = []
         self.last_press = -1
 
@@ -63,7 +63,42 @@ class BotHarness:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stop_app()
+        for app in self.dead:
+            if app.running:
+                await app.stop()
+            await app.shutdown()
         await self.api.stop()
+
+    async def new_app(self) -> TrackedApplication:
+        """Another bot process on the same database and local Bot API, not
+        taking updates until :meth:`switch_to` it."""
+        app = build_application(
+            self.services,
+            token=TOKEN,
+            base_url=self.api.base_url,
+            base_file_url=self.api.base_file_url,
+        )
+        assert isinstance(app, TrackedApplication)
+        await app.initialize()
+        await app.start()
+        self.dead.append(app)
+        return app
+
+    async def switch_to(self, app: TrackedApplication) -> None:
+        """Updates go to ``app`` from now on; the current one stays up, idle."""
+        assert self.app is not None and self.app.updater is not None and app.updater is not None
+        await self.app.updater.stop()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        self.app = app
+
+    async def crash(self) -> None:
+        """The process dies (nothing flushed, nothing stopped) and a new one
+        starts on the same data."""
+        assert self.app is not None and self.app.updater is not None
+        await self.app.updater.stop()
+        self.dead.append(self.app)
+        self.app = None
+        await self._start_app()
 
     async def _start_app(self) -> None:
         app = build_application(

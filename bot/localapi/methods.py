@@ -16,6 +16,7 @@ from typing import Any
 from .limits import FaultInjector, Limits, RateLimiter
 from .params import ApiError, Params, bad_request
 from .validate import input_file, parse_markup, parse_text, reply_target
+from .webhook import Webhook
 from .world import CallbackAnswer, SentMessage, User, World
 
 JSONDict = dict[str, Any]
@@ -63,6 +64,7 @@ class BotMethods:
         self._handlers: dict[str, Callable[[Params], Any]] = {
             "getme": self.get_me,
             "getupdates": self.get_updates,
+            "setwebhook": self.set_webhook,
             "deletewebhook": self.delete_webhook,
             "getwebhookinfo": self.get_webhook_info,
             "setmycommands": self.set_my_commands,
@@ -172,20 +174,54 @@ class BotMethods:
         }
 
     def get_updates(self, params: Params) -> list[JSONDict]:
+        if self.world.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         limit = params.get_int("limit") or 100
         return self.world.take_updates(params.get_int("offset"), max(1, min(limit, 100)))
 
-    def delete_webhook(self, params: Params) -> bool:
+    def set_webhook(self, params: Params) -> bool:
+        url = params.get_str("url") or ""
+        if not url:
+            return self.delete_webhook(params)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = params.get_str("secret_token")
+        if secret is not None and (
+            not 1 <= len(secret) <= 256
+            or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret)
+        ):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         if params.get_bool("drop_pending_updates"):
             self.world.drop_updates()
+        connections = params.get_int("max_connections") or 40
+        self.world.webhook = Webhook(url, secret, max(1, min(connections, 100)))
+        self.world.touch()
+        return True
+
+    def delete_webhook(self, params: Params) -> bool:
+        self.world.webhook = None
+        if params.get_bool("drop_pending_updates"):
+            self.world.drop_updates()
+        self.world.touch()
         return True
 
     def get_webhook_info(self, _params: Params) -> JSONDict:
-        return {
-            "url": "",
+        hook = self.world.webhook
+        info: JSONDict = {
+            "url": hook.url if hook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self.world.updates),
         }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
 
     def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = params.get_json("scope") or {"type": "default"}

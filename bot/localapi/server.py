@@ -21,10 +21,13 @@ from typing import Any
 import tornado.httpserver
 import tornado.netutil
 
+from handlers.kit import fold_label, label_forms
+
 from .formatting import command_entities, image_size
 from .limits import Limits
 from .methods import BotMethods, is_send_method
 from .routes import make_app
+from .webhook import WebhookDelivery
 from .world import BotIdentity, CallbackAnswer, SentMessage, User, World
 
 _LOGGER = logging.getLogger(__name__)
@@ -88,6 +91,9 @@ class LocalBotApi:
         self.closing = False
         self._changed = asyncio.Event()
         self._server: tornado.httpserver.HTTPServer | None = None
+        # After setWebhook: updates are POSTed to the bot (see .webhook);
+        # ``webhook.backends`` spreads them over several bot processes.
+        self.webhook = WebhookDelivery(self)
         self._host = "127.0.0.1"
         self._port = 0
 
@@ -100,6 +106,7 @@ class LocalBotApi:
         self.closing = False
         self._server = tornado.httpserver.HTTPServer(make_app(self))
         self._server.add_sockets(sockets)
+        self.webhook.start()
         return self
 
     async def stop(self) -> None:
@@ -107,6 +114,7 @@ class LocalBotApi:
             return
         self.closing = True
         self.notify()
+        await self.webhook.stop()
         server, self._server = self._server, None
         server.stop()
         await asyncio.sleep(0)  # let pending long polls answer
@@ -343,7 +351,9 @@ class LocalBotApi:
                 )
             button = buttons[index - 1]
         else:
-            found = [b for b in buttons if b.get("text") == label]
+            found = [b for b in buttons if b.get("text") == label] or [
+                b for b in buttons if fold_label(label or "") in label_forms(str(b.get("text", "")))
+            ]
             if not found:
                 raise LookupError(
                     f"no button {label!r} on message {message.message_id}; buttons: {labels}"

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .webhook import Webhook
+
 JSONDict = dict[str, Any]
 MessageKind = Literal["text", "photo", "document", "voice", "location"]
 Rows = list[list[JSONDict]]
@@ -170,6 +172,7 @@ class World:
         self.next_update_id = int(clock() * 10) % 1_000_000_000 + 1
         self._history: OrderedDict[int, JSONDict] = OrderedDict()  # for redeliver()
         self._redelivered: list[JSONDict] = []
+        self.webhook: Webhook | None = None  # set by setWebhook (localapi.webhook)
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
@@ -304,6 +307,15 @@ class World:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         again, self._redelivered = self._redelivered, []
         return copy.deepcopy(again + self.updates[: max(limit - len(again), 0)])
+
+    def take_redelivered(self) -> list[JSONDict]:
+        again, self._redelivered = self._redelivered, []
+        return copy.deepcopy(again)
+
+    def confirm_update(self, update_id: int) -> None:
+        """A webhook answered 2xx: the update is done."""
+        self.updates = [u for u in self.updates if u["update_id"] != update_id]
+        self.touch()
 
     def drop_updates(self) -> None:
         self.updates.clear()

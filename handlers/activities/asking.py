@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from handlers.kit import remember_buttons
 from handlers.ui import esc
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ async def ask(
     otherwise as a new message, which becomes the current question."""
     if markup is not None and not any(markup.inline_keyboard):
         markup = None  # Telegram refuses a keyboard without buttons
+    remember_buttons(state, markup)  # a label typed counts as pressed
     query = update.callback_query
     message = query.message if query is not None else None
     if isinstance(message, Message) and message.message_id == state.get("msg"):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from bot.i18n import Translator
-from handlers.activities.texts import TOPIC_NAMES, kind_name, language_name
+from handlers.activities.texts import kind_name, language_name
 from handlers.ui import esc
 from storage.activities import ActivityInput, ActivityLine, Page, reference
+from storage.reports.labels import AUDIENCE_NAMES, FUNDING_NAMES, PRODUCT_NAMES, TOPIC_NAMES
 
 
-def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
+def card(
+    t: Translator, data: ActivityInput, place: str, title: str, held_by: str | None = None
+) -> str:
     """Every field of an activity, one per line, under a bold title."""
     p = data.participants
     counts = t(
@@ -32,6 +35,22 @@ def card(t: Translator, data: ActivityInput, place: str, title: str) -> str:
             language=esc(language_name(t, data.language, data.ethnic_language))
         ),
     ]
+    if data.audience is not None:
+        lines.append(
+            t("Class for: {audience}").format(audience=esc(t(AUDIENCE_NAMES[data.audience])))
+        )
+    if data.products:
+        products = "; ".join(  # the names have commas of their own
+            f"{t(PRODUCT_NAMES[p])} {t.number(n)}" for p, n in data.products.items()
+        )
+        lines.append(t("Products: {products}").format(products=esc(products)))
+    if held_by:
+        lines.append(t("Held by: {name}").format(name=esc(held_by)))
+    if data.cost is not None:
+        cost = t("{amount} đồng").format(amount=t.number(data.cost))
+        if data.funding_source is not None:
+            cost += f" — {t(FUNDING_NAMES[data.funding_source])}"
+        lines.append(t("Cost: {cost}").format(cost=esc(cost)))
     media = []
     if data.photo_file_ids:
         media.append(t("{count} photo(s)").format(count=len(data.photo_file_ids)))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
 
 from bot.context import BotContext
 from bot.i18n import N_
-from handlers.activities.asking import answer, edit_keyboard
+from handlers.activities.asking import answer, edit_keyboard, say
 from handlers.activities.draft import (
     LANG_NAME,
     LANGUAGE,
-    STALE_BUTTON,
     TOPIC_BY_CODE,
     TOPICS,
     advance_to_next,
@@ -25,14 +25,15 @@ from handlers.activities.draft import (
     state_of,
     with_back,
 )
-from handlers.activities.texts import TOPIC_NAMES
-from handlers.ui import keyboard, text_of
+from handlers.kit import STALE_BUTTON, match_label, match_labels
+from handlers.ui import esc, keyboard, text_of
 from storage import activities
 from storage.activities import (
     ActivityProblem,
 )
 from storage.models import Topic
 from storage.models.activities import TOPIC_CODES
+from storage.reports.labels import TOPIC_NAMES
 
 
 # Topics.
@@ -88,12 +89,32 @@ async def topic_pressed(update: Update, context: BotContext) -> str | int:
 
 
 async def topics_typed(update: Update, context: BotContext) -> str | int:
-    try:
-        found = activities.parse_topics(text_of(update))
-    except ActivityProblem as problem:
-        await explain_all(update, context, [problem])
-        return await ask_topics(update, context)
+    t = context.t
+    text = text_of(update)
     state = state_of(context)
+    if match_label(text, [(t("Done ➡"), True)]) and state.get("topics"):
+        state["topics_done"] = True
+        return await proceed(update, context)
+    # Names as on the buttons, or the codes of the one-line form.
+    options = [(t(TOPIC_NAMES[x]), x) for x in Topic] + [(c, x) for x, c in TOPIC_CODES.items()]
+    found = match_labels(text, options)
+    if found is None:
+        wrong = next(
+            (
+                p
+                for p in re.split(r"[,;\n]", text)
+                if p.strip() and match_labels(p, options) is None
+            ),
+            text,
+        )
+        await say(
+            update,
+            t(
+                "“{text}” is not one of the topics below. Tap the topics, or type their names separated by commas."
+            ).format(text=esc(wrong.strip()[:40])),
+        )
+        return await ask_topics(update, context)
+    found = activities.sort_topics(found)
     state.update(topics=[x.value for x in found], topics_done=True)
     return await proceed(update, context)
 
@@ -121,9 +142,14 @@ async def ask_language(update: Update, context: BotContext) -> str | int:
 
 async def _set_language(update: Update, context: BotContext, text: str, label: str) -> str | int:
     try:
-        language, name = activities.parse_language(text)
-    except ActivityProblem as problem:
-        await explain_all(update, context, [problem])
+        language, name = activities.parse_language_words(text)
+    except ActivityProblem:
+        await say(
+            update,
+            context.t(
+                "Please choose a button, or type the language, for example “tiếng Việt”, “Cor” or “tiếng Việt và Cor”."
+            ),
+        )
         return await ask_language(update, context)
     state = state_of(context)
     state["language"] = language.value
@@ -142,7 +168,11 @@ async def language_chosen(update: Update, context: BotContext) -> str | int:
 
 
 async def language_typed(update: Update, context: BotContext) -> str | int:
+    t = context.t
     text = text_of(update)
+    code = match_label(text, [(t(label), code) for code, label in LANGUAGE_BUTTONS.items()])
+    if code is not None:
+        return await _set_language(update, context, code, t(LANGUAGE_BUTTONS[code]))
     return await _set_language(update, context, text, text)
 
 

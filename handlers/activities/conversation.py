@@ -1,7 +1,9 @@
 """/log: logging an activity (ghi hoạt động) step by step, or in one line.
 
-kind → date → place → participants → topics → language → optional media and
-note → summary card. The draft is ``user_data["log"]``; every step is asked
+kind (→ a class's audience) → date → place → participants → topics →
+language (→ the products of a campaign, launch, exhibition or documented
+model) → optional media and note → summary card (→ cost and source, or the
+team, club or group that held it, when asked there). The draft is ``user_data["log"]``; every step is asked
 by :func:`proceed`, which finds the first thing still missing, so the guided
 form, the one-line form, corrections from the summary card and the edit of a
 stored activity share one path.
@@ -9,6 +11,8 @@ stored activity share one path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from telegram import Update
@@ -41,11 +45,28 @@ from handlers.activities.counts import (
     count_chosen,
     count_typed,
 )
+from handlers.activities.details import (
+    ask_audience,
+    ask_cost,
+    ask_funding,
+    ask_held_by,
+    ask_products,
+    audience_chosen,
+    audience_typed,
+    cost_none,
+    cost_typed,
+    funding_chosen,
+    held_by_chosen,
+    products_none,
+    products_typed,
+)
 from handlers.activities.draft import (
-    ASKS,
-    CHOOSE_BUTTON,
+    AUDIENCE,
+    COST,
     COUNT_STEPS,
     DATE,
+    FUNDING,
+    HELD_BY,
     KEY,
     KIND,
     KIND_OTHER,
@@ -53,15 +74,16 @@ from handlers.activities.draft import (
     LANGUAGE,
     OPTIONAL,
     PLACE,
+    PRODUCTS,
     SUMMARY,
     TOPICS,
     TYPE_NUMBER,
     Step,
     explain_all,
-    guards_for,
     new_draft,
     pressed,
     proceed,
+    state_of,
     today_of,
 )
 from handlers.activities.extras import (
@@ -91,7 +113,8 @@ from handlers.activities.summary import (
     summary_pressed,
 )
 from handlers.activities.texts import explain
-from handlers.flow import fallbacks
+from handlers.kit import BUTTONS, fallbacks, guards
+from handlers.ui import keyboard
 from storage import activities
 from storage.activities import (
     ActivityProblem,
@@ -111,12 +134,19 @@ async def start(update: Update, context: BotContext) -> str | int:
             ),
         )
         return ConversationHandler.END
-    state = new_draft(context)
     message = update.effective_message
     rest = ""
     if update.callback_query is None and message is not None and message.text:
         parts = message.text.split(maxsplit=1)
         rest = parts[1] if len(parts) > 1 else ""
+    return await _start_with(update, context, rest)
+
+
+async def _start_with(update: Update, context: BotContext, rest: str) -> str | int:
+    t = context.t
+    profile = context.profile
+    assert profile is not None
+    state = new_draft(context)
     if not rest.strip():
         return await proceed(update, context)
     settings = context.services.settings
@@ -168,73 +198,177 @@ async def start_edit(update: Update, context: BotContext) -> str | int:
     return await ask_summary(update, context)
 
 
-def _register_asks() -> dict[str, Step]:
-    """Every step's question, for :func:`proceed` and the fallbacks."""
-    ASKS.update(
-        {
-            KIND: ask_kind,
-            KIND_OTHER: ask_kind_other,
-            DATE: ask_date,
-            PLACE: ask_place,
-            TOPICS: ask_topics,
-            LANGUAGE: ask_language,
-            LANG_NAME: ask_language_name,
-            OPTIONAL: ask_optional,
-            SUMMARY: ask_summary,
-        }
+# Every step's question, for :func:`draft.proceed` and the fallbacks.
+ASKS: Mapping[str, Step] = MappingProxyType(
+    {
+        KIND: ask_kind,
+        KIND_OTHER: ask_kind_other,
+        DATE: ask_date,
+        PLACE: ask_place,
+        TOPICS: ask_topics,
+        LANGUAGE: ask_language,
+        LANG_NAME: ask_language_name,
+        AUDIENCE: ask_audience,
+        PRODUCTS: ask_products,
+        COST: ask_cost,
+        FUNDING: ask_funding,
+        HELD_BY: ask_held_by,
+        OPTIONAL: ask_optional,
+        SUMMARY: ask_summary,
+        **{step: ask_count(field) for field, step in COUNT_STEPS.items()},
+    }
+)
+
+
+async def say_plain(update: Update, context: BotContext, text: str) -> None:
+    await say(update, text)
+
+
+# A one-line /log while a draft is open: which one to keep.
+PENDING_LINE = "pending_line"
+
+
+async def log_again(update: Update, context: BotContext) -> str | int | None:
+    """``/log …`` with a line in the middle of a draft: the line is kept aside
+    and the user chooses; a bare /log asks the current step again."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message is not None else []
+    state = state_of(context)
+    step = state.get("step")
+    if len(parts) < 2 or not parts[1].strip():
+        await say(update, context.t("Please finish this step first, or send /cancel to stop."))
+        return await ASKS[str(step)](update, context) if step in ASKS else None
+    state[PENDING_LINE] = parts[1][:4096]
+    t = context.t
+    rows = [
+        [(t("Keep the activity I was logging"), "lq:old")],
+        [(t("Use the new line instead"), "lq:new")],
+    ]
+    await say(
+        update,
+        t("You are in the middle of logging an activity. Which one do you want to keep?"),
+        keyboard(rows),
     )
-    for field, step in COUNT_STEPS.items():
-        ASKS[step] = ask_count(field)
-    return ASKS
+    return None
+
+
+async def line_chosen(update: Update, context: BotContext) -> str | int | None:
+    state = state_of(context)
+    line = state.pop(PENDING_LINE, None)
+    step = state.get("step")
+    if not isinstance(line, str):
+        await answer(update, context.t("That button is no longer valid."))
+        return await ASKS[str(step)](update, context) if step in ASKS else None
+    if pressed(update) == "lq:new":
+        await answer(update)
+        return await _start_with(update, context, line)
+    await answer(update)
+    return await ASKS[str(step)](update, context) if step in ASKS else None
 
 
 def build() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
     back = CallbackQueryHandler(back_to_summary, pattern=r"^lb:back$")
-    asks = _register_asks()
+    asks = ASKS
     states: dict[object, list[Any]] = {
         KIND: [
             CallbackQueryHandler(kind_chosen, pattern=r"^lk:"),
             MessageHandler(text, kind_typed),
             back,
-            *guards_for(ask_kind, CHOOSE_BUTTON),
+            *guards(ask_kind, say=say_plain),
         ],
         KIND_OTHER: [
             MessageHandler(text, kind_other_typed),
             back,
-            *guards_for(ask_kind_other, N_("Please type the name of the activity as text.")),
+            *guards(
+                ask_kind_other,
+                say=say_plain,
+                reason=N_("Please type the name of the activity as text."),
+            ),
         ],
         DATE: [
             CallbackQueryHandler(date_chosen, pattern=r"^ld:"),
             MessageHandler(text, date_typed),
             back,
-            *guards_for(
-                ask_date, N_("Please type the date, for example 20/11, or use the buttons.")
+            *guards(
+                ask_date,
+                say=say_plain,
+                reason=N_("Please type the date, for example 20/11, or use the buttons."),
             ),
         ],
         PLACE: [
             CallbackQueryHandler(place_chosen, pattern=r"^lp:"),
             MessageHandler(text, place_typed),
             back,
-            *guards_for(ask_place, N_("Please choose a place from the buttons or type its name.")),
+            *guards(
+                ask_place,
+                say=say_plain,
+                reason=N_("Please choose a place from the buttons or type its name."),
+            ),
         ],
         TOPICS: [
             CallbackQueryHandler(topic_pressed, pattern=r"^lt:"),
             MessageHandler(text, topics_typed),
             back,
-            *guards_for(ask_topics, N_("Please choose topics with the buttons, then press Done.")),
+            *guards(
+                ask_topics,
+                say=say_plain,
+                reason=N_("Please choose topics with the buttons, then press Done."),
+            ),
         ],
         LANGUAGE: [
             CallbackQueryHandler(language_chosen, pattern=r"^ll:"),
             MessageHandler(text, language_typed),
             back,
-            *guards_for(ask_language, CHOOSE_BUTTON),
+            *guards(ask_language, say=say_plain),
         ],
         LANG_NAME: [
             MessageHandler(text, language_name_typed),
             CallbackQueryHandler(language_name_chosen, pattern=r"^lm:last$"),
             back,
-            *guards_for(ask_language_name, N_("Please type the name of the language as text.")),
+            *guards(
+                ask_language_name,
+                say=say_plain,
+                reason=N_("Please type the name of the language as text."),
+            ),
+        ],
+        AUDIENCE: [
+            CallbackQueryHandler(audience_chosen, pattern=r"^lh:"),
+            MessageHandler(text, audience_typed),
+            back,
+            *guards(ask_audience, say=say_plain),
+        ],
+        PRODUCTS: [
+            CallbackQueryHandler(products_none, pattern=r"^lw:none$"),
+            MessageHandler(text, products_typed),
+            back,
+            *guards(
+                ask_products,
+                say=say_plain,
+                reason=N_(
+                    "Please type the products and how many, for example: tờ rơi 200, or press None."
+                ),
+            ),
+        ],
+        COST: [
+            CallbackQueryHandler(cost_none, pattern=r"^lc:none$"),
+            MessageHandler(text, cost_typed),
+            back,
+            *guards(
+                ask_cost,
+                say=say_plain,
+                reason=N_("Please type the amount in đồng, for example 1.500.000."),
+            ),
+        ],
+        FUNDING: [
+            CallbackQueryHandler(funding_chosen, pattern=r"^lf:"),
+            back,
+            *guards(ask_funding, say=say_plain),
+        ],
+        HELD_BY: [
+            CallbackQueryHandler(held_by_chosen, pattern=r"^lg:"),
+            back,
+            *guards(ask_held_by, say=say_plain),
         ],
         OPTIONAL: [
             MessageHandler(filters.PHOTO, photo_received),
@@ -242,15 +376,22 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(text, note_typed),
             CallbackQueryHandler(optional_pressed, pattern=r"^lo:(done|clear)$"),
             back,
-            *guards_for(
-                ask_optional, N_("Here I can take photos, one voice note or a text note only.")
+            *guards(
+                ask_optional,
+                say=say_plain,
+                reason=N_("Here I can take photos, one voice note or a text note only."),
             ),
         ],
         SUMMARY: [
             CallbackQueryHandler(summary_pressed, pattern=r"^ls:"),
-            *guards_for(
+            *guards(
                 ask_summary,
-                N_("Please use the buttons under the summary: confirm, change a field, or cancel."),
+                say=say_plain,
+                buttons_of=lambda context: state_of(context).get(BUTTONS),
+                press=summary_pressed,
+                reason=N_(
+                    "Please use the buttons under the summary: confirm, change a field, or cancel."
+                ),
             ),
         ],
     }
@@ -259,8 +400,11 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(text, count_typed),
             CallbackQueryHandler(count_chosen, pattern=r"^ln:"),
             back,
-            *guards_for(asks[step], TYPE_NUMBER),
+            *guards(asks[step], say=say_plain, reason=TYPE_NUMBER),
         ]
+    choose_line = CallbackQueryHandler(line_chosen, pattern=r"^lq:(old|new)$")
+    for handlers in states.values():
+        handlers.insert(0, choose_line)
     return ConversationHandler(
         entry_points=[
             CommandHandler("log", start),
@@ -268,7 +412,7 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(start_edit, pattern=r"^lx:e:\d{1,12}$"),
         ],
         states=states,
-        fallbacks=fallbacks(KEY, asks),
+        fallbacks=[CommandHandler("log", log_again), *fallbacks(KEY, asks)],
         name="activity_log",
         persistent=True,
         allow_reentry=False,

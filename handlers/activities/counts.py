@@ -9,7 +9,6 @@ from bot.i18n import N_
 from handlers.activities.asking import answer, say
 from handlers.activities.draft import (
     COUNT_STEPS,
-    STALE_BUTTON,
     Step,
     advance_to_next,
     ask_step,
@@ -18,6 +17,7 @@ from handlers.activities.draft import (
     with_back,
 )
 from handlers.activities.texts import explain
+from handlers.kit import STALE_BUTTON, match_label
 from handlers.ui import keyboard, text_of
 from storage import activities
 from storage.activities import (
@@ -117,7 +117,12 @@ async def _set_counts(update: Update, context: BotContext, field: str, text: str
 
 
 async def count_typed(update: Update, context: BotContext) -> str | int:
-    return await _set_counts(update, context, _current_count_field(context), text_of(update))
+    field = _current_count_field(context)
+    text = text_of(update)
+    shortcut = match_label(text, _count_shortcuts(context, field))  # "Không (0)" typed
+    if shortcut is not None:
+        text = shortcut.rsplit(":", 1)[1]
+    return await _set_counts(update, context, field, text)
 
 
 async def count_chosen(update: Update, context: BotContext) -> str | int:

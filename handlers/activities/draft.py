@@ -9,24 +9,19 @@ from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    MessageHandler,
-    filters,
-)
 
 from bot.context import BotContext
 from bot.i18n import N_
 from handlers.activities.asking import answer, ask, choose, say
 from handlers.activities.texts import explain
-from handlers.flow import Ask, draft, drop_draft
+from handlers.flow import draft, drop_draft
+from handlers.kit import pressed_data
 from storage.activities import (
     COUNT_FIELDS,
     ActivityProblem,
     Problem,
+    first_missing,
 )
-from storage.models import ActivityKind, SessionLanguage
 from storage.models.activities import KIND_CODES, TOPIC_CODES
 from storage.users import Profile
 
@@ -41,21 +36,26 @@ TOPICS, LANGUAGE, LANG_NAME, OPTIONAL, SUMMARY = (
     "OPTIONAL",
     "SUMMARY",
 )
+AUDIENCE, PRODUCTS, COST, FUNDING = "AUDIENCE", "PRODUCTS", "COST", "FUNDING"
+HELD_BY = "HELD_BY"
 MAX_PLACE_BUTTONS = 12
-STALE_BUTTON = N_("That button is from an earlier step. Please use the latest message.")
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
 TOPIC_BY_CODE = {code: topic for topic, code in TOPIC_CODES.items()}
 KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
 
 # What each button of the summary card clears, so that the step is asked again.
 EDITS: dict[str, tuple[str, ...]] = {
-    "kind": ("kind", "kind_other"),
+    "kind": ("kind", "kind_other", "audience"),
     "date": ("held_on",),
     "place": ("unit_id",),
     "counts": ("participants",),
     "topics": ("topics_done",),
     "lang": ("language", "ethnic_language"),
     "more": ("optional_done",),
+    "products": ("products",),
+    "audience": ("audience",),
+    "cost": ("cost", "funding_source", "ask_cost"),
+    "held_by": ("held_by_id", "ask_held_by"),
 }
 # What "keep as it was" puts back: the cleared fields, and those the step
 # changes while it keeps them on screen (the ✓ topics, the photos and note).
@@ -72,6 +72,10 @@ EDIT_LABELS = {
     "topics": N_("✏️ Topics"),
     "lang": N_("✏️ Language"),
     "more": N_("✏️ Photos, note"),
+    "products": N_("✏️ Products"),
+    "audience": N_("✏️ Audience"),
+    "cost": N_("✏️ Cost"),
+    "held_by": N_("✏️ Held by"),
 }
 # The draft fields to ask again when the whole activity breaks a rule.
 PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
@@ -83,6 +87,7 @@ PROBLEM_FIELDS: dict[Problem, tuple[str, ...]] = {
     Problem.ETHNIC_LANGUAGE_MISSING: ("ethnic_language",),
     Problem.TOO_MANY_PHOTOS: ("photo_file_ids", "optional_done"),
     Problem.PLACE_NOT_ALLOWED: ("unit_id",),
+    Problem.HELD_BY_ELSEWHERE: ("held_by_id",),
 }
 
 
@@ -106,9 +111,9 @@ def reporter_of(context: BotContext) -> Profile:
 
 
 def pressed(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data
 
 
 async def refuse_button(update: Update, context: BotContext) -> None:
@@ -124,38 +129,46 @@ def with_back(context: BotContext, rows: list[list[tuple[str, str]]]) -> list[li
     return rows
 
 
+FIELD_STEPS = {
+    "kind": KIND,
+    "kind_other": KIND_OTHER,
+    "held_on": DATE,
+    "unit_id": PLACE,
+    "topics": TOPICS,
+    "language": LANGUAGE,
+    "ethnic_language": LANG_NAME,
+    "audience": AUDIENCE,
+    "products": PRODUCTS,
+}
+
+
 def next_step(state: dict[str, Any]) -> str:
-    """The first step whose answer the draft still lacks."""
-    if "kind" not in state:
-        return KIND
-    if state["kind"] == ActivityKind.OTHER.value and not state.get("kind_other"):
-        return KIND_OTHER
-    if "held_on" not in state:
-        return DATE
-    if "unit_id" not in state:
-        return PLACE
-    counts = state.get("participants") or {}
-    for field in COUNT_FIELDS:
-        if field not in counts:
-            return COUNT_STEPS[field]
-    if not state.get("topics_done"):
-        return TOPICS
-    if "language" not in state:
-        return LANGUAGE
-    if state["language"] != SessionLanguage.VIETNAMESE.value and not state.get("ethnic_language"):
-        return LANG_NAME
+    """The step of the first thing the draft still lacks (the rules are
+    ``storage.activities.first_missing``); the topics count once Done was
+    pressed, the optional step once Continue was; the cost and the team that
+    held it only when asked from the summary card."""
+    view = state if state.get("topics_done") else {**state, "topics": []}
+    missing = first_missing(view)
+    if missing is not None:
+        if missing.startswith("participants."):
+            return COUNT_STEPS[missing.split(".", 1)[1]]
+        return FIELD_STEPS[missing]
     if not state.get("optional_done"):
         return OPTIONAL
+    if state.get("ask_cost"):
+        return COST
+    if state.get("cost") and "funding_source" not in state:
+        return FUNDING
+    if state.get("ask_held_by"):
+        return HELD_BY
     return SUMMARY
-
-
-# The question of each step, filled in by ``conversation`` (the steps live in
-# several modules, and each of them moves on through :func:`proceed`).
-ASKS: dict[str, Step] = {}
 
 
 async def proceed(update: Update, context: BotContext) -> str | int:
     """Ask the first thing the draft still lacks."""
+    # The questions live in the step modules, which import this one.
+    from handlers.activities.conversation import ASKS
+
     return await ASKS[next_step(state_of(context))](update, context)
 
 
@@ -189,23 +202,4 @@ async def explain_all(update: Update, context: BotContext, found: list[ActivityP
         await say(update, text)
 
 
-# Wrong input at each step.
-def guards_for(again: Ask, reason: str) -> list[BaseHandler[Update, BotContext, Any]]:
-    """Whatever does not fit the step: the step's own reason, and its question again."""
-
-    async def wrong_message(update: Update, context: BotContext) -> None:
-        await say(update, context.t(reason))
-        await again(update, context)
-
-    async def wrong_button(update: Update, context: BotContext) -> None:
-        await answer(update, context.t(STALE_BUTTON))
-        await again(update, context)
-
-    return [
-        MessageHandler(~filters.COMMAND, wrong_message),
-        CallbackQueryHandler(wrong_button),
-    ]
-
-
-CHOOSE_BUTTON = N_("Please choose one of the buttons below.")
 TYPE_NUMBER = N_("Please type the number as digits, for example 45.")

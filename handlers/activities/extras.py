@@ -21,7 +21,8 @@ from handlers.activities.draft import (
     with_back,
 )
 from handlers.activities.texts import explain
-from handlers.ui import keyboard, text_of
+from handlers.kit import match_label, take_text
+from handlers.ui import keyboard
 from storage import activities
 from storage.activities import (
     MAX_PHOTOS,
@@ -111,8 +112,14 @@ async def voice_received(update: Update, context: BotContext) -> str | int:
 
 async def note_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
+    text = await take_text(update, context)
+    if text is None:  # the first part of a split message: the rest is on its way
+        return OPTIONAL
+    if match_label(text, [(t("Continue ➡"), True), (t("Done ➡"), True)]):
+        state_of(context)["optional_done"] = True
+        return await advance_to_next(update, context, None)
     try:
-        note = activities.clean_note(text_of(update))
+        note = activities.clean_note(text)
     except ActivityProblem as problem:
         return await _optional_ack(update, context, explain(t, problem))
     state = state_of(context)

@@ -14,11 +14,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.activities.cards import card, line, page_range
-from handlers.activities.texts import KIND_BUTTONS, explain
+from handlers.activities.texts import explain
 from handlers.ui import columns, esc, keyboard, reply
 from storage import activities, units
 from storage.activities import Access, ActivityProblem, Filters, Page, Period, Problem
 from storage.models.activities import KIND_CODES
+from storage.reports.labels import KIND_NAMES
 from storage.users import Profile
 
 PERIOD_NAMES = {
@@ -93,7 +94,8 @@ async def mine(update: Update, context: BotContext, offset: int = 0, edit: bool 
             update, t("You have not logged any activity yet. Send /log to log one."), [], edit=edit
         )
         return
-    lines = [f"<b>{esc(t('Your activities'))}</b> ({page_range(t, page)})"]
+    title = t("Your activities")
+    lines = [f"<b>{esc(title)}</b> ({page_range(t, page)})"]
     lines += [line(t, x) for x in page.lines]
     lines += ["", esc(t("Tap a reference to see, correct or delete it."))]
     rows = _open_buttons(page)
@@ -165,7 +167,7 @@ async def area(
     if commune is not None:
         described.append(commune.name)
     if filters.kind is not None:
-        described.append(t(KIND_BUTTONS[filters.kind]))
+        described.append(t(KIND_NAMES[filters.kind]))
     lines = [f"<b>{esc(t('Activities in your area'))}</b>", esc(" · ".join(described))]
     if page.total:
         lines[0] += f" ({page_range(t, page)})"
@@ -226,7 +228,7 @@ async def filter_menu(update: Update, context: BotContext) -> None:
         options = [(t("All kinds"), Filters(filters.period, filters.commune_id, None))]
         options += [
             (t(label), Filters(filters.period, filters.commune_id, kind))
-            for kind, label in KIND_BUTTONS.items()
+            for kind, label in KIND_NAMES.items()
         ]
     else:
         question = t("Which commune? (Only communes with activities are listed.)")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from telegram import Update
 
 from bot.context import BotContext
+from bot.i18n import N_
+from handlers.activities.asking import say
 from handlers.activities.draft import (
     DATE,
     KIND,
@@ -26,7 +29,7 @@ from handlers.activities.draft import (
     today_of,
     with_back,
 )
-from handlers.activities.texts import KIND_BUTTONS
+from handlers.kit import match_label
 from handlers.ui import columns, esc, keyboard, text_of
 from storage import activities, units
 from storage.activities import (
@@ -35,20 +38,44 @@ from storage.activities import (
 )
 from storage.models import ActivityKind, Unit, UnitLevel
 from storage.models.activities import KIND_CODES
+from storage.reports.labels import KIND_NAMES
+from storage.text import search_key
 
 
 # Kind.
 async def ask_kind(update: Update, context: BotContext) -> str | int:
     state_of(context)["step"] = KIND
     t = context.t
-    buttons = [(t(KIND_BUTTONS[k]), f"lk:{KIND_CODES[k]}") for k in ActivityKind]
+    buttons = [(t(KIND_NAMES[k]), f"lk:{KIND_CODES[k]}") for k in ActivityKind]
+    if state_of(context).get("backup") is None and await _last_time(context) is not None:
+        buttons.insert(0, (t(LIKE_LAST), "lk:last"))
     await ask_step(
         update,
         context,
         t("What kind of activity was it?"),
-        keyboard(with_back(context, columns(buttons, 2))),
+        keyboard(with_back(context, columns(buttons, 1))),
     )
     return KIND
+
+
+LIKE_LAST = N_("🔁 Like last time (kind, place, topics, language)")
+
+
+async def _last_time(context: BotContext) -> dict[str, Any] | None:
+    async with context.services.sessions() as session:
+        return await activities.like_last_time(session, reporter_of(context))
+
+
+async def _like_last_time(update: Update, context: BotContext) -> str | int:
+    """The latest activity's kind, place, topics and language; the date and the
+    counts are asked, photos and a note are not (they belong to one session)."""
+    values = await _last_time(context)
+    if values is None:
+        await refuse_button(update, context)
+        return await ask_kind(update, context)
+    state = state_of(context)
+    state.update(values, topics_done=True, optional_done=True)
+    return await advance_to_next(update, context, context.t(LIKE_LAST))
 
 
 async def _set_kind(
@@ -59,11 +86,14 @@ async def _set_kind(
     state.pop("kind_other", None)
     if other:
         state["kind_other"] = other
-    return await advance_to_next(update, context, context.t(KIND_BUTTONS[kind]))
+    return await advance_to_next(update, context, context.t(KIND_NAMES[kind]))
 
 
 async def kind_chosen(update: Update, context: BotContext) -> str | int:
-    kind = KIND_BY_CODE.get(pressed(update).split(":", 1)[1])
+    code = pressed(update).split(":", 1)[1]
+    if code == "last":
+        return await _like_last_time(update, context)
+    kind = KIND_BY_CODE.get(code)
     if kind is None:
         await refuse_button(update, context)
         return await ask_kind(update, context)
@@ -71,10 +101,22 @@ async def kind_chosen(update: Update, context: BotContext) -> str | int:
 
 
 async def kind_typed(update: Update, context: BotContext) -> str | int:
+    text = text_of(update)
+    t = context.t
+    if match_label(text, [(t(LIKE_LAST), True)]):
+        return await _like_last_time(update, context)
+    kind = match_label(text, [(t(KIND_NAMES[k]), k) for k in ActivityKind])
+    if kind is not None:
+        return await _set_kind(update, context, kind, None)
     try:
-        kind, other = activities.parse_kind(text_of(update))
-    except ActivityProblem as problem:
-        await explain_all(update, context, [problem])
+        kind, other = activities.parse_kind(text)
+    except ActivityProblem:
+        await say(
+            update,
+            t("“{text}” is not one of the kinds below. Choose a button, or type its name.").format(
+                text=esc(text[:40])
+            ),
+        )
         return await ask_kind(update, context)
     return await _set_kind(update, context, kind, other)
 
@@ -144,7 +186,13 @@ async def date_chosen(update: Update, context: BotContext) -> str | int:
 
 
 async def date_typed(update: Update, context: BotContext) -> str | int:
-    return await _set_date(update, context, text_of(update))
+    t = context.t
+    text = text_of(update)
+    # The buttons' labels ("Hôm qua (19/11/2026)") as typed.
+    choice = match_label(
+        text, [(t("Today ({date})"), "today"), (t("Yesterday ({date})"), "yesterday")]
+    )
+    return await _set_date(update, context, choice or text)
 
 
 # Place.
@@ -192,6 +240,10 @@ async def place_chosen(update: Update, context: BotContext) -> str | int:
     except ValueError:
         await refuse_button(update, context)
         return await ask_place(update, context)
+    return await _set_place(update, context, unit_id)
+
+
+async def _set_place(update: Update, context: BotContext, unit_id: int) -> str | int:
     async with context.services.sessions() as session:
         unit = await units.get_unit(session, unit_id)
         allowed = unit is not None and await activities.may_log_at(
@@ -208,6 +260,9 @@ async def place_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = text_of(update)[:100]
     profile = reporter_of(context)
+    shown = match_label(text, await _place_buttons(context))
+    if shown is not None:
+        return await _set_place(update, context, int(shown.split(":", 1)[1]))
     async with context.services.sessions() as session:
         scope = await activities.place_scope(session, profile)
         if scope is None and not profile.is_admin:
@@ -215,6 +270,9 @@ async def place_typed(update: Update, context: BotContext) -> str | int:
         else:
             hits = await units.search(session, text, within=scope, limit=24)
     hits = [h for h in hits if h.level in activities.PLACE_LEVELS][:MAX_PLACE_BUTTONS]
+    exact = [h for h in hits if search_key(h.name) == search_key(text)]
+    if len(exact) == 1:  # its full name: chosen, no list of one to press
+        return await _set_place(update, context, exact[0].id)
     if not hits:
         await ask_step(
             update,

@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.i18n import Translator
 from handlers.activities.asking import answer, close, say
 from handlers.activities.cards import card
 from handlers.activities.draft import (
@@ -42,6 +43,7 @@ from storage.activities import (
     ActivityProblem,
     Problem,
 )
+from storage.models import ActivityKind
 
 
 # Summary.
@@ -90,6 +92,7 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
     async with context.services.sessions() as session:
         unit = await units.get_unit(session, data.unit_id)
         place = await units.describe(session, unit) if unit is not None else ""
+        holders = {e.id: e.name for e in await activities.holders(session, data.unit_id)}
     state.pop("backup", None)
     state["rev"] = int(state.get("rev", 0)) + 1
     token = summary_token(state)
@@ -97,16 +100,22 @@ async def ask_summary(update: Update, context: BotContext) -> str | int:
         title = t("Correcting {ref}").format(ref=activities.reference(int(state["activity_id"])))
     else:
         title = t("Please check the activity")
-    edits = [(t(label), f"ls:{action}:{token}") for action, label in EDIT_LABELS.items()]
+    hidden = set() if data.kind is ActivityKind.TRAINING else {"audience"}
+    if not holders:
+        hidden.add("held_by")
+    edits = [
+        (t(label), f"ls:{action}:{token}")
+        for action, label in EDIT_LABELS.items()
+        if action not in hidden
+    ]
     rows = [[(t("✅ Confirm"), f"ls:ok:{token}")], *columns(edits, 2)]
     rows.append([(t("✖ Cancel"), f"ls:no:{token}")])
-    await ask_step(update, context, card(t, data, place, title), keyboard(rows))
+    held_by = holders.get(data.held_by_id) if data.held_by_id is not None else None
+    await ask_step(update, context, card(t, data, place, title, held_by), keyboard(rows))
     return SUMMARY
 
 
 async def summary_pressed(update: Update, context: BotContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = state_of(context)
     _, action, token = [*pressed(update).split(":"), "", ""][:3]
@@ -121,9 +130,12 @@ async def summary_pressed(update: Update, context: BotContext) -> str | int:
         return ConversationHandler.END
     if action not in EDITS:
         return await ask_summary(update, context)
+    state.pop("doubts_asked", None)
     state["backup"] = {f: state.get(f) for f in BACKUPS[action]}
     for field in EDITS[action]:
         state.pop(field, None)
+    if action in ("cost", "held_by"):
+        state[f"ask_{action}"] = True
     return await advance_to_next(update, context, t(EDIT_LABELS[action]))
 
 
@@ -139,9 +151,26 @@ async def back_to_summary(update: Update, context: BotContext) -> str | int:
     return await advance_to_next(update, context, context.t("↩ Keep as it was"))
 
 
+def doubts_text(t: Translator, found: list[activities.Found]) -> str:
+    lines = []
+    for item in found:
+        if item.doubt is activities.Doubt.DUPLICATE:
+            lines.append(
+                t(
+                    "You already logged this session as {ref}: same day, place, kind and counts."
+                ).format(ref=activities.reference(item.activity_id))
+            )
+        else:
+            lines.append(
+                t("{total} participants is far more than such a session usually has.").format(
+                    total=t.number(item.total)
+                )
+            )
+    lines.append(t("Press Confirm again to save it anyway."))
+    return "\n".join(lines)
+
+
 async def _confirm(update: Update, context: BotContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = state_of(context)
     profile = reporter_of(context)
@@ -169,6 +198,16 @@ async def _confirm(update: Update, context: BotContext) -> str | int:
                 else t("Nothing was changed in {ref}.").format(ref=ref)
             )
         else:
+            if not state.get("doubts_asked"):
+                async with services.sessions() as session:
+                    found = await activities.doubts(session, profile, data, str(state["key"]))
+                if found:  # asked once; Confirm again saves
+                    state["doubts_asked"] = True
+                    if update.callback_query is not None:
+                        await answer(update, doubts_text(t, found), alert=True)
+                    else:  # Confirm typed
+                        await say(update, doubts_text(t, found))
+                    return await ask_summary(update, context)
             saved = await activities.save_new(
                 services.sessions, profile, data, str(state["key"]), services.clock()
             )

@@ -8,51 +8,16 @@ from typing import Any
 from bot.i18n import N_, Translator
 from handlers.ui import esc
 from storage.activities import ActivityProblem, Problem
-from storage.models import ActivityKind, SessionLanguage, Topic
-from storage.models.activities import KIND_CODES, TOPIC_CODES
+from storage.models import ActivityKind, SessionLanguage
+from storage.models.activities import (
+    AUDIENCE_CODES,
+    FUNDING_CODES,
+    KIND_CODES,
+    PRODUCT_CODES,
+    TOPIC_CODES,
+)
+from storage.reports.labels import KIND_NAMES
 
-# Short labels for buttons, long names for cards.
-KIND_BUTTONS: dict[ActivityKind, str] = {
-    ActivityKind.DIRECT: N_("Direct communication"),
-    ActivityKind.STAGED: N_("Staged performance"),
-    ActivityKind.BROADCAST: N_("Loudspeaker, radio"),
-    ActivityKind.DIGITAL: N_("Zalo, Facebook"),
-    ActivityKind.TRAINING: N_("Training class"),
-    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogue"),
-    ActivityKind.CHILDREN_CLUB: N_("Leaders of Change club"),
-    ActivityKind.CONTEST: N_("Contest, festival"),
-    ActivityKind.HOME_VISIT: N_("Home visit, counselling"),
-    ActivityKind.LIVELIHOOD: N_("Livelihood group"),
-    ActivityKind.OTHER: N_("Other"),
-}
-KIND_NAMES: dict[ActivityKind, str] = {
-    ActivityKind.DIRECT: N_("Direct communication at a community meeting"),
-    ActivityKind.STAGED: N_("Staged communication at a festival or market"),
-    ActivityKind.BROADCAST: N_("Loudspeaker or commune radio broadcast"),
-    ActivityKind.DIGITAL: N_("Digital communication (Zalo, Facebook)"),
-    ActivityKind.TRAINING: N_("Training class"),
-    ActivityKind.POLICY_DIALOGUE: N_("Policy dialogue"),
-    ActivityKind.CHILDREN_CLUB: N_("“Leaders of Change” children's club"),
-    ActivityKind.CONTEST: N_("Contest, festival or experience-sharing visit"),
-    ActivityKind.HOME_VISIT: N_("Home visit or counselling"),
-    ActivityKind.LIVELIHOOD: N_("Support for a women's livelihood group"),
-    ActivityKind.OTHER: N_("Other"),
-}
-TOPIC_NAMES: dict[Topic, str] = {
-    Topic.GENDER_EQUALITY: N_("Gender equality"),
-    Topic.DOMESTIC_VIOLENCE: N_("Domestic violence"),
-    Topic.GENDER_BASED_VIOLENCE: N_("Gender-based violence"),
-    Topic.CHILD_MARRIAGE: N_("Child marriage"),
-    Topic.CONSANGUINEOUS_MARRIAGE: N_("Consanguineous marriage"),
-    Topic.HOME_BIRTH: N_("Home births, safe motherhood"),
-    Topic.TRAFFICKING: N_("Human trafficking"),
-    Topic.CHILD_SEXUAL_ABUSE: N_("Sexual abuse of children"),
-    Topic.SCHOOL_VIOLENCE: N_("School violence"),
-    Topic.SEX_SELECTION: N_("Sex selection at birth"),
-    Topic.ECONOMIC_EMPOWERMENT: N_("Women's economic empowerment"),
-    Topic.WOMEN_LEADERSHIP: N_("Women in leadership"),
-    Topic.HARMFUL_CUSTOMS: N_("Harmful customs"),
-}
 COUNT_NAMES: dict[str, str] = {
     "total": N_("participants in total"),
     "women": N_("women"),
@@ -109,6 +74,10 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         return t("A count cannot be negative ({value}). Please type 0 or more.").format(
             value=t.number(p["value"])
         )
+    if kind is Problem.TOO_LARGE and p["field"] == "products":
+        return t("At most {max} of one product. Please check the number.").format(
+            max=t.number(p["max"])
+        )
     if kind is Problem.TOO_LARGE:
         return t(
             "That is too many for one session: at most {max} participants. Please check the number."
@@ -131,7 +100,7 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         ).format(parts=_parts(t, p["parts"]), sum=t.number(p["sum"]), total=t.number(p["total"]))
     if kind is Problem.NO_PARTICIPANTS:
         return t(
-            "A session of this kind has at least 1 participant. Only broadcasts and online posts may have 0."
+            "A session of this kind has at least 1 participant. Only broadcasts, online posts, banners and posters, mobile exhibitions and documenting a good model may have 0."
         )
     if kind is Problem.BAD_DATE:
         return t(
@@ -179,6 +148,32 @@ def explain(t: Translator, problem: ActivityProblem) -> str:
         return t(
             "“{text}” is not a language code. Use vi, dt, dt:NAME or vi+dt:NAME, for example dt:Cor."
         ).format(text=esc(p["text"]))
+    if kind is Problem.UNKNOWN_AUDIENCE:
+        return t("“{text}” is not an audience of a class. The codes are: {codes}.").format(
+            text=esc(p["text"]), codes=", ".join(AUDIENCE_CODES.values())
+        )
+    if kind is Problem.UNKNOWN_PRODUCT:
+        return t("“{text}” is not a communication product. The codes are: {codes}.").format(
+            text=esc(p["text"]), codes=", ".join(PRODUCT_CODES.values())
+        )
+    if kind is Problem.BAD_AMOUNT:
+        return t(
+            "“{text}” is not an amount I can read. Type it in đồng, for example 1.500.000, 1,5 triệu or 500k."
+        ).format(text=esc(p["text"]))
+    if kind is Problem.AMOUNT_TOO_LARGE:
+        return t("That amount is too large: at most {max} đồng. Please check it.").format(
+            max=t.number(p["max"])
+        )
+    if kind is Problem.UNKNOWN_FUNDING:
+        return t("“{text}” is not a funding source. The codes are: {codes}.").format(
+            text=esc(p["text"]), codes=", ".join(FUNDING_CODES.values())
+        )
+    if kind is Problem.HELD_BY_ELSEWHERE:
+        return t("That team, club or group is not of this commune. Please choose again.")
+    if kind is Problem.PRODUCT_WITHOUT_NUMBER:
+        return t("How many? Type the number after the product, for example: {example}.").format(
+            example=esc(f"{p['text']} 200")
+        )
     if kind is Problem.ETHNIC_LANGUAGE_MISSING:
         return t("Please type the name of the ethnic-minority language.")
     if kind is Problem.TOO_MANY_PHOTOS:
@@ -221,9 +216,17 @@ def _parts(t: Translator, parts: list[tuple[str, int]]) -> str:
 
 
 ONE_LINE_HELP = N_(
-    "One-line form: /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE]\nFor example: /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon\nCOUNTS are total/women/men/girls/boys/ethnic minority (girls and boys under 16).\nKinds: {kinds}\nTopics: {topics}"
+    "One-line form: /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE]\nFor example: /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon\nCOUNTS are total/women/men/girls/boys/ethnic minority (girls and boys under 16).\nKinds: {kinds}\nTopics: {topics}\nBefore the note, optionally: products sp:to-roi=200,ap-phich=10 ({products}); a class's audience hv:CODE ({audiences}); the cost and its source cp:1.500.000:dtts ({sources})."
 )
 
 
 def one_line_help(t: Translator) -> str:
-    return esc(t(ONE_LINE_HELP).format(kinds=kind_codes(), topics=topic_codes()))
+    return esc(
+        t(ONE_LINE_HELP).format(
+            kinds=kind_codes(),
+            topics=topic_codes(),
+            products=", ".join(PRODUCT_CODES.values()),
+            audiences=", ".join(AUDIENCE_CODES.values()),
+            sources=", ".join(FUNDING_CODES.values()),
+        )
+    )

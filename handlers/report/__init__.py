@@ -10,7 +10,6 @@ from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -23,6 +22,7 @@ from bot.context import SERVICES_KEY, BotContext
 from bot.services import Services
 from handlers.alerts import cipher_of
 from handlers.delivery import EDIT_NOTICE
+from handlers.kit import BUTTONS, fallbacks, guards
 from handlers.report import addinfo, conversation
 from handlers.report.conversation import (
     AFFECTED,
@@ -47,12 +47,13 @@ from handlers.report.discreet import (
     abandon,
     active,
     note_incoming,
-    remember_update,
+    open_erasure,
     say,
     touch,
     wipe,
 )
 from scheduler import abandoned
+from storage import erasures
 
 MEDIA = filters.PHOTO | filters.VOICE | filters.VIDEO | filters.AUDIO | filters.Document.ALL
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -65,6 +66,7 @@ async def entry(update: Update, context: BotContext) -> str | int:
     if cipher_of(context.services.settings) is None:
         await conversation.no_key(update, context)
         return ConversationHandler.END
+    await open_erasure(update, context)
     if context.args:
         result = await addinfo.start_adding(update, context, " ".join(context.args))
     else:
@@ -75,38 +77,26 @@ async def entry(update: Update, context: BotContext) -> str | int:
     return result
 
 
+async def entry_pressed(update: Update, context: BotContext) -> str | int:
+    """The 🆘 button (after "I only need hotlines or to report")."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    return await entry(update, context)
+
+
 def discreet_guards(
-    ask: Step, *, expects_text: bool = False
-) -> list[BaseHandler[Update, BotContext, Any]]:
-    """Like ``handlers.ui.guards``, but protected and remembered for deletion."""
-
-    async def wrong_message(update: Update, context: BotContext) -> None:
-        t = context.t
-        if expects_text:
-            await say(update, context, t("Please type your answer as text."))
-        else:
-            await say(update, context, t("Please choose one of the buttons below."))
-        await ask(update, context)
-
-    async def wrong_button(update: Update, context: BotContext) -> None:
-        query = update.callback_query
-        assert query is not None
-        await query.answer(
-            context.t("That button is from an earlier step. Please use the latest message.")
-        )
-        await ask(update, context)
-
-    return [MessageHandler(~filters.COMMAND, wrong_message), CallbackQueryHandler(wrong_button)]
-
-
-async def other_command(update: Update, context: BotContext) -> None:
-    """Any other command mid-way: answered, and the step asked again."""
-    remember_update(update, context)
-    await say(update, context, context.t("Please finish this step first, or send /exit to leave."))
-    step = state(context).get("step")
-    ask = {**STEPS, addinfo.ADD: addinfo.ask_add}.get(step if isinstance(step, str) else "")
-    if ask is not None:
-        await ask(update, context)
+    ask: Step, *, expects_text: bool = False, press: Step | None = None
+) -> list[Any]:
+    """The kit's guards, answered protected and remembered for deletion; with
+    ``press``, a button's label typed counts as pressing it."""
+    return guards(
+        ask,
+        expects_text=expects_text,
+        say=say,
+        buttons_of=lambda context: state(context).get(BUTTONS),
+        press=press,
+    )
 
 
 async def edited_in_report(update: Update, context: BotContext) -> None:
@@ -124,8 +114,11 @@ def _button(callback: Any, name: str) -> CallbackQueryHandler[BotContext, Any]:
 def build() -> ConversationHandler[BotContext]:
     c = conversation
     states: dict[object, list[Any]] = {
-        DANGER: [_button(c.danger_chosen, "danger"), *discreet_guards(c.ask_danger)],
-        KIND: [_button(c.kind_chosen, "kind"), *discreet_guards(c.ask_kind)],
+        DANGER: [
+            _button(c.danger_chosen, "danger"),
+            *discreet_guards(c.ask_danger, press=c.danger_chosen),
+        ],
+        KIND: [_button(c.kind_chosen, "kind"), *discreet_guards(c.ask_kind, press=c.kind_chosen)],
         AFFECTED: [_button(c.affected_chosen, "aff"), *discreet_guards(c.ask_affected)],
         PLACE: [
             CallbackQueryHandler(c.place_chosen, pattern=rf"^{P}:place:\d+$"),
@@ -133,20 +126,29 @@ def build() -> ConversationHandler[BotContext]:
             MessageHandler(TEXT, c.place_typed),
             *discreet_guards(c.ask_place, expects_text=True),
         ],
-        WHEN: [_button(c.when_chosen, "when"), *discreet_guards(c.ask_when)],
+        WHEN: [_button(c.when_chosen, "when"), *discreet_guards(c.ask_when, press=c.when_chosen)],
         DETAILS: [
             CallbackQueryHandler(c.details_done, pattern=rf"^{P}:det:done$"),
             MessageHandler(TEXT, c.details_text),
             MessageHandler(MEDIA, c.details_media),
             *discreet_guards(c.ask_details, expects_text=True),
         ],
-        CONTACT: [_button(c.contact_chosen, "contact"), *discreet_guards(c.ask_contact)],
+        CONTACT: [
+            _button(c.contact_chosen, "contact"),
+            *discreet_guards(c.ask_contact, press=c.contact_chosen),
+        ],
         PHONE: [
             MessageHandler(TEXT, c.phone_typed),
             *discreet_guards(c.ask_phone, expects_text=True),
         ],
-        CONSENT: [_button(c.consent_chosen, "consent"), *discreet_guards(c.ask_consent)],
-        SUMMARY: [_button(c.summary_chosen, "sum"), *discreet_guards(c.ask_summary)],
+        CONSENT: [
+            _button(c.consent_chosen, "consent"),
+            *discreet_guards(c.ask_consent, press=c.consent_chosen),
+        ],
+        SUMMARY: [
+            _button(c.summary_chosen, "sum"),
+            *discreet_guards(c.ask_summary, press=c.summary_chosen),
+        ],
         addinfo.ADD: [
             CallbackQueryHandler(addinfo.add_done, pattern=rf"^{P}:add:done$"),
             CallbackQueryHandler(addinfo.danger_chosen, pattern=rf"^{P}:add:dgr:[yn]$"),
@@ -156,13 +158,19 @@ def build() -> ConversationHandler[BotContext]:
         ],
     }
     return ConversationHandler(
-        entry_points=[CommandHandler("report", entry)],
-        states=states,
-        fallbacks=[
-            CommandHandler(["exit", "cancel"], leave),
+        entry_points=[
             CommandHandler("report", entry),
-            MessageHandler(filters.COMMAND, other_command),
+            CallbackQueryHandler(entry_pressed, pattern=r"^menu:report$"),
         ],
+        states=states,
+        fallbacks=fallbacks(
+            KEY,
+            {**STEPS, addinfo.ADD: addinfo.ask_add},
+            CommandHandler("report", entry),
+            leave=leave,
+            leave_commands=("exit", "cancel"),
+            say=say,
+        ),
         name="report",
         persistent=True,
         allow_reentry=True,
@@ -189,12 +197,17 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(handler)
     services = application.bot_data.get(SERVICES_KEY)
     if isinstance(services, Services):
+        sessions = services.sessions
 
         async def discard(user_id: int) -> int:
             return await abandon(application, handler, user_id)
 
+        async def reporters() -> list[int]:
+            async with sessions() as session:
+                return await erasures.open_reporters(session)
+
         idle = timedelta(minutes=services.settings.report_draft_minutes)
-        abandoned.watch(application, abandoned.Watch(KEY, idle, discard))
+        abandoned.watch(application, abandoned.Watch(KEY, idle, discard, reporters))
 
 
 def register_commands(application: Application) -> None:  # type: ignore[type-arg]

@@ -30,6 +30,7 @@ from bot.i18n import Translator, translator
 from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, clear_offer, hotline_line, local_now, offered
+from handlers.kit import pressed_data
 from handlers.report import pieces
 from handlers.report.discreet import CHAT, KEY, MESSAGES, remember_update, say, wipe
 from handlers.report.pieces import Added
@@ -84,9 +85,9 @@ def state(context: BotContext) -> dict[str, Any]:
 
 
 def choice_of(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":", 2)[2] if query.data.count(":") >= 2 else ""
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data.split(":", 2)[2] if data.count(":") >= 2 else ""
 
 
 def cipher_for(context: BotContext) -> Cipher:
@@ -758,7 +759,7 @@ async def leave(update: Update, context: BotContext) -> int:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(
-            context.t("Done. Nothing was saved. Send /help to see what you can do."),
+            context.t("Cancelled. Nothing was saved. Send /help to see what you can do."),
             reply_markup=ReplyKeyboardRemove(),
         )
     return ConversationHandler.END

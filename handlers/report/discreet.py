@@ -9,7 +9,12 @@ persisted), with the same key as the stored report.
 A reporter who stops half-way is not left with the conversation on screen:
 each input stamps the draft (``scheduler.abandoned.SEEN``), and after
 ``BINHDANG_REPORT_DRAFT_MINUTES`` without one the periodic check calls
-:func:`abandon`, which erases the same messages as ``/exit``, silently."""
+:func:`abandon`, which erases the same messages as ``/exit``, silently.
+
+The draft is saved with each update; a durable row (``storage.erasures``),
+committed before the report's first message is sent and removed once its
+messages are erased, covers what a crash kept out of the saved list, and
+lets the check find a report whose end was cut short."""
 
 from __future__ import annotations
 
@@ -18,14 +23,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ConversationHandler
 
-from bot.context import BotContext
-from handlers.delivery import keep_on_failure
+from bot.context import SERVICES_KEY, BotContext
+from handlers.delivery import RECENT, keep_on_failure
 from handlers.flow import draft
+from handlers.kit import remember_buttons
 from scheduler import abandoned
+from storage import erasures
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +71,33 @@ def touch(context: BotContext) -> None:
 async def note_incoming(update: Update, context: BotContext) -> None:
     """Group -9: every message the reporter sends during the conversation is
     remembered, whatever handles it (a wrong input, a command), and any input
-    (a button too) keeps the draft alive."""
-    if not active(context):
+    (a button too) keeps the draft alive. The update is noted on the erase row
+    first (``storage.erasures.note_update``)."""
+    if not active(context) or update.effective_chat is None or update.effective_user is None:
         return
+    data = context.user_data or {}
+    saved = [i for i in data.get(RECENT, []) if i != update.update_id]
+    async with context.services.sessions.begin() as session:
+        await erasures.note_update(
+            session,
+            update.effective_chat.id,
+            update.effective_user.id,
+            update.update_id,
+            saved,
+            draft(context, KEY).get(MESSAGES, []),
+        )
     touch(context)
     if update.message is not None:
         remember(context, update.message.message_id)
+
+
+async def open_erasure(update: Update, context: BotContext) -> None:
+    """Before the report's first message: the row that erases it all later."""
+    chat, user, message = update.effective_chat, update.effective_user, update.message
+    if chat is None or user is None or message is None:
+        return
+    async with context.services.sessions.begin() as session:
+        await erasures.open_report(session, chat.id, user.id, message.message_id, update.update_id)
 
 
 async def say(update: Update, context: BotContext, text: str, markup: Any = None) -> Message:
@@ -77,14 +106,32 @@ async def say(update: Update, context: BotContext, text: str, markup: Any = None
     assert chat is not None
     message = await chat.send_message(text, reply_markup=markup, protect_content=True)
     remember(context, message.message_id)
+    remember_buttons(draft(context, KEY), markup)  # a label typed counts as pressed
     return message
 
 
 async def wipe(context: BotContext, chat_id: int) -> int:
     """Delete both sides of the conversation. Returns how many ids were asked."""
-    ids: list[int] = list(draft(context, KEY).get(MESSAGES, []))
-    await delete_ids(context.bot, chat_id, ids)
+    listed: list[int] = list(draft(context, KEY).get(MESSAGES, []))
+    saved = (context.user_data or {}).get(RECENT, [])
+    count = await erase(context.services.sessions, context.bot, chat_id, listed, saved)
     draft(context, KEY)[MESSAGES] = []
+    return count
+
+
+async def erase(
+    sessions: async_sessionmaker[AsyncSession],
+    bot: Bot,
+    chat_id: int,
+    listed: list[int],
+    saved: list[int],
+) -> int:
+    """Delete the listed ids and what the erase row adds, then drop the row."""
+    async with sessions() as session:
+        ids = await erasures.to_erase(session, chat_id, listed, saved)
+    await delete_ids(bot, chat_id, ids)
+    async with sessions.begin() as session:
+        await erasures.close(session, chat_id)
     return len(ids)
 
 
@@ -121,15 +168,16 @@ async def abandon(
     data = application.user_data.get(user_id)
     current = data.pop(KEY, None) if isinstance(data, dict) else None
     if not isinstance(current, dict):
-        return 0
+        current = {}  # a report whose end was cut short: only its erase row is left
     chat_id = int(current.get(CHAT) or user_id)
     # PTB has no public way to end a conversation outside an update; this is
-    # what its own conversation_timeout does. The change is persisted with the
-    # next save, like any state change.
+    # what its own conversation_timeout does. The sweep runs in the user's
+    # turn, which saves the change when it ends.
     conversation._update_state(ConversationHandler.END, (chat_id, user_id))
     ids = [int(i) for i in current.get(MESSAGES, [])]
-    await delete_ids(application.bot, chat_id, ids)
-    return len(ids)
+    saved = data.get(RECENT, []) if isinstance(data, dict) else []
+    services = application.bot_data[SERVICES_KEY]
+    return await erase(services.sessions, application.bot, chat_id, ids, saved)
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -1,6 +1,6 @@
 """The one-line form for experienced users (nhập nhanh một dòng):
 
-    /log KIND DATE COUNTS TOPICS [LANGUAGE] [NOTE...]
+    /log KIND DATE COUNTS TOPICS [LANGUAGE] [sp:PRODUCTS] [hv:AUDIENCE] [cp:COST:SOURCE] [NOTE...]
     /log tt 20/11 45/30/15/0/0/40 bdg,tao-hon dt:Cor họp dân thôn 3
 
 Each part goes through the same parsers as the guided steps; whatever parses
@@ -22,14 +22,19 @@ from storage.activities.rules import (
     clean_note,
     is_compact_counts,
     looks_like_language,
+    parse_amount,
+    parse_audience,
     parse_compact_counts,
     parse_count,
     parse_date,
+    parse_funding,
     parse_kind,
     parse_language,
+    parse_products,
     parse_topics,
 )
 from storage.models.activities import ActivityKind, SessionLanguage
+from storage.text import fold
 
 PARTS = ("kind", "date", "counts", "topics")
 
@@ -90,19 +95,39 @@ def parse_one_line(text: str, today: date, max_age_days: int) -> OneLine:
 
     rest = parts[len(PARTS)] if len(parts) > len(PARTS) else ""
     values["language"] = SessionLanguage.VIETNAMESE.value
-    first, _, after = rest.partition(" ")
-    if first and looks_like_language(first):
+    # Optional tokens before the note, in any order: the language, the
+    # products (``sp:to-roi=200,ap-phich=10``), a class's audience (``hv:uy-tin``),
+    # the cost and its funding source (``cp:1.500.000:dtts``).
+    while rest:
+        first, _, after = rest.partition(" ")
+        prefix, _, value = first.partition(":")
+        if not (looks_like_language(first) or (fold(prefix) in ("sp", "hv", "cp") and value)):
+            break
         try:
-            language, name = parse_language(first)
-            values["language"] = language.value
-            values["ethnic_language"] = name
+            if looks_like_language(first):
+                language, name = parse_language(first)
+                values["language"] = language.value
+                values["ethnic_language"] = name
+            elif fold(prefix) == "cp":
+                amount, _, source = value.partition(":")
+                values["cost"] = parse_amount(amount)
+                values["funding_source"] = parse_funding(source).value if source else None
+            elif fold(prefix) == "sp":
+                found = parse_products(value.replace("_", " "))
+                values["products"] = {p.value: n for p, n in found.items()}
+            else:
+                values["audience"] = parse_audience(value).value
         except ActivityProblem as problem:
             result.problems.append(problem)
-        rest = after
+        rest = after.strip()
     if rest.strip():
         try:
             values["note"] = clean_note(rest)
         except ActivityProblem as problem:
             result.problems.append(problem)
+    # What the line does not name is not asked afterwards: no products, and a
+    # class whose audience is not recorded (the summary card can add it).
+    values.setdefault("products", {})
+    values.setdefault("audience", None)
     values["optional_done"] = True
     return result

@@ -15,7 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit
 from storage.activities.rules import COUNT_FIELDS, ActivityInput, ActivityProblem, Problem
-from storage.models import Activity, ActivityKind, ActivityTopic, Unit, UnitLevel, User
+from storage.models import (
+    Activity,
+    ActivityKind,
+    ActivityProduct,
+    ActivityTopic,
+    ProductKind,
+    RegisterEntry,
+    RegisterKind,
+    RegisterStatus,
+    Unit,
+    UnitLevel,
+    User,
+)
 from storage.units import in_subtree
 from storage.users import Profile
 
@@ -23,6 +35,7 @@ ENTITY = "activity"
 DEFAULT_EDIT_DAYS = 7
 PAGE_SIZE = 5
 PLACE_LEVELS = (UnitLevel.VILLAGE, UnitLevel.COMMUNE)
+HOLDER_KINDS = (RegisterKind.TEAM, RegisterKind.CLUB, RegisterKind.LIVELIHOOD_GROUP)
 _SCALAR_FIELDS = (
     "kind",
     "kind_other",
@@ -30,6 +43,10 @@ _SCALAR_FIELDS = (
     "unit_id",
     "language",
     "ethnic_language",
+    "audience",
+    "cost",
+    "funding_source",
+    "held_by_id",
     "note",
     "photo_file_ids",
     "voice_file_id",
@@ -81,6 +98,28 @@ async def find_by_key(session: AsyncSession, key: str) -> Activity | None:
     return await session.scalar(select(Activity).where(Activity.idempotency_key == key))
 
 
+# What "🔁 Like last time" copies: what the session was, not when, how many or its media.
+LIKE_LAST_FIELDS = ("kind", "kind_other", "unit_id", "topics", "language", "ethnic_language")
+
+
+async def like_last_time(session: AsyncSession, reporter: Profile) -> dict[str, Any] | None:
+    """The draft values of the reporter's latest activity that can be logged
+    again as it was (its place still allowed): kind, place, topics, language."""
+    last = await session.scalar(
+        select(Activity)
+        .where(Activity.reporter_id == reporter.id, Activity.deleted.is_(False))
+        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    unit = await session.get(Unit, last.unit_id)
+    if unit is None or not await may_log_at(session, reporter, unit):
+        return None
+    values = draft_values(last)
+    return {f: values[f] for f in LIKE_LAST_FIELDS if values.get(f) is not None}
+
+
 async def find_own_by_key_prefix(
     session: AsyncSession, reporter_id: int, prefix: str
 ) -> int | None:
@@ -104,6 +143,7 @@ async def create(
     unit = await session.get(Unit, data.unit_id)
     if unit is None or not await may_log_at(session, reporter, unit):
         raise ActivityProblem(Problem.PLACE_NOT_ALLOWED)
+    await check_held_by(session, data, unit)
     activity = Activity(
         reporter_id=reporter.id,
         idempotency_key=key,
@@ -113,10 +153,13 @@ async def create(
         **_columns(data),
     )
     activity.topic_links = [ActivityTopic(topic=t) for t in data.topics]
+    activity.product_links = _product_links(data.products)
     session.add(activity)
     await session.flush()
     created = {f: _json(v) for f, v in _columns(data).items()}
     created["topics"] = [t.value for t in data.topics]
+    if data.products:
+        created["products"] = _products_json(data.products)
     await audit.record(session, reporter.id, ENTITY, activity.id, "create", created, at=now)
     return Saved(activity.id, True)
 
@@ -148,6 +191,53 @@ def _columns(data: ActivityInput) -> dict[str, Any]:
     return values
 
 
+async def commune_of(session: AsyncSession, unit: Unit) -> Unit:
+    if unit.level is UnitLevel.VILLAGE and unit.parent_id is not None:
+        parent = await session.get(Unit, unit.parent_id)
+        if parent is not None:
+            return parent
+    return unit
+
+
+async def holders(session: AsyncSession, unit_id: int) -> list[RegisterEntry]:
+    """Active teams, clubs and groups of the commune of ``unit_id`` that can
+    have held an activity there (tổ, CLB, nhóm tổ chức), by name."""
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        return []
+    commune = await commune_of(session, unit)
+    found = await session.scalars(
+        select(RegisterEntry)
+        .join(Unit, Unit.id == RegisterEntry.unit_id)
+        .where(
+            (Unit.id == commune.id) | (Unit.parent_id == commune.id),
+            RegisterEntry.kind.in_(HOLDER_KINDS),
+            RegisterEntry.status == RegisterStatus.ACTIVE,
+        )
+        .order_by(RegisterEntry.name)
+    )
+    return list(found.all())
+
+
+async def check_held_by(session: AsyncSession, data: ActivityInput, unit: Unit) -> None:
+    """The team, club or group named belongs to the activity's commune."""
+    if data.held_by_id is None:
+        return
+    entry = await session.get(RegisterEntry, data.held_by_id)
+    holder = await session.get(Unit, entry.unit_id) if entry is not None else None
+    commune = await commune_of(session, unit)
+    if holder is None or commune.id not in (holder.id, holder.parent_id):
+        raise ActivityProblem(Problem.HELD_BY_ELSEWHERE)
+
+
+def _product_links(products: dict[ProductKind, int]) -> list[ActivityProduct]:
+    return [ActivityProduct(product=p, quantity=n) for p, n in products.items()]
+
+
+def _products_json(products: dict[ProductKind, int]) -> dict[str, int]:
+    return {p.value: n for p, n in products.items()}
+
+
 def draft_values(activity: Activity) -> dict[str, Any]:
     """A stored activity as the JSON values of a draft, to edit it."""
     return {
@@ -159,6 +249,11 @@ def draft_values(activity: Activity) -> dict[str, Any]:
         "topics": [t.value for t in activity.topics],
         "language": activity.language.value,
         "ethnic_language": activity.ethnic_language,
+        "audience": activity.audience.value if activity.audience else None,
+        "products": _products_json(activity.products),
+        "cost": activity.cost,
+        "funding_source": activity.funding_source.value if activity.funding_source else None,
+        "held_by_id": activity.held_by_id,
         "note": activity.note,
         "photo_file_ids": list(activity.photo_file_ids or []),
         "voice_file_id": activity.voice_file_id,
@@ -229,6 +324,10 @@ async def update(
         unit = await session.get(Unit, data.unit_id)
         if unit is None or not await may_log_at(session, actor, unit):
             raise ActivityProblem(Problem.PLACE_NOT_ALLOWED)
+    if data.held_by_id is not None:
+        place = await session.get(Unit, data.unit_id)
+        assert place is not None
+        await check_held_by(session, data, place)
     changes: dict[str, list[Any]] = {}
     for field, value in _columns(data).items():
         old = getattr(activity, field)
@@ -239,6 +338,10 @@ async def update(
     if old_topics != list(data.topics):
         changes["topics"] = [[t.value for t in old_topics], [t.value for t in data.topics]]
         activity.topic_links = [ActivityTopic(topic=t) for t in data.topics]
+    old_products = activity.products
+    if old_products != data.products:
+        changes["products"] = [_products_json(old_products), _products_json(data.products)]
+        activity.product_links = _product_links(data.products)
     if changes:
         activity.updated_at = now
         await session.flush()

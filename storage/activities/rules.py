@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -22,11 +23,17 @@ from pydantic import (
 )
 
 from storage.models.activities import (
+    AUDIENCE_CODES,
+    FUNDING_CODES,
     KIND_CODES,
+    PRODUCT_CODES,
     TOPIC_CODES,
     ActivityKind,
+    FundingSource,
+    ProductKind,
     SessionLanguage,
     Topic,
+    TrainingAudience,
 )
 from storage.text import clean_name, fold, starts_like_formula
 
@@ -36,9 +43,30 @@ MAX_PHOTOS = 5
 MAX_KIND_OTHER = 200
 MAX_ETHNIC_LANGUAGE = 60
 DEFAULT_MAX_AGE_DAYS = 60
-# Broadcasts and posts reach an audience nobody can count; every other kind
-# of session has at least one participant.
-UNCOUNTED_KINDS = frozenset({ActivityKind.BROADCAST, ActivityKind.DIGITAL})
+MAX_PRODUCTS = 1_000_000
+MAX_COST = 1_000_000_000_000  # đồng
+# Broadcasts, posts, banners and posters, mobile exhibitions and the
+# documenting of a good model reach people nobody can count; every other
+# kind of session has at least one participant.
+UNCOUNTED_KINDS = frozenset(
+    {
+        ActivityKind.BROADCAST,
+        ActivityKind.DIGITAL,
+        ActivityKind.VISUAL_CAMPAIGN,
+        ActivityKind.EXHIBITION,
+        ActivityKind.GOOD_MODEL,
+    }
+)
+# Kinds whose communication products the guided /log asks for (any activity
+# may carry some, through the one-line form or the summary card).
+PRODUCT_KINDS = frozenset(
+    {
+        ActivityKind.VISUAL_CAMPAIGN,
+        ActivityKind.LAUNCH_CEREMONY,
+        ActivityKind.EXHIBITION,
+        ActivityKind.GOOD_MODEL,
+    }
+)
 
 COUNT_FIELDS = ("total", "women", "men", "girls", "boys", "ethnic_minority")
 PEOPLE_FIELDS = ("women", "men", "girls", "boys")
@@ -69,6 +97,13 @@ class Problem(enum.Enum):
     UNKNOWN_LANGUAGE = "unknown_language"  # text
     ETHNIC_LANGUAGE_MISSING = "ethnic_language_missing"
     TOO_MANY_PHOTOS = "too_many_photos"  # max
+    UNKNOWN_AUDIENCE = "unknown_audience"  # text
+    UNKNOWN_PRODUCT = "unknown_product"  # text
+    PRODUCT_WITHOUT_NUMBER = "product_without_number"  # text
+    BAD_AMOUNT = "bad_amount"  # text
+    AMOUNT_TOO_LARGE = "amount_too_large"  # max
+    UNKNOWN_FUNDING = "unknown_funding"  # text
+    HELD_BY_ELSEWHERE = "held_by_elsewhere"  # a team/club/group not of the activity's commune
     PLACE_NOT_ALLOWED = "place_not_allowed"
     ONE_LINE_INCOMPLETE = "one_line_incomplete"  # missing
     INCOMPLETE = "incomplete"  # field
@@ -109,10 +144,21 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
+# Words that may follow a count: "45 người", "30 nữ", "40 người DTTS".
+_COUNT_WORDS = re.compile(
+    r"\s*(?:nguoi|ng|nguoi tham gia|nguoi dttc|nguoi dtts|dtts|nu|nam|phu nu|em|chau|"
+    r"people|persons?|participants?|women|men|girls|boys)?\s*$"
+)
+
+
 def parse_count(text: str, field: str = "total") -> int:
-    """A participant count typed as digits: ``45``, ``1.200``, ``1,200``.
-    Words (``forty-five``), fractions and exponents are not numbers here."""
+    """A participant count typed as digits: ``45``, ``1.200``, ``1,200``, also
+    followed by a word such as ``45 người``. Words (``forty-five``), fractions
+    and exponents are not numbers here."""
     cleaned = text.strip()
+    match = re.fullmatch(r"([+\-−]?[\d.,\s]*\d)(\D*)", cleaned)
+    if match and _COUNT_WORDS.fullmatch(fold(match[2])):
+        cleaned = match[1].strip()
     negative = cleaned.startswith(("-", "−"))
     body = cleaned.lstrip("+-−").strip()
     if _THOUSANDS.fullmatch(body):
@@ -179,19 +225,52 @@ def check_total(kind: ActivityKind, total: int) -> None:
 # Dates.
 _TODAY = {"nay", "hom nay", "homnay", "hnay", "today"}
 _YESTERDAY = {"qua", "hom qua", "homqua", "hqua", "yesterday"}
+_DAY_BEFORE = {"hom kia", "homkia", "hkia", "the day before yesterday"}
 _DAY_MONTH = re.compile(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAYS_AGO = re.compile(r"(\d{1,3}) (?:ngay truoc|hom truoc|days? ago)")
+_WEEKDAYS = {
+    **{f"thu {n}": n - 2 for n in range(2, 8)},
+    **{f"t{n}": n - 2 for n in range(2, 8)},
+    "thu hai": 0,
+    "thu ba": 1,
+    "thu tu": 2,
+    "thu nam": 3,
+    "thu sau": 4,
+    "thu bay": 5,
+    "chu nhat": 6,
+    "cn": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+_LAST_WEEK = re.compile(r"(.+?) (?:tuan truoc|tuan roi|last week)")
+# A day and month typed without a year in the coming half year is "not yet",
+# not a day of the year before (31/12 typed on 3 December).
+_NOT_YET_DAYS = 183
 
 
 def parse_date(text: str, today: date) -> date:
-    """``hôm nay``, ``hôm qua``, ``20/11``, ``20/11/2024``, ``2024-11-20``. A day
-    without a year is the latest such day that is not after ``today``."""
+    """``hôm nay``, ``hôm qua``, ``hôm kia``, ``3 ngày trước``, ``thứ 2``, ``thứ 2
+    tuần trước``, ``20/11``, ``20/11/2024``, ``2024-11-20``. A day without a year
+    is the latest such day that is not after ``today``, unless that is more
+    than half a year back: then it is this year's, a day still to come."""
     cleaned = text.strip()
     folded = fold(cleaned)
     if folded in _TODAY:
         return today
     if folded in _YESTERDAY:
         return today - timedelta(days=1)
+    if folded in _DAY_BEFORE:
+        return today - timedelta(days=2)
+    if match := _DAYS_AGO.fullmatch(folded):
+        return today - timedelta(days=int(match[1]))
+    if (found := _weekday(folded, today)) is not None:
+        return found
     if match := _ISO.fullmatch(cleaned):
         year, month, day = (int(g) for g in match.groups())
         return _make_date(year, month, day, cleaned)
@@ -200,11 +279,27 @@ def parse_date(text: str, today: date) -> date:
         if match[3] is None:
             found = _make_date(today.year, month, day, cleaned, leap_ok=True)
             if found > today:
-                found = _make_date(today.year - 1, month, day, cleaned)
+                before = _make_date(today.year - 1, month, day, cleaned, leap_ok=True)
+                if (today - before).days <= _NOT_YET_DAYS:
+                    return before
             return found
         year = int(match[3])
         return _make_date(2000 + year if year < 100 else year, month, day, cleaned)
     raise ActivityProblem(Problem.BAD_DATE, text=cleaned[:40])
+
+
+def _weekday(folded: str, today: date) -> date | None:
+    """``thứ 2``: the latest Monday up to today; ``thứ 2 tuần trước``: the
+    Monday of the week (Monday to Sunday) before this one."""
+    last_week = _LAST_WEEK.fullmatch(folded)
+    name = last_week[1] if last_week else folded
+    weekday = _WEEKDAYS.get(name)
+    if weekday is None:
+        return None
+    if last_week:
+        monday = today - timedelta(days=today.weekday() + 7)
+        return monday + timedelta(days=weekday)
+    return today - timedelta(days=(today.weekday() - weekday) % 7)
 
 
 def _make_date(year: int, month: int, day: int, text: str, leap_ok: bool = False) -> date:
@@ -240,6 +335,23 @@ def _by_code(codes: Mapping[Any, str]) -> dict[str, Any]:
 
 _KINDS_BY_CODE: dict[str, ActivityKind] = _by_code(KIND_CODES)
 _TOPICS_BY_CODE: dict[str, Topic] = _by_code(TOPIC_CODES)
+_AUDIENCES_BY_CODE: dict[str, TrainingAudience] = _by_code(AUDIENCE_CODES)
+# Products by code, value and the words people type (folded, without spaces).
+_PRODUCTS_BY_WORD: dict[str, ProductKind] = {
+    **{k.replace(" ", ""): v for k, v in _by_code(PRODUCT_CODES).items()},
+    "toroi": ProductKind.LEAFLET,
+    "togap": ProductKind.LEAFLET,
+    "apphich": ProductKind.POSTER,
+    "tranhcodong": ProductKind.POSTER,
+    "pano": ProductKind.PANEL,
+    "bangron": ProductKind.PANEL,
+    "khauhieu": ProductKind.PANEL,
+    "clip": ProductKind.VIDEO,
+    "phongsu": ProductKind.VIDEO,
+    "sotay": ProductKind.HANDBOOK,
+    "tailieu": ProductKind.HANDBOOK,
+}
+_PRODUCT_PART = re.compile(r"(?P<word>[^\d=:]+?)\s*[=:]?\s*(?P<number>[\d.,\s]*\d)")
 
 
 def parse_kind(text: str) -> tuple[ActivityKind, str | None]:
@@ -268,6 +380,96 @@ def parse_topics(text: str) -> list[Topic]:
     return sort_topics(found)
 
 
+def parse_audience(text: str) -> TrainingAudience:
+    """``truong-thon``: who a training class was for."""
+    audience = _AUDIENCES_BY_CODE.get(fold(text.strip()))
+    if audience is None:
+        raise ActivityProblem(Problem.UNKNOWN_AUDIENCE, text=text.strip()[:40])
+    return audience
+
+
+def parse_products(text: str) -> dict[ProductKind, int]:
+    """``to-roi=200, ap-phich 10``, ``tờ rơi 200; pa nô 2``: products and how
+    many of each (the same product twice adds up)."""
+    found: dict[ProductKind, int] = {}
+    for part in re.split(r"[;,+]\s*(?=\D)", text):
+        if not part.strip():
+            continue
+        match = _PRODUCT_PART.fullmatch(part.strip())
+        if match is None:
+            if _PRODUCTS_BY_WORD.get(fold(part).replace(" ", "").replace("-", "")):
+                raise ActivityProblem(Problem.PRODUCT_WITHOUT_NUMBER, text=part.strip()[:40])
+            raise ActivityProblem(Problem.UNKNOWN_PRODUCT, text=part.strip()[:40])
+        word = fold(match["word"]).replace(" ", "").replace("-", "")
+        product = _PRODUCTS_BY_WORD.get(word)
+        if product is None:
+            raise ActivityProblem(Problem.UNKNOWN_PRODUCT, text=match["word"].strip()[:40])
+        quantity = parse_count(match["number"], "products")
+        found[product] = found.get(product, 0) + quantity
+    return check_products(found)
+
+
+def check_products(products: Mapping[ProductKind, int]) -> dict[ProductKind, int]:
+    """Quantities from 1 to :data:`MAX_PRODUCTS`; a zero drops the product."""
+    kept: dict[ProductKind, int] = {}
+    for product in ProductKind:
+        quantity = products.get(product, 0)
+        if quantity < 0:
+            raise ActivityProblem(Problem.NEGATIVE, field="products", value=quantity)
+        if quantity > MAX_PRODUCTS:
+            raise ActivityProblem(
+                Problem.TOO_LARGE, field="products", value=quantity, max=MAX_PRODUCTS
+            )
+        if quantity:
+            kept[product] = quantity
+    return kept
+
+
+_FUNDING_BY_CODE: dict[str, FundingSource] = _by_code(FUNDING_CODES)
+_MULTIPLIERS = {"tr": 1_000_000, "trieu": 1_000_000, "k": 1_000, "nghin": 1_000, "ngan": 1_000}
+_AMOUNT = re.compile(r"(?P<number>\d[\d.,\s]*?)\s*(?P<unit>tr|trieu|k|nghin|ngan)?")
+
+
+def parse_amount(text: str) -> int:
+    """An amount of money in đồng as people type it: ``1.500.000``,
+    ``1.500.000 đ``, ``1,5 triệu``, ``1.5tr``, ``500k``, ``500 nghìn``."""
+    folded = _plain(text)
+    for currency in ("dong", "vnd", "d"):
+        folded = folded.removesuffix(currency).strip()
+    match = _AMOUNT.fullmatch(folded)
+    if match is None:
+        raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+    number, unit = match["number"].strip(), match["unit"]
+    if unit is None:
+        if not re.fullmatch(r"\d{1,3}(?:[.,\s]\d{3})*|\d+", number):
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+        amount = int(re.sub(r"[.,\s]", "", number))
+    else:
+        whole, _, part = number.replace(" ", "").replace(",", ".").partition(".")
+        if not whole.isdigit() or (part and not part.isdigit()) or len(part) > 6:
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=text.strip()[:40])
+        scale = _MULTIPLIERS[unit]
+        amount = int(whole) * scale + (int(part) * scale // 10 ** len(part) if part else 0)
+    if amount > MAX_COST:
+        raise ActivityProblem(Problem.AMOUNT_TOO_LARGE, max=MAX_COST)
+    return amount
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, punctuation kept (``fold`` drops it)."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def parse_funding(text: str) -> FundingSource:
+    """``dtts``, ``giam-ngheo``, ``ntm``, ``nsdp``, ``xhh``."""
+    found = _FUNDING_BY_CODE.get(fold(text.strip()))
+    if found is None:
+        raise ActivityProblem(Problem.UNKNOWN_FUNDING, text=text.strip()[:40])
+    return found
+
+
 def sort_topics(topics: list[Topic]) -> list[Topic]:
     order = list(Topic)
     return sorted(set(topics), key=order.index)
@@ -293,6 +495,39 @@ def parse_language(text: str) -> tuple[SessionLanguage, str | None]:
     if name is None:
         return language, None
     return language, clean_text(name.replace("_", " "), "ethnic_language", MAX_ETHNIC_LANGUAGE)
+
+
+_VIETNAMESE_WORDS = {"tieng viet", "viet", "tieng pho thong", "pho thong", "kinh", "vietnamese"}
+_BOTH = re.compile(r"(.+?)\s+(?:va|và|and|\+|,)\s+(.+)", re.IGNORECASE)
+
+
+def parse_language_words(text: str) -> tuple[SessionLanguage, str | None]:
+    """Plain words: ``tiếng Việt``; ``tiếng Cor`` or ``Cor`` (that ethnic-minority
+    language); ``tiếng Việt và Cor`` (both). Codes (``dt:Cor``) as :func:`parse_language`."""
+    if looks_like_language(text):
+        return parse_language(text)
+    stripped = " ".join(text.split())
+    if fold(stripped) in _VIETNAMESE_WORDS:
+        return SessionLanguage.VIETNAMESE, None
+    both = _BOTH.fullmatch(stripped)
+    if both:
+        first, second = both[1], both[2]
+        if fold(second) in _VIETNAMESE_WORDS:
+            first, second = second, first
+        if fold(first) in _VIETNAMESE_WORDS and fold(second) not in _VIETNAMESE_WORDS:
+            return SessionLanguage.BOTH, _language_name(second, text)
+        raise ActivityProblem(Problem.UNKNOWN_LANGUAGE, text=text.strip()[:40])
+    return SessionLanguage.ETHNIC, _language_name(stripped, text)
+
+
+def _language_name(words: str, text: str) -> str:
+    """``tiếng Cor`` → ``Cor``: a name of at most three words, with letters."""
+    parts = words.split()
+    if parts and fold(parts[0]) == "tieng":
+        parts = parts[1:]
+    if not 1 <= len(parts) <= 3 or any(ch.isdigit() for ch in "".join(parts)):
+        raise ActivityProblem(Problem.UNKNOWN_LANGUAGE, text=text.strip()[:40])
+    return clean_text(" ".join(parts), "ethnic_language", MAX_ETHNIC_LANGUAGE)
 
 
 def clean_text(text: str, field: str, max_length: int) -> str:
@@ -364,6 +599,11 @@ class ActivityInput(BaseModel):
     topics: list[Topic]
     language: SessionLanguage
     ethnic_language: str | None = None
+    audience: TrainingAudience | None = None
+    products: dict[ProductKind, int] = Field(default_factory=dict)
+    cost: int | None = None  # đồng
+    funding_source: FundingSource | None = None
+    held_by_id: int | None = None  # the register entry (team, club, group) that held it
     note: str | None = None
     photo_file_ids: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
     voice_file_id: str | None = None
@@ -396,6 +636,20 @@ class ActivityInput(BaseModel):
             return None
         return clean_text(value, "ethnic_language", MAX_ETHNIC_LANGUAGE)
 
+    @field_validator("cost")
+    @classmethod
+    def _cost(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ActivityProblem(Problem.BAD_AMOUNT, text=str(value))
+        if value is not None and value > MAX_COST:
+            raise ActivityProblem(Problem.AMOUNT_TOO_LARGE, max=MAX_COST)
+        return value
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, value: dict[ProductKind, int]) -> dict[ProductKind, int]:
+        return check_products(value)
+
     @field_validator("note")
     @classmethod
     def _note(cls, value: str | None) -> str | None:
@@ -409,6 +663,8 @@ class ActivityInput(BaseModel):
             data = dict(data)
             if data.get("kind") not in (ActivityKind.OTHER, ActivityKind.OTHER.value):
                 data["kind_other"] = None
+            if data.get("kind") not in (ActivityKind.TRAINING, ActivityKind.TRAINING.value):
+                data["audience"] = None
             if data.get("language") in (
                 SessionLanguage.VIETNAMESE,
                 SessionLanguage.VIETNAMESE.value,
@@ -427,6 +683,34 @@ class ActivityInput(BaseModel):
 
 
 INPUT_FIELDS: tuple[str, ...] = tuple(ActivityInput.model_fields)
+
+
+def first_missing(values: Mapping[str, Any]) -> str | None:
+    """The first field an activity being entered (a draft's JSON values) still
+    lacks, in the order they are asked: ``participants.<field>`` for a count.
+    None when nothing required is missing (the optional media and note aside)."""
+    if "kind" not in values:
+        return "kind"
+    if values["kind"] == ActivityKind.OTHER.value and not values.get("kind_other"):
+        return "kind_other"
+    if values["kind"] == ActivityKind.TRAINING.value and "audience" not in values:
+        return "audience"  # None once answered "not recorded" (the one-line form)
+    for field in ("held_on", "unit_id"):
+        if field not in values:
+            return field
+    counts = values.get("participants") or {}
+    for field in COUNT_FIELDS:
+        if field not in counts:
+            return f"participants.{field}"
+    if not values.get("topics"):
+        return "topics"
+    if "language" not in values:
+        return "language"
+    if values["language"] != SessionLanguage.VIETNAMESE.value and not values.get("ethnic_language"):
+        return "ethnic_language"
+    if values["kind"] in {k.value for k in PRODUCT_KINDS} and "products" not in values:
+        return "products"
+    return None
 
 
 def validate(data: Mapping[str, Any], today: date | None, max_age_days: int) -> ActivityInput:

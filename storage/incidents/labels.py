@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from babel import Locale
+
 from storage.models import (
     AddressService,
     Affected,
@@ -28,6 +30,7 @@ class Translate(Protocol):
     """What storage needs of ``bot.i18n.Translator``."""
 
     lang: str
+    locale: Locale  # what Babel formats with
 
     def __call__(self, message: str) -> str: ...
 

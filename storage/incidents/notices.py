@@ -88,7 +88,7 @@ def _reason_line(t: Translate, reason: Reason | None) -> str | None:
     if reason is None:
         return None
     if reason.code == "timeout" and reason.waited is not None:
-        waited = format_timedelta(reason.waited, locale=t.lang, threshold=2)
+        waited = format_timedelta(reason.waited, locale=t.locale, threshold=2)
         return t("⬆️ Passed on to you: nobody took it within {time}.").format(time=esc(waited))
     if reason.code == "unreachable":
         return t("⬆️ Passed on to you: the responders there could not be reached.")

@@ -3,9 +3,13 @@
 from storage.models.activities import (
     Activity,
     ActivityKind,
+    ActivityProduct,
     ActivityTopic,
+    FundingSource,
+    ProductKind,
     SessionLanguage,
     Topic,
+    TrainingAudience,
 )
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -46,8 +50,18 @@ from storage.models.people import (
     UserStatus,
 )
 from storage.models.places import Unit, UnitGroup, UnitGroupMember, UnitLevel
+from storage.models.registers import (
+    MemberRole,
+    RegisterEntry,
+    RegisterEntryEvent,
+    RegisterEvent,
+    RegisterKind,
+    RegisterMember,
+    RegisterStatus,
+)
 from storage.models.rollups import ActivityRollup, ReporterMonth, TopicRollup
-from storage.models.state import PersistedState
+from storage.models.shelter import ShelterIntake
+from storage.models.state import DiscreetErasure, PersistedState
 from storage.models.targets import Indicator, NoActivityReport, ParticipantField, Target
 from storage.models.trusted_addresses import (
     AddressService,
@@ -59,6 +73,7 @@ from storage.models.trusted_addresses import (
 __all__ = [
     "Activity",
     "ActivityKind",
+    "ActivityProduct",
     "ActivityRollup",
     "ActivityTopic",
     "AddressService",
@@ -76,8 +91,10 @@ __all__ = [
     "ContactMode",
     "DashboardLogin",
     "DashboardSession",
+    "DiscreetErasure",
     "EscalationLevel",
     "EventKind",
+    "FundingSource",
     "Hotline",
     "Incident",
     "IncidentAlert",
@@ -88,6 +105,7 @@ __all__ = [
     "Indicator",
     "Invite",
     "KeyCheck",
+    "MemberRole",
     "NoActivityReport",
     "Occurred",
     "OutboxEntry",
@@ -96,7 +114,14 @@ __all__ = [
     "ParticipantField",
     "PersistedState",
     "Priority",
+    "ProductKind",
     "Referral",
+    "RegisterEntry",
+    "RegisterEntryEvent",
+    "RegisterEvent",
+    "RegisterKind",
+    "RegisterMember",
+    "RegisterStatus",
     "RegistrationRequest",
     "ReminderOptOut",
     "ReminderRule",
@@ -107,9 +132,11 @@ __all__ = [
     "Role",
     "RunStatus",
     "SessionLanguage",
+    "ShelterIntake",
     "Target",
     "Topic",
     "TopicRollup",
+    "TrainingAudience",
     "TrustedAddress",
     "TrustedAddressArea",
     "TrustedAddressStaff",

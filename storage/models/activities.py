@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,7 +39,47 @@ class ActivityKind(enum.Enum):
     CONTEST = "contest"  # Hội thi, liên hoan, giao lưu chia sẻ kinh nghiệm
     HOME_VISIT = "home_visit"  # Thăm hộ gia đình, tư vấn, địa chỉ tin cậy
     LIVELIHOOD = "livelihood"  # Hỗ trợ tổ nhóm sinh kế do phụ nữ làm chủ
+    VISUAL_CAMPAIGN = "visual_campaign"  # Cổ động trực quan: băng rôn, pa nô, áp phích
+    LAUNCH_CEREMONY = "launch_ceremony"  # Lễ phát động, mít tinh (tháng hành động)
+    LEGAL_AID = "legal_aid"  # Trợ giúp pháp lý, hòa giải ở cơ sở
+    SEMINAR = "seminar"  # Hội thảo, tọa đàm, hội nghị
+    EXHIBITION = "exhibition"  # Triển lãm lưu động
+    SUPERVISION = "supervision"  # Giám sát, phản biện xã hội
+    GOOD_MODEL = "good_model"  # Tư liệu hóa mô hình, sáng kiến, gương điển hình
     OTHER = "other"  # Khác (ghi rõ)
+
+
+class TrainingAudience(enum.Enum):
+    """Đối tượng của lớp tập huấn (seed 004, Nội dung 4)."""
+
+    LEGAL_OFFICERS = "legal_officers"  # Cán bộ tư pháp, báo cáo viên pháp luật
+    VILLAGE_HEADS = "village_heads"  # Trưởng thôn, cán bộ thôn/tổ
+    RESPECTED_PERSONS = "respected_persons"  # Già làng, người có uy tín
+    RELIGIOUS_LEADERS = "religious_leaders"  # Chức sắc tôn giáo
+    TEACHERS = "teachers"  # Giáo viên
+    OFFICIALS = "officials"  # Cán bộ, công chức trong hệ thống chính trị
+    MIXED = "mixed"  # Nhiều nhóm, hoặc nhóm khác
+
+
+class FundingSource(enum.Enum):
+    """Nguồn kinh phí of an activity (seeds 000 and 004)."""
+
+    # CTMTQG phát triển kinh tế - xã hội vùng đồng bào DTTS và miền núi (Dự án 8 thuộc chương trình này)
+    NTP_ETHNIC_MINORITY = "ntp_ethnic_minority"
+    NTP_POVERTY = "ntp_poverty"  # CTMTQG giảm nghèo bền vững
+    NTP_RURAL = "ntp_rural"  # CTMTQG xây dựng nông thôn mới
+    LOCAL_BUDGET = "local_budget"  # Ngân sách địa phương
+    SOCIALISED = "socialised"  # Nguồn xã hội hóa
+
+
+class ProductKind(enum.Enum):
+    """Sản phẩm truyền thông được phát hành, treo, trình chiếu tại hoạt động."""
+
+    LEAFLET = "leaflet"  # Tờ rơi, tờ gấp
+    POSTER = "poster"  # Áp phích, tranh cổ động
+    PANEL = "panel"  # Pa nô, băng rôn, khẩu hiệu
+    VIDEO = "video"  # Video, phóng sự, clip
+    HANDBOOK = "handbook"  # Sổ tay, tài liệu
 
 
 class Topic(enum.Enum):
@@ -79,7 +121,40 @@ KIND_CODES: dict[ActivityKind, str] = {
     ActivityKind.CONTEST: "hoi-thi",
     ActivityKind.HOME_VISIT: "tham",
     ActivityKind.LIVELIHOOD: "sk",
+    ActivityKind.VISUAL_CAMPAIGN: "cd",
+    ActivityKind.LAUNCH_CEREMONY: "mit-tinh",
+    ActivityKind.LEGAL_AID: "tgpl",
+    ActivityKind.SEMINAR: "hoi-thao",
+    ActivityKind.EXHIBITION: "trien-lam",
+    ActivityKind.SUPERVISION: "giam-sat",
+    ActivityKind.GOOD_MODEL: "mo-hinh",
     ActivityKind.OTHER: "khac",
+}
+
+AUDIENCE_CODES: dict[TrainingAudience, str] = {
+    TrainingAudience.LEGAL_OFFICERS: "tu-phap",
+    TrainingAudience.VILLAGE_HEADS: "truong-thon",
+    TrainingAudience.RESPECTED_PERSONS: "uy-tin",
+    TrainingAudience.RELIGIOUS_LEADERS: "ton-giao",
+    TrainingAudience.TEACHERS: "giao-vien",
+    TrainingAudience.OFFICIALS: "can-bo",
+    TrainingAudience.MIXED: "chung",
+}
+
+FUNDING_CODES: dict[FundingSource, str] = {
+    FundingSource.NTP_ETHNIC_MINORITY: "dtts",
+    FundingSource.NTP_POVERTY: "giam-ngheo",
+    FundingSource.NTP_RURAL: "ntm",
+    FundingSource.LOCAL_BUDGET: "nsdp",
+    FundingSource.SOCIALISED: "xhh",
+}
+
+PRODUCT_CODES: dict[ProductKind, str] = {
+    ProductKind.LEAFLET: "to-roi",
+    ProductKind.POSTER: "ap-phich",
+    ProductKind.PANEL: "pano",
+    ProductKind.VIDEO: "video",
+    ProductKind.HANDBOOK: "so-tay",
 }
 
 TOPIC_CODES: dict[Topic, str] = {
@@ -109,7 +184,8 @@ class Activity(Base):
     """Hoạt động: one session held on a local date (Asia/Ho_Chi_Minh) at a
     village or a commune, with its participants counted by sex and age.
 
-    ``women`` and ``men`` are adults; ``girls`` and ``boys`` are children under
+    ``cost`` (chi phí, in đồng) and ``funding_source`` (nguồn kinh phí) are
+    optional. ``women`` and ``men`` are adults; ``girls`` and ``boys`` are children under
     16, so ``women + men + girls + boys == total``. ``ethnic_minority`` counts
     the ethnic-minority participants among the total. Rows are never removed:
     ``deleted`` hides them from lists and reports.
@@ -131,6 +207,11 @@ class Activity(Base):
     ethnic_minority: Mapped[int] = mapped_column(Integer)
     language: Mapped[SessionLanguage] = mapped_column(str_enum(SessionLanguage, 16))
     ethnic_language: Mapped[str | None] = mapped_column(String(60))
+    audience: Mapped[TrainingAudience | None] = mapped_column(str_enum(TrainingAudience))
+    cost: Mapped[int | None] = mapped_column(BigInteger)  # đồng
+    funding_source: Mapped[FundingSource | None] = mapped_column(str_enum(FundingSource))
+    # The team, club or group that held it (tổ/CLB/nhóm tổ chức), if any.
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id"))
     note: Mapped[str | None] = mapped_column(String(1000))
     photo_file_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     voice_file_id: Mapped[str | None] = mapped_column(String(255))
@@ -142,6 +223,9 @@ class Activity(Base):
     topic_links: Mapped[list[ActivityTopic]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+    product_links: Mapped[list[ActivityProduct]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     __table_args__ = (
         CheckConstraint(
@@ -151,9 +235,26 @@ class Activity(Base):
         ),
         CheckConstraint("women + men + girls + boys = total", name="counts_add_up"),
         CheckConstraint("ethnic_minority <= total", name="ethnic_within_total"),
+        CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         Index("ix_activities_unit_held_on_kind", "unit_id", "held_on", "kind"),
         Index("ix_activities_held_on_kind", "held_on", "kind"),
         Index("ix_activities_reporter_created", "reporter_id", "created_at"),
+        # Classes by audience, and costs by source, are summed over the few
+        # activities that carry one.
+        Index(
+            "ix_activities_audience",
+            "held_on",
+            "unit_id",
+            sqlite_where=text("audience IS NOT NULL"),
+            postgresql_where=text("audience IS NOT NULL"),
+        ),
+        Index(
+            "ix_activities_costed",
+            "held_on",
+            "unit_id",
+            sqlite_where=text("cost IS NOT NULL"),
+            postgresql_where=text("cost IS NOT NULL"),
+        ),
     )
 
     @property
@@ -161,6 +262,12 @@ class Activity(Base):
         """The topics in catalogue order."""
         order = list(Topic)
         return sorted((link.topic for link in self.topic_links), key=order.index)
+
+    @property
+    def products(self) -> dict[ProductKind, int]:
+        """Communication products and their quantities, in catalogue order."""
+        found = {link.product: link.quantity for link in self.product_links}
+        return {p: found[p] for p in ProductKind if p in found}
 
 
 class ActivityTopic(Base):
@@ -174,3 +281,18 @@ class ActivityTopic(Base):
     topic: Mapped[Topic] = mapped_column(str_enum(Topic), primary_key=True)
 
     __table_args__ = (Index("ix_activity_topics_topic", "topic", "activity_id"),)
+
+
+class ActivityProduct(Base):
+    """Sản phẩm truyền thông of an activity: how many leaflets, posters,
+    panels, videos or handbooks it handed out, put up or showed."""
+
+    __tablename__ = "activity_products"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    product: Mapped[ProductKind] = mapped_column(str_enum(ProductKind), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="product_quantity_positive"),)

@@ -68,6 +68,10 @@ class OutboxEntry(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lease of a ``sending`` entry: which sender claimed it, and until
+    # when no other sender may take it over (docs/outbox.md, "Leases").
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(300))

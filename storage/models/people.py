@@ -48,6 +48,7 @@ class UserStatus(enum.Enum):
     PENDING = "pending"
     ACTIVE = "active"
     REJECTED = "rejected"
+    DEACTIVATED = "deactivated"  # vô hiệu hóa by a coordinator; role and place are kept
 
 
 class User(Base):
@@ -105,6 +106,11 @@ class RegistrationRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The draft's key: a retried or redelivered "Send request" finds this row.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The press that decided (its callback query id): the same press handled
+    # again after a crash finishes telling everyone, another one is refused.
+    decision_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class ApprovalNotice(Base):

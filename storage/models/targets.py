@@ -7,11 +7,21 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.activities import ActivityKind, Topic
+from storage.models.activities import ActivityKind, FundingSource, Topic
 from storage.models.base import Base, UTCDateTime, str_enum, utcnow
+from storage.models.registers import RegisterKind
 
 
 class Indicator(enum.Enum):
@@ -22,6 +32,11 @@ class Indicator(enum.Enum):
     TRUSTED_ADDRESSES = "trusted_addresses"  # communes with a working địa chỉ tin cậy: "04 ĐCTC"
     PARTICIPANTS = "participants"  # people reached (lượt người tham gia)
     SHARE = "share"  # a share of a known population reached: "80% phụ nữ ..."
+    BUDGET = "budget"  # kinh phí (đồng) for the area and year, against the costs recorded
+    # Register entries of ``register_kind`` with a dated event in the period:
+    ESTABLISHED = "established"  # thành lập: "03 CLB được thành lập"
+    RENEWED = "renewed"  # củng cố, nâng chất lượng hoặc thành lập mới: "04 ĐCTC"
+    SUPPORTED = "supported"  # được hỗ trợ: "02 tổ/nhóm sinh kế ... ứng dụng công nghệ 4.0"
 
 
 class ParticipantField(enum.Enum):
@@ -44,7 +59,9 @@ class Target(Base):
     ``population``. ``activity_kind``, ``topic`` and ``keyword`` narrow the
     sessions counted; ``keyword`` is looked for, accent-insensitively, in the
     session's note or its "other" kind name ("Chương trình 3"). ``label`` is the
-    plan's own wording of the line.
+    plan's own wording of the line. For :attr:`Indicator.BUDGET` ``value`` is
+    an amount in đồng, optionally of one ``funding_source``, and what is
+    achieved is the cost of the activities recorded against it.
     """
 
     __tablename__ = "targets"
@@ -58,7 +75,9 @@ class Target(Base):
     topic: Mapped[Topic | None] = mapped_column(str_enum(Topic))
     field: Mapped[ParticipantField | None] = mapped_column(str_enum(ParticipantField, 16))
     keyword: Mapped[str | None] = mapped_column(String(60))
-    value: Mapped[int] = mapped_column(Integer)
+    funding_source: Mapped[FundingSource | None] = mapped_column(str_enum(FundingSource))
+    register_kind: Mapped[RegisterKind | None] = mapped_column(str_enum(RegisterKind))
+    value: Mapped[int] = mapped_column(BigInteger)
     population: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -34,8 +34,10 @@ from storage.reports import areas
 from storage.reports.areas import Area, Query
 from storage.reports.incidents import IncidentFigures, incident_figures
 from storage.reports.periods import Period
+from storage.reports.plan_lines import PlanLines, plan_lines
 from storage.reports.tally import reported_in, tally
 from storage.reports.trusted import trusted_addresses
+from storage.shelter.intakes import IntakeFigures, intake_figures
 from storage.text import fold
 
 # Who is expected to log sessions (cộng tác viên, tổ truyền thông cộng đồng).
@@ -118,6 +120,8 @@ class Summary:
     reporting: int
     trusted_addresses: int
     incidents: IncidentFigures
+    plan_lines: PlanLines = field(default_factory=PlanLines)
+    intakes: IntakeFigures = field(default_factory=IntakeFigures)
 
     @property
     def child_level(self) -> UnitLevel | None:
@@ -258,4 +262,6 @@ async def summarize(
         reporting=reporting,
         trusted_addresses=(await trusted_addresses(session, area)).total,
         incidents=await incident_figures(session, area, period, zone),
+        plan_lines=await plan_lines(session, area, period),
+        intakes=await intake_figures(session, area, period),
     )

@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Exists, case, exists, or_, select
+from sqlalchemy import Exists, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -188,6 +188,21 @@ class Declared(enum.Enum):
     ALREADY = "already"
     NOT_ALLOWED = "not_allowed"  # not an active member with a place
     BAD_MONTH = "bad_month"  # in the future, or too long ago
+    HAS_SESSIONS = "has_sessions"  # the member logged sessions that month: see logged_in_month
+
+
+async def logged_in_month(session: AsyncSession, profile: Profile, month: date) -> int:
+    """How many sessions ``profile`` logged as held in ``month``."""
+    period = month_period(month.year, month.month)
+    found = await session.scalar(
+        select(func.count(Activity.id)).where(
+            Activity.reporter_id == profile.id,
+            Activity.deleted.is_(False),
+            Activity.held_on >= period.start,
+            Activity.held_on <= period.end,
+        )
+    )
+    return int(found or 0)
 
 
 def declarable_months(today: date) -> list[date]:
@@ -214,6 +229,8 @@ async def declare_no_activity(
     )
     if existing is not None:
         return Declared.ALREADY
+    if await logged_in_month(session, profile, month):
+        return Declared.HAS_SESSIONS  # "no activity" would contradict what was logged
     try:
         async with session.begin_nested():
             session.add(

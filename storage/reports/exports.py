@@ -43,9 +43,19 @@ from storage.reports.aggregates import Counts
 from storage.reports.areas import Area, AreaKind
 from storage.reports.completeness import Standing
 from storage.reports.incidents import kind_name, status_name
-from storage.reports.labels import KIND_NAMES, LANGUAGE_NAMES, TOPIC_NAMES, Translate
+from storage.reports.labels import (
+    AUDIENCE_NAMES,
+    FUNDING_NAMES,
+    KIND_NAMES,
+    LANGUAGE_NAMES,
+    PRODUCT_NAMES,
+    SUPPORT_NAMES,
+    TOPIC_NAMES,
+    Translate,
+)
 from storage.reports.periods import Period
-from storage.reports.render import day, level_name, period_name, spec_name
+from storage.reports.plan_lines import PlanLines
+from storage.reports.render import day, definition, level_name, period_name, spec_name
 from storage.reports.report import Report
 from storage.reports.tally import activity_rows
 from storage.reports.targets import Progress
@@ -312,6 +322,7 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
     ]
     for kid in kids:
         titles += [t("{place}: target").format(place=kid.name), t("Achieved")]
+    titles.append(t("Definition"))
     _header(sheet, titles)
     if not targets.lines:
         _append(sheet, ["", t("No targets are set for this year. Set them with /targets.")])
@@ -332,7 +343,64 @@ def _targets_sheet(book: Workbook, report: Report, t: Translate) -> None:
                 if progress is not None
                 else ["", ""]
             )
+        values.append(_cell(sheet, definition(line.spec, top.population, t), alignment=WRAP))
         _append(sheet, values)
+
+
+def _plan_lines_sections(sheet: WriteOnlyWorksheet, found: PlanLines, t: Translate) -> None:
+    """Communication products, and training classes by audience."""
+    if found.products:
+        _append(sheet, [_cell(sheet, t("Communication products"), BOLD)])
+        _header(sheet, [t("Product"), t("Quantity")])
+        for product, n in found.products.items():
+            _append(sheet, [t(PRODUCT_NAMES[product]), n])
+        _append(sheet, [])
+    if found.classes:
+        _append(sheet, [_cell(sheet, t("Training classes by audience"), BOLD)])
+        _header(sheet, [t("Audience"), t("Classes"), t("Participants")])
+        for audience, count in found.classes.items():
+            name = t(AUDIENCE_NAMES[audience]) if audience else t("Audience not recorded")
+            _append(sheet, [name, count.classes, count.participants])
+        _append(sheet, [])
+
+
+def _costs_section(sheet: WriteOnlyWorksheet, report: Report, t: Translate) -> None:
+    """Costs in đồng by funding source, then by the next level down."""
+    found, summary = report.summary.plan_lines, report.summary
+    if not found.costs:
+        return
+    _append(sheet, [_cell(sheet, t("Costs by funding source (đồng)"), BOLD)])
+    _header(sheet, [t("Funding source"), t("Cost")])
+    for source, amount in found.costs.items():
+        name = t(FUNDING_NAMES[source]) if source else t("Source not recorded")
+        _append(sheet, [name, amount])
+    _append(sheet, [t("Total"), found.cost_total])
+    _append(sheet, [])
+    _append(sheet, [_cell(sheet, t("Costs by unit (đồng)"), BOLD)])
+    _header(sheet, [t("Place"), t("Code"), t("Cost")])
+    for row in summary.children:
+        if found.costs_by_child.get(row.place.path):
+            _append(sheet, [row.place.name, row.place.code, found.costs_by_child[row.place.path]])
+    own = found.costs_by_child.get(summary.area.path)
+    if own:
+        _append(sheet, [t("At {place} itself").format(place=summary.area.name), "", own])
+    _append(sheet, [])
+
+
+def _intakes_section(sheet: WriteOnlyWorksheet, report: Report, t: Translate) -> None:
+    """Shelter intakes: how many, nights, each support, then by unit."""
+    found, summary = report.summary.intakes, report.summary
+    if not found.intakes:
+        return
+    _append(sheet, [_cell(sheet, t("Shelter intakes"), BOLD)])
+    _append(sheet, [t("People taken in"), found.intakes])
+    _append(sheet, [t("Nights"), found.nights])
+    for support, n in found.support.items():
+        _append(sheet, [t(SUPPORT_NAMES[support]), n])
+    for row in summary.children:
+        if found.by_child.get(row.place.path):
+            _append(sheet, [row.place.name, found.by_child[row.place.path]])
+    _append(sheet, [])
 
 
 def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
@@ -356,6 +424,9 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
         t("Kind of activity"),
         [(t(KIND_NAMES[k]), c) for k, c in summary.by_kind.items()],
     )
+    _plan_lines_sections(sheet, summary.plan_lines, t)
+    _costs_section(sheet, report, t)
+    _intakes_section(sheet, report, t)
     section(
         t("By language"),
         t("Language"),

@@ -5,7 +5,7 @@ periods and target lines, shared by the chart and the spreadsheet."""
 from __future__ import annotations
 
 import html as html_module
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from babel.dates import format_date, format_timedelta
@@ -15,13 +15,20 @@ from storage.reports.aggregates import ChildRow, Counts, Summary
 from storage.reports.completeness import Collaborator, Completeness, Standing
 from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import (
+    AUDIENCE_NAMES,
     FIELD_NAMES,
+    FUNDING_NAMES,
+    INDICATOR_NAMES,
     KIND_NAMES,
     LANGUAGE_NAMES,
+    PRODUCT_NAMES,
+    REGISTER_NAMES,
+    SUPPORT_NAMES,
     TOPIC_NAMES,
     Translate,
 )
 from storage.reports.periods import Period
+from storage.reports.plan_lines import PlanLines
 from storage.reports.targets import Progress, Spec, Status, TargetLine, TargetReport
 
 MAX_CHILD_LINES = 10
@@ -31,7 +38,7 @@ MARKS = {Status.DONE: "✅", Status.ON_TRACK: "▫️", Status.BEHIND: "⚠️",
 
 def day(value: date, t: Translate) -> str:
     """Dates as the official documents write them: 05/06/2024."""
-    return str(format_date(value, format="dd/MM/yyyy", locale=t.lang))
+    return str(format_date(value, format="dd/MM/yyyy", locale=t.locale))
 
 
 def period_name(period: Period, t: Translate) -> str:
@@ -78,6 +85,14 @@ def spec_name(spec: Spec, label: str | None, t: Translate) -> str:
         name = t("Places with: {kind}").format(kind=kind or t("any activity"))
     elif spec.indicator is Indicator.TRUSTED_ADDRESSES:
         name = t("Trusted addresses")
+    elif spec.register_kind is not None:
+        name = f"{t(REGISTER_NAMES[spec.register_kind])}: {t(INDICATOR_NAMES[spec.indicator])}"
+    elif spec.indicator is Indicator.BUDGET:
+        name = t("Budget spent (đồng)")
+        if kind:
+            name += f" ({kind})"
+        if spec.funding_source is not None:
+            name += f" – {t(FUNDING_NAMES[spec.funding_source])}"
     elif spec.indicator is Indicator.PARTICIPANTS:
         name = t("Number of {people}").format(people=counted)
         if kind:
@@ -192,6 +207,9 @@ def summary_text(
             if counts.total:
                 text += f", {_participants(counts.total, t)}"
             lines.append(esc(text))
+    lines += plan_lines_text(summary.plan_lines, t, esc, bold)
+    lines += costs_text(summary, t, esc, bold)
+    lines += intakes_text(summary, t, esc, bold)
     if summary.by_topic:
         lines += ["", bold(t("By topic"))]
         lines += [
@@ -209,7 +227,8 @@ def summary_text(
             )
         )
     if summary.children:
-        lines += ["", bold(f"{level_name(summary.child_level, t)} ({t('fewest first')})")]
+        order = t("fewest first")
+        lines += ["", bold(f"{level_name(summary.child_level, t)} ({order})")]
         lines += [esc(f"• {_child_line(row, t)}") for row in summary.children[:MAX_CHILD_LINES]]
         if len(summary.children) > MAX_CHILD_LINES:
             lines.append(
@@ -253,7 +272,7 @@ def summary_text(
             lines.append(
                 esc(
                     t("Median time to first acknowledgement: {time}").format(
-                        time=format_timedelta(incidents.median_to_acknowledge, locale=t.lang)
+                        time=format_timedelta(incidents.median_to_acknowledge, locale=t.locale)
                     )
                 )
             )
@@ -298,7 +317,11 @@ def summary_text(
                 completeness.communes,
             ),
         ):
-            if among:
+            # A single commune's summary does not count the commune itself.
+            commune_itself = places is completeness.silent_communes and (
+                summary.child_level is UnitLevel.VILLAGE or (among == 1 and not places)
+            )
+            if among and not commune_itself:
                 text = label.format(n=t.number(len(places)), all=t.number(among))
                 if places:
                     names = [p.name for p in places[:MAX_NAMES]]
@@ -323,7 +346,10 @@ def summary_text(
                 )
             ),
         ]
-        lines += [esc(target_line(line, t)) for line in targets.lines]
+        for line in targets.lines:
+            lines.append(esc(target_line(line, t)))
+            if line.spec.indicator is Indicator.SHARE:
+                lines.append(esc("   " + definition(line.spec, line.area.population, t)))
         if targets.behind:
             lines.append(esc(t("⚠️ = behind schedule at this point of the year")))
     return _fit("\n".join(lines), html)
@@ -349,3 +375,128 @@ def _fit(text: str, html: bool, limit: int = 4000) -> str:
         kept.append(line)
         size += len(line) + 1
     return "\n".join([*kept, "…"])
+
+
+def plan_lines_text(
+    found: PlanLines, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
+) -> list[str]:
+    """Communication products, and training classes by audience."""
+    lines: list[str] = []
+    if found.products:
+        lines += ["", bold(t("Communication products"))]
+        lines.append(
+            esc(
+                " · ".join(
+                    f"{t(PRODUCT_NAMES[p])}: {t.number(n)}" for p, n in found.products.items()
+                )
+            )
+        )
+    if found.classes:
+        lines += ["", bold(t("Training classes by audience"))]
+        for audience, count in found.classes.items():
+            name = t(AUDIENCE_NAMES[audience]) if audience else t("Audience not recorded")
+            lines.append(
+                esc(
+                    f"• {name}: "
+                    + t.ngettext("{n} class", "{n} classes", count.classes).format(
+                        n=t.number(count.classes)
+                    )
+                    + f", {_participants(count.participants, t)}"
+                )
+            )
+    return lines
+
+
+def costs_text(
+    summary: Summary, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
+) -> list[str]:
+    """What the activities cost, by funding source and by the next level down."""
+    found = summary.plan_lines
+    if not found.costs:
+        return []
+    lines = [
+        "",
+        bold(t("Costs: {amount} đồng").format(amount=t.number(found.cost_total))),
+    ]
+    for source, amount in found.costs.items():
+        name = t(FUNDING_NAMES[source]) if source else t("Source not recorded")
+        lines.append(esc(f"• {name}: {t.number(amount)}"))
+    names = {row.place.path: row.place.name for row in summary.children}
+    spent = sorted(found.costs_by_child.items(), key=lambda kv: -kv[1])
+    for path, amount in spent[:MAX_CHILD_LINES]:
+        name = names.get(path, summary.area.name)
+        lines.append(esc(f"◦ {name}: {t.number(amount)}"))
+    return lines
+
+
+def definition(spec: Spec, population: int | None, t: Translate) -> str:
+    """What a target line counts, in words, as the plan's table needs it said."""
+    kind = t(KIND_NAMES[spec.activity_kind]) if spec.activity_kind else None
+    narrowing = []
+    if kind:
+        narrowing.append(t("of the kind “{kind}”").format(kind=kind))
+    if spec.topic is not None:
+        narrowing.append(t("on “{topic}”").format(topic=t(TOPIC_NAMES[spec.topic])))
+    if spec.keyword:
+        narrowing.append(
+            t("whose note or name mentions “{keyword}”").format(
+                keyword=spec.keyword_text or spec.keyword
+            )
+        )
+    which = (" " + ", ".join(narrowing)) if narrowing else ""
+    people = t(FIELD_NAMES[spec.field or ParticipantField.TOTAL])
+    if spec.indicator is Indicator.SESSIONS:
+        return t("Sessions logged{which}.").format(which=which)
+    if spec.indicator is Indicator.PLACES:
+        return t("Villages or communes where at least one session{which} was logged.").format(
+            which=which
+        )
+    if spec.indicator is Indicator.TRUSTED_ADDRESSES:
+        return t("Trusted addresses active on the bot that serve the area (not dated).")
+    if spec.indicator is Indicator.PARTICIPANTS:
+        return t(
+            "Attendances of {people} at sessions{which}: one person at two sessions counts twice."
+        ).format(people=people, which=which)
+    if spec.indicator is Indicator.SHARE:
+        return t(
+            "Numerator: attendances of {people} at sessions{which}; denominator: the population entered for the area ({population}). Attendances are not distinct people: one woman at three sessions counts three times."
+        ).format(people=people, which=which, population=t.number(population or 0))
+    if spec.indicator is Indicator.BUDGET:
+        source = t(FUNDING_NAMES[spec.funding_source]) if spec.funding_source else t("any source")
+        return t("Costs recorded on activities{which}, paid by: {source}.").format(
+            which=which, source=source
+        )
+    register = t(REGISTER_NAMES[spec.register_kind]) if spec.register_kind else ""
+    if spec.indicator is Indicator.ESTABLISHED:
+        return t("{register} of the register with a date of establishment in the period.").format(
+            register=register
+        )
+    if spec.indicator is Indicator.RENEWED:
+        return t(
+            "{register} of the register strengthened or newly established (dated) in the period, each once."
+        ).format(register=register)
+    return t("{register} of the register with a dated support in the period, each once.").format(
+        register=register
+    )
+
+
+def intakes_text(
+    summary: Summary, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
+) -> list[str]:
+    """People taken in at trusted addresses, with the support given, by commune."""
+    found = summary.intakes
+    if not found.intakes:
+        return []
+    head = t.ngettext(
+        "Shelter: {n} person taken in, {nights} night(s)",
+        "Shelter: {n} people taken in, {nights} night(s)",
+        found.intakes,
+    ).format(n=t.number(found.intakes), nights=t.number(found.nights))
+    lines = ["", bold(head)]
+    lines.append(
+        esc(" · ".join(f"{t(SUPPORT_NAMES[s])}: {t.number(n)}" for s, n in found.support.items()))
+    )
+    names = {row.place.path: row.place.name for row in summary.children}
+    for path, n in sorted(found.by_child.items(), key=lambda kv: -kv[1])[:MAX_CHILD_LINES]:
+        lines.append(esc(f"◦ {names.get(path, summary.area.name)}: {t.number(n)}"))
+    return lines

@@ -13,20 +13,23 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import audit, registers
+from storage.activities.rules import MAX_COST
 from storage.models import (
     Activity,
     ActivityKind,
     ActivityTopic,
+    FundingSource,
     Indicator,
     ParticipantField,
     Target,
     Topic,
 )
-from storage.models.activities import KIND_CODES, TOPIC_CODES
+from storage.models.activities import FUNDING_CODES, KIND_CODES, TOPIC_CODES
+from storage.models.registers import REGISTER_CODES, RegisterKind
 from storage.reports import areas
 from storage.reports.aggregates import Place
 from storage.reports.areas import Area, AreaKind
@@ -53,6 +56,8 @@ CSV_COLUMNS = (
     "value",
     "population",
     "label",
+    "source",
+    "register",
 )
 # Indicators that add up over communes, so a province without a target of
 # its own shows the sum of its communes' targets.
@@ -61,7 +66,13 @@ ADDITIVE = (
     Indicator.PLACES,
     Indicator.TRUSTED_ADDRESSES,
     Indicator.PARTICIPANTS,
+    Indicator.BUDGET,
+    Indicator.ESTABLISHED,
+    Indicator.RENEWED,
+    Indicator.SUPPORTED,
 )
+# Indicators that count register entries (teams, clubs, groups, trusted addresses).
+REGISTER_INDICATORS = (Indicator.ESTABLISHED, Indicator.RENEWED, Indicator.SUPPORTED)
 
 
 class TargetError(ValueError):
@@ -84,12 +95,26 @@ class TargetInput(BaseModel):
     topic: Topic | None = None
     field: ParticipantField | None = None
     keyword: str | None = Field(default=None, max_length=MAX_KEYWORD)
-    value: int = Field(ge=0, le=MAX_VALUE)
+    funding_source: FundingSource | None = None
+    register_kind: RegisterKind | None = None
+    value: int = Field(ge=0, le=MAX_COST)
     population: int | None = Field(default=None, gt=0, le=100_000_000)
     label: str | None = Field(default=None, max_length=MAX_LABEL)
 
     @model_validator(mode="after")
     def _consistent(self) -> TargetInput:
+        if self.indicator is not Indicator.BUDGET and self.value > MAX_VALUE:
+            raise ValueError("value")
+        if self.funding_source is not None and self.indicator is not Indicator.BUDGET:
+            raise ValueError("source_only_for_budget")
+        if self.indicator is Indicator.BUDGET and self.field:
+            raise ValueError("field_only_for_participants")
+        if (self.register_kind is None) == (self.indicator in REGISTER_INDICATORS):
+            raise ValueError("register_kind_for_registers")
+        if self.indicator in REGISTER_INDICATORS and (
+            self.activity_kind or self.topic or self.keyword or self.field
+        ):
+            raise ValueError("no_filters_for_registers")
         if self.indicator is Indicator.SHARE:
             if self.population is None:
                 raise ValueError("population_needed")
@@ -121,6 +146,8 @@ class Spec:
     field: ParticipantField | None = None
     keyword: str | None = None  # folded: no accents, lower case
     keyword_text: str | None = dataclasses.field(default=None, compare=False)  # as typed
+    funding_source: FundingSource | None = None
+    register_kind: RegisterKind | None = None
 
     @classmethod
     def of(cls, target: Target | TargetInput) -> Spec:
@@ -136,6 +163,8 @@ class Spec:
             counted,
             keyword or None,
             text if keyword else None,
+            target.funding_source,
+            target.register_kind,
         )
 
 
@@ -207,6 +236,8 @@ async def upsert_target(
             topic=data.topic,
             field=data.spec.field,
             keyword=data.keyword,
+            funding_source=data.funding_source,
+            register_kind=data.register_kind,
             position=len(existing),
             created_by_id=actor.id,
         )
@@ -279,6 +310,16 @@ def parse_row(row: dict[str, str]) -> TargetInput:
             values[name] = int(text)
     if "value" not in values:
         raise TargetError("value", detail="")
+    if cell("source"):
+        try:
+            values["funding_source"] = _lookup(FUNDING_CODES, FundingSource, cell("source"))
+        except KeyError:
+            raise TargetError("unknown_source", detail=cell("source")) from None
+    if cell("register"):
+        try:
+            values["register_kind"] = _lookup(REGISTER_CODES, RegisterKind, cell("register"))
+        except KeyError:
+            raise TargetError("unknown_register", detail=cell("register")) from None
     values["keyword"] = cell("keyword") or None
     values["label"] = " ".join(cell("label").split()) or None
     try:
@@ -413,6 +454,11 @@ async def _measure(
     if spec.indicator is Indicator.TRUSTED_ADDRESSES:
         counted = await trusted_addresses(session, area)
         return counted.total, counted.by_child
+    if spec.indicator is Indicator.BUDGET:
+        return await _spent(session, area, spec, period)
+    if spec.indicator in REGISTER_INDICATORS:
+        events = registers.COUNTED_EVENTS[spec.indicator.value]
+        return await registers.counted(session, area, spec.register_kind, events, period)
     field_name = (spec.field or ParticipantField.TOTAL).value
     if not spec.keyword and spec.indicator is not Indicator.PLACES:
         found: dict[str, int] = {}
@@ -452,6 +498,34 @@ async def _measure(
     if spec.indicator is Indicator.PLACES:
         sums = {k: len(v) for k, v in places.items()}
     return sum(sums.values()), sums
+
+
+async def _spent(
+    session: AsyncSession, area: Area, spec: Spec, period: Period
+) -> tuple[int, dict[str, int]]:
+    """The costs recorded on activities against a budget, by child."""
+    query, _place, child = activity_rows(area, period)
+    query = query.where(Activity.cost.is_not(None))
+    if spec.funding_source is not None:
+        query = query.where(Activity.funding_source == spec.funding_source)
+    if spec.activity_kind is not None:
+        query = query.where(Activity.kind == spec.activity_kind)
+    if spec.topic is not None:
+        query = query.where(
+            exists().where(
+                ActivityTopic.activity_id == Activity.id, ActivityTopic.topic == spec.topic
+            )
+        )
+    if spec.keyword:
+        query = query.add_columns(child, Activity.cost, Activity.note, Activity.kind_other)
+        sums: dict[str, int] = {}
+        for path, cost, note, other in (await session.execute(query)).all():
+            if spec.keyword in fold(f"{note or ''} {other or ''}"):
+                sums[str(path)] = sums.get(str(path), 0) + int(cost or 0)
+        return sum(sums.values()), sums
+    query = query.add_columns(child, func.sum(Activity.cost)).group_by(child)
+    found = {str(path): int(n or 0) for path, n in (await session.execute(query)).all()}
+    return sum(found.values()), found
 
 
 async def progress(
@@ -533,14 +607,14 @@ async def progress(
     return TargetReport(area, year, as_of, lines)
 
 
-SEED_004_CSV = """area,year,indicator,kind,topic,field,keyword,value,population,label
-{area},2024,places,livelihood,,,4.0,2,,Tổ/nhóm sinh kế có phụ nữ làm chủ ứng dụng công nghệ 4.0
-{area},2024,sessions,policy_dialogue,,,,21,,Đối thoại chính sách cấp xã và cụm thôn (2 huyện + 19 xã)
-{area},2024,places,children_club,,,,3,,CLB “Thủ lĩnh của sự thay đổi” được thành lập
-{area},2024,trusted_addresses,,,,,4,,Địa chỉ tin cậy được củng cố hoặc thành lập mới
-{area},2024,share,,home_birth,women,,80,{population},Phụ nữ nhóm dân tộc có tỷ lệ sinh con tại nhà cao được tuyên truyền
-{area},2024,sessions,training,,,giám sát,2,,Lớp tập huấn giám sát và đánh giá bình đẳng giới
-{area},2024,sessions,training,,,Chương trình 3,4,,Lớp tập huấn lồng ghép giới (Chương trình 3)
+SEED_004_CSV = """area,year,indicator,kind,topic,field,keyword,value,population,label,source,register
+{area},2024,supported,,,,,2,,Tổ/nhóm sinh kế có phụ nữ làm chủ ứng dụng công nghệ 4.0,,sinh-ke
+{area},2024,sessions,policy_dialogue,,,,21,,Đối thoại chính sách cấp xã và cụm thôn (2 huyện + 19 xã),,
+{area},2024,established,,,,,3,,CLB “Thủ lĩnh của sự thay đổi” được thành lập,,clb
+{area},2024,renewed,,,,,4,,Địa chỉ tin cậy được củng cố hoặc thành lập mới,,dctc
+{area},2024,share,,home_birth,women,,80,{population},Phụ nữ nhóm dân tộc có tỷ lệ sinh con tại nhà cao được tuyên truyền,,
+{area},2024,sessions,training,,,giám sát,2,,Lớp tập huấn giám sát và đánh giá bình đẳng giới,,
+{area},2024,sessions,training,,,Chương trình 3,4,,Lớp tập huấn lồng ghép giới (Chương trình 3),,
 """
 """Seed 004's table of targets (Trà Bồng, 2024) as an import file; ``{area}``
 is the code of the area (``group:ID`` for the former district)."""

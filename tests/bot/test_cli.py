@@ -14,8 +14,7 @@ SCRIPT = "\n".join(
         "/start",
         "#2",  # English, the second language button
         "#Village collaborator",
-        "quang ngai",
-        "#Quảng Ngãi",
+        "quang ngai",  # its full name: chosen, no list of one
         "tra bong",
         "#Xã Trà Bồng",
         "#➕ My village is not listed",
@@ -71,6 +70,19 @@ def test_a_missing_button_is_said_plainly(tmp_path):
     assert "button 9 out of range" in result.stdout
 
 
+@pytest.mark.sqlite_only
+def test_the_chat_splits_long_lines_and_shows_toasts(tmp_path):
+    script = "\n".join(["/report", "#khong", "#1", "#Xong", "x" * 5000, ""])
+    result = _binhdang(
+        ["chat"], tmp_path, script, BINHDANG_SECRET_KEY="a-test-secret-key-for-the-chat"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "(alert: Chọn ít nhất một.)" in result.stdout  # Done with nobody chosen
+    # 5,000 characters typed: sent as Telegram's app sends them, in two messages.
+    assert result.stdout.count("Vui lòng chọn một trong các nút bên dưới.") == 2
+
+
 def test_run_without_token_or_terminal_exits_2(tmp_path):
     result = _binhdang(["run"], tmp_path)
     assert result.returncode == 2
@@ -112,3 +124,29 @@ def test_a_group_of_communes(tmp_path):
     result = _binhdang(["units", "group", "Sai", "51"], tmp_path)
     assert result.returncode == 1
     assert "'51' is not the code of a commune" in result.stderr
+
+
+@pytest.mark.sqlite_only
+def test_registers_import_and_export(tmp_path):
+    _binhdang(["units", "import"], tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "kind,place,name,events\nclb,21115,CLB A,thanh-lap 01/03/2024\nclb,99999,CLB B,\n",
+        encoding="utf-8",
+    )
+    result = _binhdang(["registers", "import", str(bad)], tmp_path)
+    assert result.returncode == 1
+    assert "line 3: unknown_place 99999" in result.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "kind,place,name,shelters,events\nclb,21115,CLB A,,thanh-lap 01/03/2024\n"
+        "dctc,21115,Nhà chị B,co,thanh-lap 01/02/2022\n",
+        encoding="utf-8",
+    )
+    result = _binhdang(["registers", "import", str(good)], tmp_path)
+    assert result.stdout.strip() == "registers: 2 added, 0 updated"
+    out = tmp_path / "out.csv"
+    result = _binhdang(["registers", "export", str(out), "--area", "51"], tmp_path)
+    assert result.stdout.strip() == f"registers: 2 lines written to {out}"
+    text = out.read_text(encoding="utf-8")
+    assert "dctc,21115,Nhà chị B,co,,,thanh-lap 01/02/2022" in text

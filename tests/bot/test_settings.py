@@ -28,7 +28,6 @@ def test_admin_ids_accept_commas(monkeypatch):
         ("ADMIN_IDS", "alice", "Telegram user ids"),
         ("DATABASE_URL", "mysql://x", "must start with"),
         ("API_BASE_URL", "ftp://x", "http"),
-        ("PERSISTENCE_INTERVAL", "0", "greater than 0"),
     ],
 )
 def test_a_bad_setting_is_one_clear_line(monkeypatch, name, value, words):

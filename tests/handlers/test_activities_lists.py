@@ -39,7 +39,10 @@ async def test_mine_pages_opens_corrects_and_deletes(bot, places):
     replies = await bot.send(USER, "/mine")
     listing = texts(replies)[0]
     assert listing.startswith("Your activities (1–5 of 7)")
-    assert f"HD-{ids[-1]} · 11/17/26 · Direct communication at a community meeting" in listing
+    assert (
+        f"HD-{ids[-1]} · 11/17/26 · Direct communication (community meetings, gatherings)"
+        in listing
+    )
     assert bot.labels(USER)[-1] == "Older ▶"
     page = bot.api.bot_messages(USER)[-1]
     await bot.press(USER, label="Older ▶")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import alerts
+from scheduler import jobs
 from storage import audit
 from storage.models import AuditEntry, EscalationLevel, IncidentStatus, OutboxStatus, User
 from tests.handlers.report_helpers import (
@@ -152,12 +152,12 @@ async def test_escalation_on_timeout_fires_once_across_a_restart(bot, world):
     assert incident.due_at == bot.clock() + timedelta(minutes=30)
     assert "Urgent report" in alerts_in(bot, STAFF_A)[0]
 
-    assert await alerts.run_checks(bot.app) == []  # not yet
+    assert await jobs.run_checks(bot.app) == []  # not yet
     # The bot is down while the timer expires, then comes back.
     bot.clock.now += timedelta(hours=3)
     await bot.restart()
-    assert await alerts.run_checks(bot.app) == [incident.code]
-    assert await alerts.run_checks(bot.app) == []
+    assert await jobs.run_checks(bot.app) == [incident.code]
+    assert await jobs.run_checks(bot.app) == []
     await deliver(bot)
     (alert,) = alerts_in(bot, PROVINCE)
     assert "Passed on to you: nobody took it within 30 minutes." in alert
@@ -165,7 +165,7 @@ async def test_escalation_on_timeout_fires_once_across_a_restart(bot, world):
     assert len(alerts_in(bot, STAFF_A)) == 1  # never twice
     # 30 minutes later, the administrators.
     bot.clock.now += timedelta(minutes=30)
-    assert await alerts.run_checks(bot.app) == [incident.code]
+    assert await jobs.run_checks(bot.app) == [incident.code]
     await deliver(bot)
     assert len(alerts_in(bot, ADMIN)) == 1
     (incident,) = await incidents_in_db(bot)
@@ -211,7 +211,7 @@ async def test_when_every_responder_blocked_the_bot_it_escalates_at_once(bot, wo
     for chat in (STAFF_A, STAFF_B, COORDINATOR):
         bot.api.block(chat)
     await deliver(bot)
-    assert await alerts.run_checks(bot.app) != []
+    assert await jobs.run_checks(bot.app) != []
     await deliver(bot)
     (alert,) = alerts_in(bot, PROVINCE)
     assert "the responders there could not be reached" in alert
@@ -223,7 +223,7 @@ async def test_exit_erases_the_conversation_and_saves_nothing(bot, world):
     await bot.press(REPORTER, label="Domestic violence")
     await bot.send(REPORTER, "hello")  # text at a button step
     replies = await bot.send(REPORTER, "/exit")
-    assert texts(replies) == ["Done. Nothing was saved. Send /help to see what you can do."]
+    assert texts(replies) == ["Cancelled. Nothing was saved. Send /help to see what you can do."]
     assert [m.text for m in bot.api.messages(REPORTER)] == texts(replies)
     assert await incidents_in_db(bot) == []
     assert bot.app.user_data[REPORTER].get("report") is None

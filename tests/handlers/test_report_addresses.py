@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import alerts
+from scheduler import jobs
 from storage import trusted_addresses
 from storage.models import AddressService, TrustedAddress
 from tests.handlers.report_helpers import (
@@ -104,12 +104,12 @@ async def test_only_coordinators_manage(bot):
 
 async def test_monthly_confirmation_and_the_out_of_date_flag(bot):
     bot.clock.now += timedelta(days=31)
-    await alerts.run_checks(bot.app)
+    await jobs.run_checks(bot.app)
     await deliver(bot)
     question = bot.last(STAFF_A).text
     assert "Trạm y tế xã Trà Bồng" in question and "still correct" in question
     assert bot.labels(STAFF_A) == ["✅ Still correct", "✏️ Something changed"]
-    await alerts.run_checks(bot.app)  # asked once a month, not at every check
+    await jobs.run_checks(bot.app)  # asked once a month, not at every check
     await deliver(bot)
     assert len(bot.api.bot_messages(STAFF_A)) == 1
     replies = await bot.press(STAFF_A, label="✅ Still correct")
@@ -121,8 +121,8 @@ async def test_monthly_confirmation_and_the_out_of_date_flag(bot):
 
     # Nobody confirms for 61 days: the coordinator hears of it, once.
     bot.clock.now += timedelta(days=61)
-    await alerts.run_checks(bot.app)
-    await alerts.run_checks(bot.app)
+    await jobs.run_checks(bot.app)
+    await jobs.run_checks(bot.app)
     await deliver(bot)
     flagged = [m for m in texts(bot.api.bot_messages(COORDINATOR)) if "out of date" in m]
     assert len(flagged) == 1 and "Trạm y tế xã Trà Bồng" in flagged[0]

@@ -64,7 +64,7 @@ async def test_an_edit_is_answered_protected_and_erased_with_the_rest(bot):
 
 async def test_wrong_input_keeps_the_step_and_is_erased_too(bot):
     await bot.send(REPORTER, "/report")
-    replies = await bot.send(REPORTER, "yes")  # text where a button is expected
+    replies = await bot.send(REPORTER, "maybe")  # text that fits no button
     assert texts(replies) == [BUTTONS, "Is someone in danger right now?"]
     replies = await bot.photo(REPORTER)
     assert texts(replies)[0] == BUTTONS

@@ -65,11 +65,14 @@ async def test_from_logging_to_the_summary_and_its_files(bot, people):
     assert "3 sessions, 77 participants" in text
     assert "Women 44 · Men 27 · Girls 4 · Boys 2" in text
     assert "Ethnic-minority participants: 45" in text
-    assert "Policy dialogues: 1 session, 20 participants" in text
+    assert "Policy dialogue: 1 session, 20 participants" in text
     assert "• Gender equality: 2" in text
     assert "Ethnic-minority language: 1" in text
     assert "⚠️ Thôn 2: 0 sessions · 0/1 collaborators logged" in text
     assert "Thôn 1: 3 sessions, 77 participants · 2/2 collaborators logged" in text
+    # A commune's own summary does not count the commune among its silent ones.
+    assert "Communes with nothing logged" not in text
+    assert "Villages with nothing logged" in text
     assert "silent: 1" in text
     assert "Villages with nothing logged: 2 of 3: Thôn 2, Thôn 3" in text
     photo = [m for m in replies if m.kind == "photo"]
@@ -90,7 +93,7 @@ async def test_from_logging_to_the_summary_and_its_files(bot, people):
     assert {r[16] for r in rows[1:]} == {"Lan", "Tuan"}  # display names only
     breakdown = {r[0]: r[1:8] for r in book["Breakdowns"].iter_rows(values_only=True) if r[0]}
     assert breakdown["Xã Trà Bồng, Quảng Ngãi"] == (3, 77, 44, 27, 4, 2, 45)
-    assert breakdown["Policy dialogues"] == (1, 20, 8, 6, 4, 2, 5)
+    assert breakdown["Policy dialogue"] == (1, 20, 8, 6, 4, 2, 5)
     assert breakdown["Thôn 1"][1:3] == (3, 77)
 
     # The CSV, through /export.
@@ -137,7 +140,9 @@ async def test_the_nudge_goes_through_the_sender_and_one_tap_answers_it(bot, peo
     # The /log draft is still there: its question goes on to the next step.
     await bot.press(QUIET, label="Truyền thông trực tiếp")
     asked = next(m for m in bot.api.bot_messages(QUIET) if m.message_id == question.message_id)
-    assert (asked.text or "").startswith("➜ Truyền thông trực tiếp\n\nHoạt động diễn ra ngày nào?")
+    assert (asked.text or "").startswith(
+        "➜ Truyền thông trực tiếp (họp dân, sinh hoạt)\n\nHoạt động diễn ra ngày nào?"
+    )
     async with bot.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(NoActivityReport)) == 1
     await bot.send(COORDINATOR, "/summary")
@@ -293,12 +298,12 @@ async def test_targets_by_csv_and_step_by_step(bot, people):
     # One more, by buttons: 3 "Leaders of Change" clubs.
     await bot.press(COORDINATOR, label="➕ Add a target")
     await bot.press(COORDINATOR, label="Number of places where it runs (clubs, groups)")
-    await bot.press(COORDINATOR, label="“Leaders of Change” club meetings")
+    await bot.press(COORDINATOR, label="“Leaders of Change” club")
     replies = await bot.send(COORDINATOR, "ba")
     assert "whole number" in texts(replies)[0]
     await bot.send(COORDINATOR, "3")
     replies = await bot.press(COORDINATOR, label="Keep the name shown")
-    assert "Saved: Places with: “Leaders of Change” club meetings, target 3." in texts(replies)[0]
+    assert "Saved: Places with: “Leaders of Change” club, target 3." in texts(replies)[0]
     async with bot.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Target)) == 4
     await bot.press(COORDINATOR, label="✅ Done")

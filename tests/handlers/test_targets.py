@@ -39,7 +39,7 @@ async def test_keyword_and_label_are_typed_within_their_limits(bot, coordinator)
     replies = await bot.press(coordinator, label="➕ Add a target")
     assert texts(replies) == [INDICATOR_QUESTION]
     await bot.press(coordinator, label="Number of sessions")
-    replies = await bot.press(coordinator, label="Training classes")
+    replies = await bot.press(coordinator, label="Training class")
     assert texts(replies)[0].startswith(KEYWORD_QUESTION)
     assert bot.labels(coordinator) == ["Count them all"]
     replies = await bot.send(coordinator, "x" * 61)
@@ -68,12 +68,12 @@ async def test_count_them_all_and_keep_the_name(bot, coordinator):
     await bot.send(coordinator, "/targets")
     await bot.press(coordinator, label="➕ Add a target")
     await bot.press(coordinator, label="Number of sessions")
-    await bot.press(coordinator, label="Training classes")
+    await bot.press(coordinator, label="Training class")
     replies = await bot.press(coordinator, label="Count them all")
     assert texts(replies) == [VALUE_QUESTION]
     await bot.send(coordinator, "2")
     replies = await bot.press(coordinator, label="Keep the name shown")
-    assert texts(replies)[0] == "Saved: Training classes, target 2."
+    assert texts(replies)[0] == "Saved: Training class, target 2."
     (target,) = await saved(bot)
     assert (target.keyword, target.label) == (None, None)
 

@@ -3,7 +3,7 @@ that it runs every minute."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application, ApplicationBuilder
@@ -11,6 +11,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.i18n import translator
 from bot.settings import Settings
 from scheduler import abandoned, jobs
+from storage.incidents import EscalationPolicy
 from tests.harness import Clock
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -22,6 +23,8 @@ class Runtime:
     settings: Settings
     sessions: object
     clock: Clock
+    cipher: None = None
+    escalation_policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
 
 def application_watching(discarded: list[int], fail_for: int | None = None) -> Application:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from bot.i18n import translator
 from bot.settings import Settings
 from scheduler import jobs
 from storage import outbox
+from storage.incidents import EscalationPolicy
 from storage.models import OutboxEntry, OutboxStatus
 from tests.harness import Clock
 
@@ -23,6 +24,8 @@ class Runtime:
     settings: Settings
     sessions: object
     clock: Clock
+    cipher: None = None
+    escalation_policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
 
 async def test_purge_uses_the_retention_settings(sessions):

@@ -189,19 +189,49 @@ async def test_outcome_hook_learns_the_message_id_and_a_failing_hook_loses_nothi
 
 
 async def test_restart_after_a_crash_sends_each_message_once(sessions):
-    """Entries claimed by a process that died are sent by the next one;
-    entries it marked sent are not sent again."""
+    """Entries claimed by a process that died are sent by the next one once
+    their lease lapsed, not before (nothing is reset at start: the process
+    that claimed them may be alive elsewhere); entries it marked sent are
+    not sent again."""
     clock = Clock()
     await enqueue(sessions, *range(1, 11), kind="bc")
     async with sessions.begin() as session:
-        claimed = await outbox.claim(session, clock(), 6)
+        claimed = await outbox.claim(session, clock(), 6, owner="dead", lease=timedelta(seconds=15))
         for item in claimed[:3]:  # the first three were sent and marked
             await outbox.finish(session, item.id, OutboxStatus.SENT, clock(), message_id=1)
     bot = ScriptedBot()
     sender = make_sender(sessions, bot, clock)
-    assert await sender.recover() == 3
+    assert await sender.recover() == 0
+    await sender.drain()
+    assert sorted(bot.delivered) == list(range(7, 11))  # 4-6 are still leased
+    assert sender.stats.taken_over == 0
+    clock.now += timedelta(seconds=15)
     await sender.drain()
     assert sorted(bot.delivered) == list(range(4, 11))
+    assert sender.stats.taken_over == 3  # ambiguous: the dead sender may have sent them
+
+
+async def test_a_claim_is_not_sent_after_its_lease(sessions):
+    """A message that waited past its lease is put back, not sent: another
+    sender may have taken it over."""
+    clock = Clock()
+    await enqueue(sessions, 1)
+    bot = ScriptedBot()
+    sender = make_sender(sessions, bot, clock, lease_s=15)
+    original = sender.throttle.acquire
+    waits = []
+
+    async def slow(chat_id, priority):
+        await original(chat_id, priority)
+        if not waits:
+            clock.now += timedelta(seconds=14)  # within the margin of its end
+        waits.append(clock.now)
+
+    sender.throttle.acquire = slow  # type: ignore[method-assign]
+    await sender.drain()
+    assert sender.stats.lease_lapsed == 1
+    assert bot.delivered == [1]  # claimed again (by itself here), then sent once
+    assert len(bot.calls) == 1
 
 
 async def test_urgent_goes_before_queued_bulk(sessions):
@@ -270,7 +300,8 @@ async def test_the_sent_journal_closes_the_window_between_send_and_mark(sessions
     throttle = Throttle(rate_per_s=10_000, chat_interval_s=0)
     journal = SentJournal(tmp_path / "sent.journal")
     sender = Sender(bot, sessions, clock, throttle, SenderConfig(), journal=journal)
-    assert await sender.recover() == 2
+    assert await sender.recover() == 1
+    clock.now += outbox.DEFAULT_LEASE  # the dead process's lease on 2 and 3 lapses
     await sender.drain()
     assert sorted(bot.delivered) == [2, 3]
     first = await entry(sessions, 1)

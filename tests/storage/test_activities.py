@@ -33,7 +33,7 @@ def problem_of(call, *args, **kwargs) -> ActivityProblem:
         ("20/11/2024", date(2024, 11, 20)),
         ("2024-11-20", date(2024, 11, 20)),
         ("5.10", date(2026, 10, 5)),
-        ("21/11", date(2025, 11, 21)),  # no year, not in the future: last year
+        ("21/11", date(2026, 11, 21)),  # no year, tomorrow: not yet (not last year)
         ("20/11/26", date(2026, 11, 20)),
         ("hôm nay", TODAY),
         ("Hom qua", TODAY - timedelta(days=1)),

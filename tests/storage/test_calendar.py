@@ -22,8 +22,11 @@ async def by_code(session, code: str) -> CalendarEvent:
 
 
 async def test_seed_once_with_default_rules(session):
-    assert await seed_calendar(session) == len(NATIONAL_CALENDAR) == 12
+    assert await seed_calendar(session) == len(NATIONAL_CALENDAR) == 13
     assert await seed_calendar(session) == 0
+    happiness = await by_code(session, "happiness_day")  # seed 001
+    assert (happiness.start_month, happiness.start_day) == (3, 20)
+    assert happiness.title == "International Day of Happiness"
     month = await by_code(session, "gender_equality_month")
     assert (month.start_month, month.start_day, month.end_month, month.end_day) == (11, 15, 12, 15)
     rules = (

@@ -104,17 +104,41 @@ async def test_claim_takes_the_most_urgent_due_entries_first(session):
     assert await outbox.next_due(session) == NOW + timedelta(minutes=5)
 
 
-async def test_recover_puts_claimed_entries_back(session):
+async def test_a_claim_is_a_lease_that_only_lapses(session):
+    """Another sender's unexpired claim is left alone; an expired one is
+    taken over (and says so); a final mark is never changed."""
     await outbox.enqueue_many(
-        session, kind="b", recipients=[outbox.Recipient(n) for n in (1, 2)], message=text()
+        session, kind="b", recipients=[outbox.Recipient(n) for n in (1, 2, 3)], message=text()
     )
-    claimed = await outbox.claim(session, NOW, 10)
-    await outbox.finish(session, claimed[0].id, OutboxStatus.SENT, NOW, message_id=77)
-    assert await outbox.recover(session) == 1
-    statuses = dict((await session.execute(select(OutboxEntry.chat_id, OutboxEntry.status))).all())
-    assert statuses == {1: OutboxStatus.SENT, 2: OutboxStatus.PENDING}
+    lease = timedelta(seconds=15)
+    first = await outbox.claim(session, NOW, 10, owner="host-a:1", lease=lease)
+    assert [c.taken_over for c in first] == [False] * 3
+    assert {c.lease_until for c in first} == {NOW + lease}
+    await outbox.finish(session, first[0].id, OutboxStatus.SENT, NOW, message_id=77)
+
+    assert await outbox.claim(session, NOW + lease - timedelta(seconds=1), 10, owner="b") == []
+    later = NOW + lease
+    taken = await outbox.claim(session, later, 10, owner="host-b:2", lease=lease)
+    assert sorted(c.chat_id for c in taken) == [2, 3]
+    assert all(c.taken_over and c.attempts == 2 for c in taken)
+    rows = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.chat_id))).all()
+    assert [(r.status, r.claimed_by) for r in rows] == [
+        (OutboxStatus.SENT, "host-a:1"),
+        (OutboxStatus.SENDING, "host-b:2"),
+        (OutboxStatus.SENDING, "host-b:2"),
+    ]
     # a recorded outcome is final: a late second mark changes nothing
-    assert await outbox.finish(session, claimed[0].id, OutboxStatus.FAILED, NOW) is None
+    assert await outbox.finish(session, first[0].id, OutboxStatus.FAILED, NOW) is None
+
+
+async def test_release_by_a_sender_that_lost_its_lease_changes_nothing(session):
+    await outbox.enqueue(session, kind="b", chat_id=1, message=text())
+    (mine,) = await outbox.claim(session, NOW, 1, owner="a")
+    (theirs,) = await outbox.claim(session, NOW + timedelta(minutes=1), 1, owner="b")
+    assert theirs.id == mine.id and theirs.taken_over
+    await outbox.release(session, mine.id, NOW, "late", owner="a")
+    row = await session.get(OutboxEntry, mine.id)
+    assert (row.status, row.claimed_by) == (OutboxStatus.SENDING, "b")
 
 
 async def test_blocked_marks_the_user_and_hooks_see_outcomes(session):

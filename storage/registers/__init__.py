@@ -1,0 +1,44 @@
+"""Registers (sổ theo dõi mô hình): teams, clubs, livelihood groups and
+trusted addresses as records, with dated events and members."""
+
+from storage.registers.csvfile import (
+    COLUMNS,
+    Imported,
+    RegisterImportError,
+    export_csv,
+    import_csv,
+)
+from storage.registers.records import (
+    COUNTED_EVENTS,
+    EntryInput,
+    EntryView,
+    EventInput,
+    Member,
+    RegisterError,
+    Saved,
+    add_event,
+    counted,
+    entries_under,
+    save,
+    status_of,
+)
+
+__all__ = [
+    "COLUMNS",
+    "COUNTED_EVENTS",
+    "EntryInput",
+    "EntryView",
+    "EventInput",
+    "Imported",
+    "Member",
+    "RegisterError",
+    "RegisterImportError",
+    "Saved",
+    "add_event",
+    "counted",
+    "entries_under",
+    "export_csv",
+    "import_csv",
+    "save",
+    "status_of",
+]

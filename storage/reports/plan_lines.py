@@ -1,0 +1,98 @@
+"""Figures the local plans ask for beyond sessions and participants: the
+communication products handed out or put up (sản phẩm truyền thông), the
+training classes by audience (đối tượng tập huấn), and what activities cost
+by funding source and by unit (kinh phí theo nguồn, theo đơn vị). Counted from
+the activities themselves (no rollup holds them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Activity,
+    ActivityKind,
+    ActivityProduct,
+    FundingSource,
+    ProductKind,
+    TrainingAudience,
+)
+from storage.reports.areas import Area
+from storage.reports.periods import Period
+from storage.reports.rollups import PEOPLE
+from storage.reports.tally import activity_rows, tally
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """Training classes for one audience: classes and their participants."""
+
+    classes: int
+    participants: int
+
+
+@dataclass
+class PlanLines:
+    products: dict[ProductKind, int] = field(default_factory=dict)  # catalogue order
+    # Audience None: classes logged without naming it (before it was asked).
+    classes: dict[TrainingAudience | None, ClassCount] = field(default_factory=dict)
+    # Source None: a cost recorded without its source. Only activities with a cost count.
+    costs: dict[FundingSource | None, int] = field(default_factory=dict)
+    costs_by_child: dict[str, int] = field(default_factory=dict)  # child path → đồng
+
+    @property
+    def cost_total(self) -> int:
+        return sum(self.costs.values())
+
+
+async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanLines:
+    query, _place, child = activity_rows(area, period)
+    # From the (few) product rows, each checked against its activity: joining
+    # the other way reads every activity of the period.
+    live = query.add_columns(Activity.id).where(Activity.id == ActivityProduct.activity_id)
+    products = (
+        select(ActivityProduct.product, func.sum(ActivityProduct.quantity))
+        .where(live.exists())
+        .group_by(ActivityProduct.product)
+    )
+    found = {p: int(n or 0) for p, n in (await session.execute(products)).all()}
+    # Classes with their audience from the partial index ix_activities_audience;
+    # those without (logged before the audience was asked) are the rest of
+    # the training classes, which the rollups count.
+    classes = (
+        query.where(Activity.audience.is_not(None), Activity.kind == ActivityKind.TRAINING)
+        .add_columns(Activity.audience, func.count(Activity.id), func.sum(Activity.total))
+        .group_by(Activity.audience)
+    )
+    by_audience: dict[TrainingAudience | None, ClassCount] = {
+        a: ClassCount(int(n), int(people or 0))
+        for a, n, people in (await session.execute(classes)).all()
+    }
+    trainings = await tally(session, area, period, kind=ActivityKind.TRAINING, per_child=False)
+    rest = ClassCount(
+        sum(r.sessions for r in trainings) - sum(c.classes for c in by_audience.values()),
+        sum(r.people[PEOPLE.index("total")] for r in trainings)
+        - sum(c.participants for c in by_audience.values()),
+    )
+    if rest.classes > 0:
+        by_audience[None] = rest
+    order: list[TrainingAudience | None] = [*TrainingAudience, None]
+    spent = (
+        query.where(Activity.cost.is_not(None))  # the partial index ix_activities_costed
+        .add_columns(child, Activity.funding_source, func.sum(Activity.cost))
+        .group_by(child, Activity.funding_source)
+    )
+    by_source: dict[FundingSource | None, int] = {}
+    by_child: dict[str, int] = {}
+    for path, source, amount in (await session.execute(spent)).all():
+        by_source[source] = by_source.get(source, 0) + int(amount or 0)
+        by_child[str(path)] = by_child.get(str(path), 0) + int(amount or 0)
+    sources: list[FundingSource | None] = [*FundingSource, None]
+    return PlanLines(
+        products={p: found[p] for p in ProductKind if found.get(p)},
+        classes={a: by_audience[a] for a in order if a in by_audience},
+        costs={s: by_source[s] for s in sources if s in by_source},
+        costs_by_child=by_child,
+    )
