@@ -17,6 +17,8 @@ from bot.localapi import LocalBotApi, SentMessage
 from bot.runtime import Intake, ProcessRuntime
 from bot.services import Services
 from bot.settings import Settings
+from handlers import dashboard
+from web import initdata
 
 SPLIT_AT = 4096  # Telegram's limit of one text message
 DEMO_ADMIN_ID = 1
@@ -196,6 +198,16 @@ async def run_chat(
                     + "\n"
                 )
                 out.flush()
+            # The dashboard on loopback (docs/dashboard.md), opened as the demo
+            # administrator would open the Mini App from Telegram.
+            dashboard_url = runtime.web.base_url
+            application.bot_data[dashboard.BASE_KEY] = dashboard_url
+            out.write(
+                "Dashboard: "
+                + initdata.app_link(dashboard_url, DEMO_ADMIN_ID, OFFLINE_TOKEN, services.clock())
+                + "\n"
+            )
+            out.flush()
             while True:
                 if interactive:
                     out.write(f"{transcript.current_user}> ")

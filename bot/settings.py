@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # Reports (docs/reports.md): where the first half-year ends, as MM-DD (the
     # six-month report deadline; seeds 001 and 002 say "before 5 June").
     report_half_year_end: str = "06-05"
+    # The dashboard (docs/dashboard.md): its public address (https, ending in
+    # /app/; needed for the Mini App button and login links outside the
+    # offline chat), and how old a Mini App's initData may be, in seconds.
+    dashboard_url: str | None = None
+    dashboard_auth_max_age: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -153,7 +158,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("api_base_url")
+    @field_validator("api_base_url", "dashboard_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

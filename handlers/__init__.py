@@ -15,6 +15,7 @@ from handlers import (
     calendar,
     common,
     completeness,
+    dashboard,
     delivery,
     hotline,
     incidents,
@@ -34,6 +35,7 @@ from handlers import (
 def register(application: Application) -> None:  # type: ignore[type-arg]
     delivery.register(application)  # -12: groups; -11: replays skipped; -7: edits answered
     common.register(application)  # group -10: who is writing
+    dashboard.register_menu_button(application)  # group -6: a coordinator's menu button
     people.register_guard(application)  # group -3: a deactivated person is told so
     approval.register(application)  # group -1: buttons that work in any state
     alerts.register(application)  # group -1: incident alerts; escalation checks
@@ -64,4 +66,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     report.register_commands(application)
     completeness.register_commands(application)
     reminders.register_commands(application)
+    dashboard.register(application)
     common.register_fallbacks(application)  # last: answers to anything else

@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 from bot.context import BotContext
 from bot.i18n import Translator, translator
+from bot.services import Services
 from handlers.area_period import today
 from handlers.ui import columns, esc, keyboard, reply, settle
 from scheduler import jobs, nudges
@@ -19,7 +20,7 @@ from storage import outbox
 from storage.reports import completeness as storage_completeness
 from storage.reports.areas import Area
 from storage.reports.completeness import Declared, declarable_months, month_of
-from storage.reports.periods import Period
+from storage.reports.periods import Period, local_day
 from storage.reports.render import period_name
 
 NO_ACTIVITY = r"^na:\d{6}$"
@@ -96,35 +97,48 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
 
 
 # The coordinator's reminder.
-async def nudge(update: Update, context: BotContext, area: Area, period: Period) -> None:
-    """Remind the silent collaborators of the area (``scheduler.nudges``)."""
-    query = update.callback_query
-    assert query is not None
-    t = context.t
-    settings = context.services.settings
+async def queue_nudges(services: Services, area: Area, period: Period, actor_id: int | None) -> int:
+    """Queue the reminders of the area's silent collaborators, each in their
+    language (``scheduler.nudges``). The bot's button and the dashboard both
+    call this; the caller wakes the sender."""
+    settings = services.settings
+    now = services.clock()
 
     def message_in(language: str | None, month: date) -> tuple[str, outbox.Message]:
         reader = translator(language)
         return reader.lang, _nudge_message(reader, period, month)
 
-    queued = await nudges.queue_nudges(
-        context.services.sessions,
+    return await nudges.queue_nudges(
+        services.sessions,
         area,
         period,
-        today(context),
-        context.services.clock(),
+        local_day(now, settings.zone),
+        now,
         settings.zone,
         message_in,
+        actor_id=actor_id,
     )
-    jobs.wake_sender(context.application)
+
+
+def nudged_text(t: Translator, queued: int) -> str:
     if queued:
-        text = t.ngettext(
+        return t.ngettext(
             "Reminder queued for {n} silent collaborator.",
             "Reminders queued for {n} silent collaborators.",
             queued,
         ).format(n=queued)
-    else:
-        text = t("Everyone silent has already been reminded today.")
+    return t("Everyone silent has already been reminded today.")
+
+
+async def nudge(update: Update, context: BotContext, area: Area, period: Period) -> None:
+    """The button under a summary: remind the silent collaborators."""
+    query = update.callback_query
+    assert query is not None
+    profile = context.profile
+    actor = profile.id if profile is not None else None
+    queued = await queue_nudges(context.services, area, period, actor)
+    jobs.wake_sender(context.application)
+    text = nudged_text(context.t, queued)
     await query.answer(text)
     await reply(update, esc(text))
 

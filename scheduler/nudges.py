@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import outbox
+from storage import audit, outbox
 from storage.models import Priority
 from storage.reports import completeness
 from storage.reports.areas import Area
@@ -33,11 +33,14 @@ async def queue_nudges(
     now: datetime,
     zone: ZoneInfo,
     message_in: Callable[[str | None, date], tuple[str, outbox.Message]],
+    *,
+    actor_id: int | None = None,
 ) -> int:
     """Queue a reminder for every silent collaborator of ``area`` who has not
     blocked the bot; at most one per person, period and day. ``message_in``
     renders the reminder in a person's language (language code → its
-    canonical code and the message). Returns how many were newly queued."""
+    canonical code and the message). Returns how many were newly queued; the
+    coordinator's request is audited."""
     month = nudge_month(period, today)
     async with sessions.begin() as session:
         found = await completeness.completeness(session, area, period, today, zone)
@@ -61,4 +64,13 @@ async def queue_nudges(
                 expires_at=now + NUDGE_LIFETIME,
             )
             queued += entry.created
+        await audit.record(
+            session,
+            actor_id,
+            NUDGE_KIND,
+            area.id or 0,
+            "queued",
+            {"area": area.token, "period": period.code, "queued": queued},
+            at=now,
+        )
     return queued

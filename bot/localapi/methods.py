@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
@@ -83,6 +84,8 @@ class BotMethods:
             "answercallbackquery": self.answer_callback_query,
             "getfile": self.get_file,
             "getchat": self.get_chat,
+            "setchatmenubutton": self.set_chat_menu_button,
+            "getchatmenubutton": self.get_chat_menu_button,
             "close": lambda _params: True,
             "logout": lambda _params: True,
         }
@@ -246,6 +249,31 @@ class BotMethods:
         self.world.commands.pop(self._commands_key(params), None)
         self.world.touch()
         return True
+
+    def set_chat_menu_button(self, params: Params) -> bool:
+        """A chat's menu button (``commands``, ``default`` or a ``web_app``
+        with an https URL, as Telegram requires); without ``chat_id``, the default."""
+        chat_id = params.get_int("chat_id")
+        if chat_id is not None:
+            self.chat(chat_id)
+        button = params.get_json("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("commands", "default", "web_app"):
+            raise bad_request("can't parse menu button JSON object")
+        if kind == "web_app":
+            url = (button.get("web_app") or {}).get("url")
+            if not isinstance(url, str) or not url.startswith("https://"):
+                raise bad_request("WEB_APP_URL_INVALID")
+            if not 1 <= len(str(button.get("text", ""))) <= 64:
+                raise bad_request("BUTTON_TEXT_INVALID")
+        self.world.menu_buttons[chat_id] = copy.deepcopy(button)
+        self.world.touch()
+        return True
+
+    def get_chat_menu_button(self, params: Params) -> JSONDict:
+        chat_id = params.get_int("chat_id")
+        found = self.world.menu_buttons.get(chat_id) or self.world.menu_buttons.get(None)
+        return copy.deepcopy(found) if found else {"type": "default"}
 
     def get_chat(self, params: Params) -> JSONDict:
         user = self.chat(params.chat_id(), allow_blocked=True)

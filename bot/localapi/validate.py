@@ -93,6 +93,14 @@ def _inline_rows(rows: Any) -> Rows | None:
                 data = button["callback_data"]
                 if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
                     raise bad_request("BUTTON_DATA_INVALID")
+            if "web_app" in button:
+                url = (
+                    (button["web_app"] or {}).get("url")
+                    if isinstance(button["web_app"], dict)
+                    else None
+                )
+                if not isinstance(url, str) or not url.startswith("https://"):
+                    raise bad_request("BUTTON_URL_INVALID")
             if "url" in button:
                 url = button["url"]
                 if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):

@@ -177,6 +177,7 @@ class World:
         self.files_by_path: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self.menu_buttons: dict[int | None, JSONDict] = {}  # by chat; None: the default
         self.version = 0  # bumped on every change
         self._counter = 0
 

@@ -22,6 +22,7 @@ from storage.models.calendar import (
     ReminderRun,
 )
 from storage.models.committees import Art36Notice, CommuneCommittee
+from storage.models.dashboard import DashboardLogin, DashboardSession
 from storage.models.hotlines import Hotline
 from storage.models.incidents import (
     Affected,
@@ -88,6 +89,8 @@ __all__ = [
     "CodeAttempt",
     "CommuneCommittee",
     "ContactMode",
+    "DashboardLogin",
+    "DashboardSession",
     "DiscreetErasure",
     "EscalationLevel",
     "EventKind",

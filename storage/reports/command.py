@@ -2,6 +2,7 @@
 /export, for a coordinator who works on a computer.
 
     binhdang report --unit 51 --period 2024H1 --format xlsx --out quang-ngai.xlsx
+    binhdang report --unit 51 --period 2024-11 --format json   # codes and figures
 
 A progress bar appears on stderr when a report takes longer than a second.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.reports import areas, charts, exports, rollups
+from storage.reports import areas, charts, document, exports, rollups
 from storage.reports.labels import Translate
 from storage.reports.periods import (
     MAX_PERIOD_YEARS,
@@ -33,7 +35,7 @@ from storage.reports.periods import (
 from storage.reports.render import summary_text
 from storage.reports.report import build_report
 
-FORMATS = ("text", "xlsx", "csv", "png")
+FORMATS = ("text", "json", "xlsx", "csv", "png")
 BAR = 30
 
 
@@ -175,6 +177,11 @@ async def run(
                 raise ReportError(f"no unit or group has the code {request.unit!r}")
             progress.phase("summary")
             today: date = local_day(now, zone)
+            if request.format == "json":
+                found = await document.summary_document(
+                    session, area, period, today=today, zone=zone
+                )
+                return _write_json(found, request.out, stdout)
             report = await build_report(
                 session,
                 area,
@@ -222,6 +229,15 @@ async def _write(
     with out_path.open("wb") as fp:
         rows = await writer(session, report, fp, t, progress.advance)
     return f"{request.format.upper()} of {name}: {rows:,} activities written to {out_path}"
+
+
+def _write_json(found: document.Document, out: Path | None, stdout: IO[bytes] | None) -> str:
+    data = (json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    if out is None:
+        (stdout or sys.stdout.buffer).write(data)
+        return ""
+    out.write_bytes(data)
+    return f"JSON of {found['unit']}, {found['period']['code']} written to {out}"
 
 
 def request_of(args: argparse.Namespace, default_language: str) -> Request:

@@ -215,3 +215,21 @@ async def test_hook_and_wait_for_bot_message(api: LocalBotApi, bot: Bot) -> None
     assert [(m.text, m.edited_count) for m in seen] == [("one", 0), ("two", 1)]
     with pytest.raises(TimeoutError):
         await api.wait_for_bot_message(USER, before + 1, timeout=0.05)
+
+
+async def test_menu_buttons_and_web_app_buttons_need_https(api: LocalBotApi, bot: Bot) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
+
+    with pytest.raises(BadRequest, match=r"(?i)web_app_url_invalid"):
+        await bot.set_chat_menu_button(
+            chat_id=USER, menu_button=MenuButtonWebApp("App", WebAppInfo("http://x.org/app/"))
+        )
+    await bot.set_chat_menu_button(
+        chat_id=USER, menu_button=MenuButtonWebApp("App", WebAppInfo("https://x.org/app/"))
+    )
+    found = await bot.get_chat_menu_button(chat_id=USER)
+    assert isinstance(found, MenuButtonWebApp) and found.web_app.url == "https://x.org/app/"
+    assert api.world.menu_buttons[USER]["text"] == "App"
+    plain = InlineKeyboardMarkup([[InlineKeyboardButton("App", web_app=WebAppInfo("http://x"))]])
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await bot.send_message(USER, "open", reply_markup=plain)
