@@ -102,17 +102,20 @@ async def decided(update: Update, context: BotContext) -> None:
     applicant = decision.applicant
     request = decision.request
     assert applicant is not None and request is not None
-    t = translator(applicant.language)
-    if approved:
-        text = t(
-            "Your registration is approved: you are {role} at {place}. Send /help to see what you can do."
-        ).format(role=esc(role_name(t, request.role)), place=esc(place))
-    else:
-        text = t(
-            "Your registration request was not approved. You can ask your commune officer, or send /start to try again."
-        )
+    text = applicant_text(translator(applicant.language), approved, request, place)
     await send_to(context, applicant.telegram_id, text)
     raise ApplicationHandlerStop
+
+
+def applicant_text(t: Translator, approved: bool, request: RegistrationRequest, place: str) -> str:
+    """What the applicant is told of the decision (the bot and the dashboard)."""
+    if approved:
+        return t(
+            "Your registration is approved: you are {role} at {place}. Send /help to see what you can do."
+        ).format(role=esc(role_name(t, request.role)), place=esc(place))
+    return t(
+        "Your registration request was not approved. You can ask your commune officer, or send /start to try again."
+    )
 
 
 def _verdict(t: Translator, approved: bool) -> str:

@@ -119,6 +119,7 @@ def tabs(view: str, unit: str, period: str, t: Translator) -> str:
         "activities": t("Activities"),
         "targets": t("Targets"),
         "addresses": t("Trusted addresses"),
+        "people": t("People"),
     }
     items = []
     for key, label in names.items():

@@ -44,7 +44,7 @@ from storage.reports.periods import (
 from storage.reports.render import progress_figure, spec_name
 from storage.reports.report import build_report
 from storage.reports.targets import TargetError, TargetInput
-from web import render
+from web import people, render
 from web.auth import (
     APPLICATION,
     COOKIE,
@@ -93,6 +93,7 @@ def add(app: web.Application, application: Any, services: Services) -> None:
     r.add_post("/app/api/addresses/state", api_address_state)
     r.add_get("/app/media/{activity}/{which}", media)
     r.add_get("/app/export", export)
+    people.add(app)
 
 
 # Pages that need no sign-in.
