@@ -292,11 +292,13 @@ async def _art36(update: Update, context: BotContext, incident_id: int) -> None:
             "📨 Notice under Art. 36 recorded for {code}. Commune officers told in the bot: {n}."
         )
         lines.append(recorded.format(code=esc(code or ""), n=outcome.informed))
-    lines.append(_committee_line(t, outcome.committee))
+    lines.append(committee_line(t, outcome.committee))
     await reply(update, "\n".join(lines))
 
 
-def _committee_line(t: Translator, committee: art36.Committee | None) -> str:
+def committee_line(t: Translator, committee: art36.Committee | None) -> str:
+    """How to reach the commune People's Committee, or that nobody set it yet
+    (after "I take it" or "Referred to…", and after a shelter intake)."""
     if committee is None or not committee.known:
         commune = committee.commune_name if committee else ""
         return t(

@@ -23,7 +23,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator, translator
-from handlers.alerts import cipher_of, wake_sender
+from handlers.alerts import cipher_of, committee_line, wake_sender
 from handlers.ui import esc, reply
 from storage import shelter
 from storage.activities import ActivityProblem, parse_date
@@ -173,25 +173,6 @@ async def intake(update: Update, context: BotContext) -> None:
             )
         )
     await reply(update, "\n".join(lines))
-
-
-def committee_line(t: Translator, committee: art36.Committee | None) -> str:
-    """How to reach the commune People's Committee, or that nobody set it yet."""
-    if committee is None or not committee.known:
-        commune = committee.commune_name if committee else ""
-        return t(
-            "No contact is kept yet for the People's Committee of {commune}: please notify it directly. A coordinator can add the contact with /committee."
-        ).format(commune=esc(commune))
-    parts = [committee.name or committee.commune_name]
-    if committee.phone:
-        parts.append(f"📞 {committee.phone}")
-    if committee.email:
-        parts.append(f"✉ {committee.email}")
-    if committee.address:
-        parts.append(f"🏠 {committee.address}")
-    return t("Please also tell the People's Committee directly: {contact}").format(
-        contact=esc(" · ".join(parts))
-    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
