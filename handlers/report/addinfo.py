@@ -25,6 +25,7 @@ from handlers.report.conversation import (
     P,
     cipher_for,
     finish,
+    say_danger_question,
     settle_query,
     state,
 )
@@ -97,13 +98,7 @@ async def start_adding(update: Update, context: BotContext, raw_code: str) -> st
 
 async def ask_danger_again(update: Update, context: BotContext) -> str:
     """Asked before anything is added: a follow-up can be urgent."""
-    t = context.t
-    await say(
-        update,
-        context,
-        t("Is someone in danger right now?"),
-        keyboard([[(t("🆘 Yes, right now"), f"{P}:add:dgr:y"), (t("No"), f"{P}:add:dgr:n")]]),
-    )
+    await say_danger_question(update, context, f"{P}:add:dgr")
     return ADD
 
 

@@ -128,14 +128,20 @@ async def no_key(update: Update, context: BotContext) -> None:
 # Step 1: danger now.
 async def ask_danger(update: Update, context: BotContext) -> str | int:
     state(context)["step"] = DANGER
+    await say_danger_question(update, context, f"{P}:danger")
+    return DANGER
+
+
+async def say_danger_question(update: Update, context: BotContext, data: str) -> None:
+    """ "Is someone in danger right now?", answered ``<data>:y`` or ``<data>:n``
+    (the first step of a report, and again before a follow-up)."""
     t = context.t
     await say(
         update,
         context,
         t("Is someone in danger right now?"),
-        keyboard([[(t("🆘 Yes, right now"), f"{P}:danger:y"), (t("No"), f"{P}:danger:n")]]),
+        keyboard([[(t("🆘 Yes, right now"), f"{data}:y"), (t("No"), f"{data}:n")]]),
     )
-    return DANGER
 
 
 async def danger_chosen(update: Update, context: BotContext) -> str | int:
