@@ -242,6 +242,7 @@ class Driver:
     latencies: list[float] = field(default_factory=list)
     updates: int = 0
     confirmed: set[int] = field(default_factory=set)
+    logs_started: dict[int, int] = field(default_factory=dict)
     waiters: dict[int, Waiter] = field(default_factory=dict)
     record: bool = True
     by_step: dict[str, list[float]] | None = None  # BENCH_STEPS=1: latency of each step
@@ -304,7 +305,11 @@ class Driver:
 
     async def log_activity(self, user: int, think: Callable[[], Any]) -> None:
         """One guided /log: 14 updates from the command to the reference."""
-        rng = random.Random(user)
+        # Each of a user's sessions has other figures: the same figures on the
+        # same day and place would be asked about as a session logged twice.
+        nth = self.logs_started.get(user, 0)
+        self.logs_started[user] = nth + 1
+        rng = random.Random(user * 1000 + nth)
         total = rng.randint(10, 80)
         women = rng.randint(0, total)
         topics = rng.sample(["lt:bdg", "lt:blgd", "lt:tao-hon", "lt:tap-tuc", "lt:kinh-te"], 2)
