@@ -207,11 +207,14 @@ async def back(update: Update, context: BotContext) -> str:
 
 
 async def area_pressed(update: Update, context: BotContext) -> str:
-    """ "📍 Other area" typed at the view (pressed, the area step's own opener answers)."""
+    """The other-area button's label typed at the view (pressed, the area
+    step's own opener answers)."""
     return await advance(update, None, AREA_STEP.ask(update, context))
 
 
-# Adding: indicator → kind (→ keyword) or topic → field → population → value → label.
+# Adding: indicator → kind (→ keyword) or topic → field → population → value → label;
+# a budget: indicator → source → amount → label; a register target: indicator →
+# register → value → label.
 async def _ask(
     update: Update, context: BotContext, step: str, question: str, rows: list[list[Button]] | None
 ) -> str:
