@@ -40,7 +40,8 @@ async def _area(context: BotContext) -> Area | None:
 
 
 def entry_line(t: Translator, entry: EntryView) -> str:
-    """``• CLB trường THCS (Thôn 1) — established 15/03/2024, active, 4 members``"""
+    """``• CLB trường THCS (Thôn 1) — established 15/03/2024, active, 4 members``;
+    a trusted address also says which directory row it is (or that it has none)."""
     parts = [f"{entry.name} ({entry.place})"]
     if entry.events:
         event, on, _note = entry.events[-1]
@@ -49,6 +50,15 @@ def entry_line(t: Translator, entry: EntryView) -> str:
         parts.append(t(REGISTER_STATUS_NAMES[entry.status]))
     if entry.shelters:
         parts.append(t("also shelters people"))
+    if entry.kind is RegisterKind.TRUSTED_ADDRESS:
+        if entry.address_id is None:
+            parts.append(t("not in the directory"))
+        elif entry.address_name and entry.address_name != entry.name:
+            parts.append(
+                t("directory no. {id}: {name}").format(id=entry.address_id, name=entry.address_name)
+            )
+        else:
+            parts.append(t("directory no. {id}").format(id=entry.address_id))
     if entry.members:
         leaders = [n for r, n in entry.members if n and r is MemberRole.LEADER]
         parts.append(
@@ -130,6 +140,9 @@ def _problem(t: Translator, error: RegisterImportError) -> str:
         "bad_date": t("“{detail}” is not a date like 15/03/2024"),
         "not_allowed": t("that place is not under yours"),
         "too_many_rows": t("at most {detail} lines"),
+        "unknown_address": t("no trusted address in the directory has the number “{detail}”"),
+        "address_taken": t("the directory's address no. {detail} is already another entry's"),
+        "address_only_for_trusted": t("only a trusted address (dctc) names a directory row"),
     }
     reason = reasons.get(error.code, t("a value is missing or out of range")).format(
         detail=error.detail

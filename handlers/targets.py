@@ -1,11 +1,14 @@
 """Targets (/targets): a coordinator sees the targets (chỉ tiêu) of their area
-for a year with what is achieved so far, adds one step by step, removes one,
-or imports a CSV file of them (the format is in docs/reports.md)."""
+for a year with what is achieved so far, adds one step by step (a budget of a
+funding source and the targets that count register entries too), removes one,
+or imports a CSV file of them (the format is in docs/reports.md). At every
+button step, a button's label typed counts as pressing it."""
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Any, TypeVar
 
@@ -24,21 +27,40 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.area_period import AreaStep, Step, today
 from handlers.flow import draft, drop_draft
-from handlers.kit import Ask, fallbacks, guards
+from handlers.kit import (
+    BUTTONS,
+    Ask,
+    fallbacks,
+    guards,
+    match_label,
+    pressed_data,
+    remember_buttons,
+)
 from handlers.ui import Button, advance, columns, esc, keyboard, reply, text_of
-from storage.models import ActivityKind, Indicator, ParticipantField, Topic
+from storage.activities import ActivityProblem
+from storage.activities.rules import parse_amount
+from storage.models import (
+    ActivityKind,
+    FundingSource,
+    Indicator,
+    ParticipantField,
+    RegisterKind,
+    Topic,
+)
 from storage.reports import targets
 from storage.reports.areas import Area, AreaKind
-from storage.reports.labels import FIELD_NAMES, INDICATOR_NAMES, KIND_NAMES, TOPIC_NAMES
+from storage.reports.labels import (
+    FIELD_NAMES,
+    FUNDING_NAMES,
+    INDICATOR_NAMES,
+    KIND_NAMES,
+    REGISTER_NAMES,
+    TOPIC_NAMES,
+)
 from storage.reports.render import day, spec_name, target_line
 from storage.reports.targets import Spec, TargetError, TargetInput
 
 KEY = "tgt"
-# Budgets (amounts in đồng, of a funding source) and the targets that count
-# register entries are imported by CSV; the buttons offer the others.
-CSV_ONLY = frozenset(
-    {Indicator.BUDGET, Indicator.ESTABLISHED, Indicator.RENEWED, Indicator.SUPPORTED}
-)
 VIEW, AREA, INDICATOR, KIND, KEYWORD, TOPIC, FIELD = (
     "VIEW",
     "AREA",
@@ -49,6 +71,7 @@ VIEW, AREA, INDICATOR, KIND, KEYWORD, TOPIC, FIELD = (
     "FIELD",
 )
 POPULATION, VALUE, LABEL, REMOVE, IMPORT = "POPULATION", "VALUE", "LABEL", "REMOVE", "IMPORT"
+SOURCE, REGISTER = "SOURCE", "REGISTER"  # a budget's funding source; a register's kind
 MAX_CSV_BYTES = 200_000
 # Kinds whose sessions differ enough that a plan counts them by name
 # ("Chương trình 3", "giám sát và đánh giá").
@@ -57,13 +80,35 @@ E = TypeVar("E", bound=enum.Enum)
 
 
 def _data(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data
+    """The pressed button's data, or that of the button whose label was typed."""
+    return pressed_data(update) or ""
 
 
 def _arg(update: Update) -> str:
-    return _data(update).split(":", 2)[2]
+    parts = _data(update).split(":", 2)
+    return parts[2] if len(parts) == 3 else ""
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
+
+
+Press = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
+
+
+def _router(*routes: tuple[str, Press]) -> Press:
+    """A step's buttons as one handler, for a label typed: the first route
+    whose pattern the button's data matches."""
+
+    async def press(update: Update, context: BotContext) -> Any:
+        data = _data(update)
+        for pattern, handler in routes:
+            if re.match(pattern, data):
+                return await handler(update, context)
+        return None
+
+    return press
 
 
 def _choice(update: Update, kind: type[E]) -> E | None:
@@ -131,6 +176,7 @@ async def ask_view(update: Update, context: BotContext) -> str:
         ]
     )
     rows.append([(t("✅ Done"), "tg:done")])
+    remember_buttons(state, keyboard(rows))
     await reply(update, "\n".join(lines)[:4000], keyboard(rows))
     return VIEW
 
@@ -160,12 +206,24 @@ async def back(update: Update, context: BotContext) -> str:
     return await advance(update, None, ask_view(update, context))
 
 
-# Adding: indicator → kind (→ keyword) or topic → field → population → value → label.
+async def area_pressed(update: Update, context: BotContext) -> str:
+    """The other-area button's label typed at the view (pressed, the area
+    step's own opener answers)."""
+    return await advance(update, None, AREA_STEP.ask(update, context))
+
+
+# Adding: indicator → kind (→ keyword) or topic → field → population → value → label;
+# a budget: indicator → source → amount → label; a register target: indicator →
+# register → value → label.
 async def _ask(
     update: Update, context: BotContext, step: str, question: str, rows: list[list[Button]] | None
 ) -> str:
-    draft(context, KEY)["step"] = step
-    await reply(update, question, keyboard(rows) if rows is not None else None)
+    state = draft(context, KEY)
+    state["step"] = step
+    state.pop(BUTTONS, None)
+    markup = keyboard(rows) if rows is not None else None
+    remember_buttons(state, markup)
+    await reply(update, question, markup)
     return step
 
 
@@ -184,7 +242,7 @@ async def _text_typed(
 
 async def ask_indicator(update: Update, context: BotContext) -> str:
     t = context.t
-    rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator if i not in CSV_ONLY]
+    rows = [[(t(INDICATOR_NAMES[i]), f"tg:i:{i.value}")] for i in Indicator]
     rows.append([(t("◀ Back"), "tg:back")])
     return await _ask(update, context, INDICATOR, t("What does the target count?"), rows)
 
@@ -198,15 +256,53 @@ async def add_pressed(update: Update, context: BotContext) -> str:
 
 async def indicator_chosen(update: Update, context: BotContext) -> str:
     indicator = _choice(update, Indicator)
-    if indicator is None or indicator in CSV_ONLY:  # a forged button
+    if indicator is None:  # a forged button
         return await ask_indicator(update, context)
     draft(context, KEY)["new"] = {"indicator": indicator.value}
     label = context.t(INDICATOR_NAMES[indicator])
+    if indicator is Indicator.BUDGET:
+        return await advance(update, label, ask_source(update, context))
+    if indicator in targets.REGISTER_INDICATORS:
+        return await advance(update, label, ask_register(update, context))
     if indicator is Indicator.TRUSTED_ADDRESSES:
         return await advance(update, label, ask_value(update, context))
     if indicator is Indicator.SHARE:
         return await advance(update, label, ask_topic(update, context))
     return await advance(update, label, ask_kind(update, context))
+
+
+async def ask_source(update: Update, context: BotContext) -> str:
+    t = context.t
+    rows = [[(t(FUNDING_NAMES[f]), f"tg:s:{f.value}")] for f in FundingSource]
+    rows.append([(t("Any source"), "tg:s:any")])
+    return await _ask(update, context, SOURCE, t("A budget of which funding source?"), rows)
+
+
+async def source_chosen(update: Update, context: BotContext) -> str:
+    t = context.t
+    value = _arg(update)
+    if value == "any":
+        _new(context)["source"] = None
+        return await advance(update, t("Any source"), ask_value(update, context))
+    source = _choice(update, FundingSource)
+    if source is None:
+        return await ask_source(update, context)
+    _new(context)["source"] = source.value
+    return await advance(update, t(FUNDING_NAMES[source]), ask_value(update, context))
+
+
+async def ask_register(update: Update, context: BotContext) -> str:
+    t = context.t
+    rows = [[(t(REGISTER_NAMES[k]), f"tg:g:{k.value}")] for k in RegisterKind]
+    return await _ask(update, context, REGISTER, t("Entries of which register?"), rows)
+
+
+async def register_chosen(update: Update, context: BotContext) -> str:
+    kind = _choice(update, RegisterKind)
+    if kind is None:
+        return await ask_register(update, context)
+    _new(context)["register"] = kind.value
+    return await advance(update, context.t(REGISTER_NAMES[kind]), ask_value(update, context))
 
 
 async def ask_kind(update: Update, context: BotContext) -> str:
@@ -246,6 +342,8 @@ async def ask_keyword(update: Update, context: BotContext) -> str:
 
 
 async def keyword_typed(update: Update, context: BotContext) -> str:
+    if match_label(text_of(update), [(context.t("Count them all"), True)]):
+        return await keyword_skipped(update, context)
     return await _text_typed(
         update, context, "keyword", targets.MAX_KEYWORD, ask_keyword, then=ask_value
     )
@@ -318,14 +416,30 @@ async def population_typed(update: Update, context: BotContext) -> str:
 
 async def ask_value(update: Update, context: BotContext) -> str:
     t = context.t
-    if _new(context).get("indicator") == Indicator.SHARE.value:
+    indicator = _new(context).get("indicator")
+    if indicator == Indicator.SHARE.value:
         question = t("What share must be reached, in percent? Type a number from 1 to 100.")
+    elif indicator == Indicator.BUDGET.value:
+        question = t(
+            "What is the budget for the year, in đồng? Type an amount such as 50.000.000 or 50 triệu."
+        )
     else:
         question = t("What is the target for the year? Type a number.")
     return await _ask(update, context, VALUE, question, None)
 
 
 async def value_typed(update: Update, context: BotContext) -> str:
+    if _new(context).get("indicator") == Indicator.BUDGET.value:
+        try:
+            amount = parse_amount(text_of(update))
+        except ActivityProblem:
+            await reply(
+                update,
+                context.t("Please type an amount in đồng, such as 50.000.000 or 50 triệu."),
+            )
+            return await ask_value(update, context)
+        _new(context)["value"] = amount
+        return await ask_label(update, context)
     value = parse_number(text_of(update))
     share = _new(context).get("indicator") == Indicator.SHARE.value
     top = 100 if share else targets.MAX_VALUE
@@ -350,6 +464,8 @@ async def ask_label(update: Update, context: BotContext) -> str:
 
 
 async def label_typed(update: Update, context: BotContext) -> str:
+    if match_label(text_of(update), [(context.t("Keep the name shown"), True)]):
+        return await label_skipped(update, context)
     return await _text_typed(update, context, "label", targets.MAX_LABEL, ask_label, then=_save)
 
 
@@ -371,6 +487,8 @@ async def _save(update: Update, context: BotContext) -> str:
             topic=new.get("topic"),
             field=new.get("field"),
             keyword=new.get("keyword"),
+            funding_source=new.get("source"),
+            register_kind=new.get("register"),
             value=new.get("value"),
             population=new.get("population"),
             label=new.get("label"),
@@ -400,6 +518,8 @@ async def _save(update: Update, context: BotContext) -> str:
 def _value_text(data: TargetInput, t: Translator) -> str:
     if data.indicator is Indicator.SHARE:
         return f"{t.percent(data.value / 100)} / {t.number(data.population or 0)}"
+    if data.indicator is Indicator.BUDGET:
+        return t("{amount} đồng").format(amount=t.number(data.value))
     return t.number(data.value)
 
 
@@ -418,6 +538,7 @@ async def ask_remove(update: Update, context: BotContext) -> str:
         for x in own
     ]
     rows.append([(t("◀ Back"), "tg:back")])
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, t("Which target do you want to remove?"), keyboard(rows))
     return REMOVE
 
@@ -522,6 +643,9 @@ async def csv_received(update: Update, context: BotContext) -> str:
 
 
 async def not_a_file(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    if message is not None and match_label(message.text or "", [(context.t("◀ Back"), True)]):
+        return await back(update, context)
     await reply(
         update, context.t("Please send the CSV file as a document (📎), not as text or a photo.")
     )
@@ -542,6 +666,8 @@ def build() -> ConversationHandler[BotContext]:
         LABEL: ask_label,
         REMOVE: ask_remove,
         IMPORT: ask_import,
+        SOURCE: ask_source,
+        REGISTER: ask_register,
     }
     text = filters.TEXT & ~filters.COMMAND
     back_button = CallbackQueryHandler(back, pattern=r"^tg:back$")
@@ -549,40 +675,44 @@ def build() -> ConversationHandler[BotContext]:
     def typed(ask: Ask, handler: Any) -> list[Any]:
         return [MessageHandler(text, handler), *guards(ask, expects_text=True)]
 
+    def buttons(ask: Ask, *routes: tuple[str, Press]) -> list[Any]:
+        """The step's buttons, and their labels typed (``kit.guards``)."""
+        pressed: list[Any] = [CallbackQueryHandler(h, pattern=p) for p, h in routes]
+        return [*pressed, *guards(ask, buttons_of=_remembered, press=_router(*routes))]
+
+    go_back: tuple[str, Press] = (r"^tg:back$", back)
+
     states: dict[object, list[Any]] = {
         VIEW: [
-            CallbackQueryHandler(add_pressed, pattern=r"^tg:add$"),
-            CallbackQueryHandler(remove_pressed, pattern=r"^tg:rm$"),
-            CallbackQueryHandler(import_pressed, pattern=r"^tg:csv$"),
             AREA_STEP.opener(),
-            CallbackQueryHandler(year_chosen, pattern=r"^tg:y:"),
-            CallbackQueryHandler(done, pattern=r"^tg:done$"),
-            *guards(ask_view),
+            *buttons(
+                ask_view,
+                (r"^tg:add$", add_pressed),
+                (r"^tg:rm$", remove_pressed),
+                (r"^tg:csv$", import_pressed),
+                (r"^tg:y:", year_chosen),
+                (r"^tg:done$", done),
+                (r"^tg:area$", area_pressed),
+            ),
         ],
         AREA: [back_button, *AREA_STEP.handlers()],
-        INDICATOR: [
-            back_button,
-            CallbackQueryHandler(indicator_chosen, pattern=r"^tg:i:"),
-            *guards(ask_indicator),
-        ],
-        KIND: [CallbackQueryHandler(kind_chosen, pattern=r"^tg:k:"), *guards(ask_kind)],
+        INDICATOR: buttons(ask_indicator, go_back, (r"^tg:i:", indicator_chosen)),
+        SOURCE: buttons(ask_source, (r"^tg:s:", source_chosen)),
+        REGISTER: buttons(ask_register, (r"^tg:g:", register_chosen)),
+        KIND: buttons(ask_kind, (r"^tg:k:", kind_chosen)),
         KEYWORD: [
             CallbackQueryHandler(keyword_skipped, pattern=r"^tg:kw:all$"),
             *typed(ask_keyword, keyword_typed),
         ],
-        TOPIC: [CallbackQueryHandler(topic_chosen, pattern=r"^tg:t:"), *guards(ask_topic)],
-        FIELD: [CallbackQueryHandler(field_chosen, pattern=r"^tg:f:"), *guards(ask_field)],
+        TOPIC: buttons(ask_topic, (r"^tg:t:", topic_chosen)),
+        FIELD: buttons(ask_field, (r"^tg:f:", field_chosen)),
         POPULATION: typed(ask_population, population_typed),
         VALUE: typed(ask_value, value_typed),
         LABEL: [
             CallbackQueryHandler(label_skipped, pattern=r"^tg:skip$"),
             *typed(ask_label, label_typed),
         ],
-        REMOVE: [
-            back_button,
-            CallbackQueryHandler(remove_chosen, pattern=r"^tg:r:"),
-            *guards(ask_remove),
-        ],
+        REMOVE: buttons(ask_remove, go_back, (r"^tg:r:", remove_chosen)),
         IMPORT: [
             back_button,
             MessageHandler(filters.Document.ALL, csv_received),

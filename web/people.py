@@ -111,17 +111,25 @@ def people_page(
         out.append(f'<p class="pager">{" ".join(more)}</p>')
     if villages:
         out.append(f"<h2>{e(heading_villages)}</h2>")
-        others = "".join(f'<option value="{v.id}">{e(v.name)}</option>' for v in villages)
         for village in villages:
+            others = "".join(
+                f'<option value="{v.id}">{e(v.name)}</option>'
+                for v in villages
+                if v.id != village.id  # merged into itself: refused anyway
+            )
             village_id = f'<input type="hidden" name="id" value="{village.id}">'
+            merge_form = (
+                f'<form data-post="/app/api/villages/merge" class="inline">{hidden}{village_id}'
+                f'<select name="keep">{others}</select><button class="secondary">{e(merge)}</button>'
+                "</form>"
+                if others
+                else ""
+            )
             out.append(
                 f'<div class="village" data-village="{village.id}">'
                 f'<form data-post="/app/api/villages/rename" class="inline">{hidden}{village_id}'
                 f'<input name="name" value="{e(village.name)}" maxlength="{people.MAX_VILLAGE_NAME}">'
-                f"<button>{e(rename)}</button></form>"
-                f'<form data-post="/app/api/villages/merge" class="inline">{hidden}{village_id}'
-                f'<select name="keep">{others}</select><button class="secondary">{e(merge)}</button>'
-                "</form></div>"
+                f"<button>{e(rename)}</button></form>{merge_form}</div>"
             )
     out.append("</section>")
     return "".join(out)

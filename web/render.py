@@ -16,9 +16,11 @@ from storage.reports.completeness import Completeness, Standing
 from storage.reports.evidence import Page
 from storage.reports.labels import (
     FIELD_NAMES,
+    FUNDING_NAMES,
     INDICATOR_NAMES,
     KIND_NAMES,
     LANGUAGE_NAMES,
+    REGISTER_NAMES,
     TOPIC_NAMES,
 )
 from storage.reports.periods import Period
@@ -549,10 +551,18 @@ def targets_page(
     kinds = options(((k.value, t(n)) for k, n in KIND_NAMES.items()), t("Every kind"))
     topics = options(((k.value, t(n)) for k, n in TOPIC_NAMES.items()), t("Every topic"))
     fields = options(((k.value, t(n)) for k, n in FIELD_NAMES.items()), "—")
+    sources = options(
+        ((k.value, t(n)) for k, n in FUNDING_NAMES.items()), t("Funding source (for a budget)")
+    )
+    registers = options(
+        ((k.value, t(n)) for k, n in REGISTER_NAMES.items()),
+        t("Register (for established, renewed, supported)"),
+    )
     out.append(
         f'<h2>{e(add)}</h2><form data-post="/app/api/targets/set" class="stack">{hidden}'
         f'<select name="indicator">{indicators}</select><select name="kind">{kinds}</select>'
         f'<select name="topic">{topics}</select><select name="field">{fields}</select>'
+        f'<select name="source">{sources}</select><select name="register">{registers}</select>'
         f'<input name="keyword" maxlength="60" placeholder="{e(keyword_label)}">'
         f'<input type="number" name="value" min="0" required placeholder="{e(value_label)}">'
         f'<input type="number" name="population" min="1" placeholder="{e(population_label)}">'

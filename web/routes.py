@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import TelegramError
 
@@ -43,7 +42,7 @@ from storage.reports.periods import (
 )
 from storage.reports.render import progress_figure, spec_name
 from storage.reports.report import build_report
-from storage.reports.targets import TargetError, TargetInput
+from storage.reports.targets import TargetError
 from web import people, render
 from web.auth import (
     APPLICATION,
@@ -394,7 +393,10 @@ def _message(text: str, status: int = 200) -> web.Response:
 
 
 async def api_target_set(request: web.Request) -> web.Response:
-    """Add a target, or change the value of one (audited in set_target)."""
+    """Add a target, or change the value of one (audited in set_target). The
+    form's fields are the CSV import's columns, read by the same
+    ``targets.parse_row``: a budget of a funding source and a target that
+    counts register entries are set here as in the file."""
     seen = await viewer(request)
     services = services_of(request)
     t = seen.t
@@ -416,32 +418,26 @@ async def api_target_set(request: web.Request) -> web.Response:
                 ("topic", existing.topic.value if existing.topic else ""),
                 ("field", existing.field.value if existing.field else ""),
                 ("keyword", existing.keyword or ""),
+                ("source", existing.funding_source.value if existing.funding_source else ""),
+                ("register", existing.register_kind.value if existing.register_kind else ""),
             ):
                 fields[name] = value
             if existing.population is not None and not fields["population"]:
                 fields["population"] = str(existing.population)
         try:
-            data = TargetInput(
-                indicator=fields["indicator"],
-                activity_kind=fields["kind"] or None,
-                topic=fields["topic"] or None,
-                field=fields["field"] or None,
-                keyword=fields["keyword"] or None,
-                value=fields["value"] or -1,
-                population=fields["population"] or None,
-                label=fields["label"] or None,
-            )
-        except ValidationError:
+            data = targets.parse_row(fields)
+        except TargetError:
             return _message(t("Something in this target does not fit; check the values."), 400)
         try:
             await targets.set_target(session, seen.profile, area, year, data)
         except TargetError:
             return _message(t("You cannot set targets for that area."), 403)
-    shown = (
-        f"{t.percent(data.value / 100)} / {t.number(data.population or 0)}"
-        if data.indicator is Indicator.SHARE
-        else t.number(data.value)
-    )
+    if data.indicator is Indicator.SHARE:
+        shown = f"{t.percent(data.value / 100)} / {t.number(data.population or 0)}"
+    elif data.indicator is Indicator.BUDGET:
+        shown = t("{amount} đồng").format(amount=t.number(data.value))
+    else:
+        shown = t.number(data.value)
     name = spec_name(data.spec, data.label, t)
     return _message(t("Saved: {name}, target {value}.").format(name=name, value=shown))
 

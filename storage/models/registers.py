@@ -77,7 +77,8 @@ ROLE_CODES: dict[MemberRole, str] = {
 
 class RegisterEntry(Base):
     """Một mô hình: a team, club, group or trusted address at a village or
-    commune. ``shelters`` marks a trusted address that also takes people in
+    commune. ``address_id`` links a trusted address to its directory row.
+    ``shelters`` marks a trusted address that also takes people in
     (địa chỉ tin cậy – nhà tạm lánh cộng đồng); ``equipment`` lists a team's
     equipment (trang thiết bị)."""
 
@@ -91,6 +92,10 @@ class RegisterEntry(Base):
     status: Mapped[RegisterStatus] = mapped_column(str_enum(RegisterStatus, 16))
     shelters: Mapped[bool] = mapped_column(Boolean, default=False)
     equipment: Mapped[str | None] = mapped_column(String(500))
+    # A trusted address's row in the directory (danh bạ địa chỉ tin cậy), set
+    # by ``storage.registers.links.link_address``; empty for entries kept
+    # before the link existed, until their address is next saved or confirmed.
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("trusted_addresses.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -104,6 +109,7 @@ class RegisterEntry(Base):
     __table_args__ = (
         UniqueConstraint("kind", "unit_id", "name"),
         Index("ix_register_entries_unit_kind", "unit_id", "kind"),
+        Index("ux_register_entries_address_id", "address_id", unique=True),
     )
 
 

@@ -14,6 +14,7 @@ from storage import audit, units
 from storage.models import (
     Base,
     Broadcast,
+    RegisterEntry,
     Unit,
     UnitLevel,
 )
@@ -116,6 +117,36 @@ def _follow_in_memory(session: AsyncSession, old: int, new: int) -> None:
                 set_committed_value(obj, key, new)
 
 
+async def _keep_register_names_apart(session: AsyncSession, kept: Unit, dropped: Unit) -> int:
+    """A register entry of the dropped village named as one of the same kind
+    at the kept village would break (kind, place, name): it keeps its events
+    and members under its name with the dropped village's in brackets, for a
+    coordinator to merge by hand. Returns how many were renamed."""
+    kept_names = {
+        (kind, fold(name))
+        for kind, name in (
+            await session.execute(
+                select(RegisterEntry.kind, RegisterEntry.name).where(
+                    RegisterEntry.unit_id == kept.id
+                )
+            )
+        ).all()
+    }
+    entries = (
+        await session.scalars(select(RegisterEntry).where(RegisterEntry.unit_id == dropped.id))
+    ).all()
+    renamed = 0
+    for entry in entries:
+        if (entry.kind, fold(entry.name)) not in kept_names:
+            continue
+        suffix = f" ({dropped.name})"
+        entry.name = entry.name[: 200 - len(suffix)] + suffix
+        renamed += 1
+    if renamed:
+        await session.flush()
+    return renamed
+
+
 async def merge_villages(
     session: AsyncSession, actor: Profile, keep_id: int, drop_id: int
 ) -> Merged:
@@ -132,6 +163,9 @@ async def merge_villages(
     if kept.parent_id != dropped.parent_id:
         raise PeopleError("different_commune")
     moved: dict[str, int] = {}
+    renamed = await _keep_register_names_apart(session, kept, dropped)
+    if renamed:
+        moved["register_entries.name"] = renamed
     for table, column in _unit_columns():
         if column.primary_key:
             # A link row the kept village already has would be a duplicate.

@@ -8,6 +8,7 @@ from storage.registers.csvfile import (
     export_csv,
     import_csv,
 )
+from storage.registers.links import link_address, linked_entry, register_place
 from storage.registers.records import (
     COUNTED_EVENTS,
     EntryInput,
@@ -39,6 +40,9 @@ __all__ = [
     "entries_under",
     "export_csv",
     "import_csv",
+    "link_address",
+    "linked_entry",
+    "register_place",
     "save",
     "status_of",
 ]

@@ -9,8 +9,10 @@ the unit code of a commune or village; ``shelters`` (a trusted address that
 also takes people in): co / x / 1 / yes; ``members``: ``ROLE[: NAME]`` separated
 by ``;`` (truong, pho, dan-trinh, thanh-vien, tinh-nguyen); ``events``: ``CODE
 DATE[: note]`` separated by ``;`` (thanh-lap, cung-co, ho-tro, tam-ngung,
-hoat-dong-lai, giai-the; dates 15/03/2024 or 2024-03-15). A line with the same
-kind, place and name as an entry updates it. All lines or none."""
+hoat-dong-lai, giai-the; dates 15/03/2024 or 2024-03-15); ``address`` (a
+trusted address only, optional): its row in the directory, the ``id`` of
+``binhdang addresses export`` (empty keeps the entry's link as it is). A line
+with the same kind, place and name as an entry updates it. All lines or none."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ from storage.reports.areas import Area
 from storage.text import defused, fold, restored
 from storage.users import Profile
 
-COLUMNS = ("kind", "place", "name", "shelters", "equipment", "members", "events")
+COLUMNS = ("kind", "place", "name", "shelters", "equipment", "members", "events", "address")
 MAX_ROWS = 5000
 _YES = {"co", "x", "1", "yes", "true", "y"}
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -119,6 +121,16 @@ def parse_events(text: str) -> list[EventInput]:
     return found
 
 
+def _address(text: str) -> int | None:
+    """The directory row's id (``12``, or ``#12``); empty: none given."""
+    cleaned = text.strip().lstrip("#")
+    if not cleaned:
+        return None
+    if not cleaned.isdigit() or len(cleaned) > 9 or int(cleaned) == 0:
+        raise RegisterError("unknown_address", text.strip()[:40])
+    return int(cleaned)
+
+
 async def read_rows(session: AsyncSession, text: str) -> list[tuple[int, EntryInput]]:
     """Every line checked; the first wrong one raises with its line number."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -148,6 +160,7 @@ async def read_rows(session: AsyncSession, text: str) -> list[tuple[int, EntryIn
                 equipment=restored(row.get("equipment", "")) or None,
                 members=parse_members(row.get("members", "")),
                 events=parse_events(row.get("events", "")),
+                address_id=_address(row.get("address", "")),
             )
         except RegisterError as error:
             raise RegisterImportError(error.code, number, error.detail) from None
@@ -195,6 +208,7 @@ async def export_csv(session: AsyncSession, area: Area) -> str:
                     + (f": {note}" if note else "")
                     for event, on, note in entry.events
                 ),
+                "" if entry.address_id is None else str(entry.address_id),
             ]
         )
     return out.getvalue()

@@ -22,16 +22,17 @@ from storage.models import (
     RegisterKind,
     RegisterMember,
     RegisterStatus,
+    TrustedAddress,
     Unit,
     UnitLevel,
 )
+from storage.registers.links import ENTITY, LinkError, check_link
 from storage.reports import areas
 from storage.reports.areas import Area
 from storage.reports.periods import Period
 from storage.text import clean_name, starts_like_formula
 from storage.users import Profile
 
-ENTITY = "register_entry"
 MAX_MEMBERS = 200
 # Which events change the status, and to what.
 STATUS_AFTER: dict[RegisterEvent, RegisterStatus] = {
@@ -90,6 +91,9 @@ class EntryInput(BaseModel):
     equipment: str | None = Field(default=None, max_length=500)
     members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
     events: list[EventInput] = Field(default_factory=list)
+    # A trusted address's directory row (trusted_addresses.id); None keeps
+    # whatever link the entry has.
+    address_id: int | None = Field(default=None, gt=0)
 
     @field_validator("name")
     @classmethod
@@ -147,6 +151,13 @@ async def save(
         )
     )
     created = entry is None
+    if data.address_id is not None and (entry is None or entry.address_id != data.address_id):
+        try:
+            await check_link(
+                session, actor, data.kind, entry.id if entry else None, data.address_id
+            )
+        except LinkError as error:
+            raise RegisterError(error.code, error.detail) from None
     if entry is None:
         entry = RegisterEntry(
             kind=data.kind,
@@ -159,6 +170,8 @@ async def save(
         entry.events, entry.members = [], []
         session.add(entry)
     before = _snapshot(entry) if not created else {}
+    if data.address_id is not None:
+        entry.address_id = data.address_id
     entry.shelters = data.shelters and data.kind is RegisterKind.TRUSTED_ADDRESS
     entry.equipment = data.equipment or None
     entry.members = [
@@ -221,6 +234,7 @@ def _settle(entry: RegisterEntry) -> None:
 def _snapshot(entry: RegisterEntry) -> dict[str, Any]:
     return {
         "shelters": entry.shelters,
+        "address_id": entry.address_id,
         "equipment": entry.equipment,
         "status": entry.status.value,
         "members": [[m.role.value, m.name] for m in entry.members],
@@ -242,6 +256,8 @@ class EntryView:
     equipment: str | None
     members: list[tuple[MemberRole, str | None]]
     events: list[tuple[RegisterEvent, date, str | None]]
+    address_id: int | None = None  # the directory row of a trusted address
+    address_name: str | None = None  # its name there
 
 
 async def entries_under(
@@ -249,8 +265,10 @@ async def entries_under(
 ) -> list[EntryView]:
     """The entries at or under the area, by kind, place and name."""
     place = aliased(Unit)
-    query = select(RegisterEntry, place.name, place.code).join(
-        place, place.id == RegisterEntry.unit_id
+    query = (
+        select(RegisterEntry, place.name, place.code, TrustedAddress.name)
+        .join(place, place.id == RegisterEntry.unit_id)
+        .outerjoin(TrustedAddress, TrustedAddress.id == RegisterEntry.address_id)
     )
     query, _child = areas.scoped(query, area, place, RegisterEntry.unit_id)
     if kind is not None:
@@ -269,8 +287,10 @@ async def entries_under(
             e.equipment,
             [(m.role, m.name) for m in e.members],
             [(v.event, v.on, v.note) for v in e.events],
+            e.address_id,
+            directory_name,
         )
-        for e, name, code in (await session.execute(query)).all()
+        for e, name, code, directory_name in (await session.execute(query)).all()
     ]
     return sorted(found, key=lambda v: (order[v.kind], v.place, v.name))
 

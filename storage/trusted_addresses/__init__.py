@@ -28,6 +28,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.registers.links import link_address
 from storage.text import clean_name
 from storage.trusted_addresses.hours import HoursError, OpeningHours, normalise, parse
 from storage.trusted_addresses.phones import normalise_phone
@@ -245,7 +246,8 @@ async def _apply(session: AsyncSession, entry: TrustedAddress, data: AddressData
 async def create(
     session: AsyncSession, actor: Profile | None, data: AddressData, now: datetime
 ) -> TrustedAddress:
-    """Add an entry. ``actor`` ``None`` is the command line (no permission check)."""
+    """Add an entry, and its register entry (:func:`link_address`). ``actor``
+    ``None`` is the command line (no permission check)."""
     data = await check(session, data)
     if actor is not None and not may_manage_paths(actor, await _paths(session, data.unit_ids)):
         raise NotAllowed("outside the actor's area")
@@ -262,6 +264,7 @@ async def create(
     await audit.record(
         session, actor.id if actor else None, ENTITY, entry.id, "create", {"name": data.name}, now
     )
+    await link_address(session, actor.id if actor else None, entry.id, now)
     return entry
 
 
@@ -288,6 +291,7 @@ async def update(
     await audit.record(
         session, actor.id if actor else None, ENTITY, entry.id, "update", {"name": data.name}, now
     )
+    await link_address(session, actor.id if actor else None, entry.id, now)
     return entry
 
 
@@ -311,7 +315,8 @@ async def set_active(
 async def confirm(
     session: AsyncSession, actor: Profile, address_id: int, now: datetime
 ) -> TrustedAddress:
-    """The entry is still correct: its staff or a coordinator says so."""
+    """The entry is still correct: its staff or a coordinator says so. Its
+    register entry is linked then if it was not yet."""
     is_staff = (
         actor.is_active
         and actor.role is Role.TRUSTED_ADDRESS_STAFF
@@ -343,6 +348,7 @@ async def confirm(
     await session.refresh(entry)
     if getattr(changed, "rowcount", 0):
         await audit.record(session, actor.id, ENTITY, entry.id, "confirm", {}, now)
+        await link_address(session, actor.id, address_id, now)  # one kept before the link
     return entry
 
 

@@ -8,9 +8,21 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.models import ActivityKind, Indicator, ParticipantField, Role, Target, Topic
+from storage.models import (
+    ActivityKind,
+    FundingSource,
+    Indicator,
+    ParticipantField,
+    RegisterKind,
+    Role,
+    Target,
+    Topic,
+    Unit,
+    User,
+)
+from storage.reports import targets
 from tests.harness import BotHarness, texts
-from tests.storage.helpers import person, tra_bong
+from tests.storage.helpers import person, profile, tra_bong
 
 COORDINATOR = 4201
 INDICATOR_QUESTION = "What does the target count?"
@@ -126,3 +138,75 @@ async def test_forged_buttons_ask_the_same_step_again(bot, coordinator):
     replies = await bot.press_data(coordinator, bot.last(coordinator).message_id, "tg:k:bogus")
     assert texts(replies) == [KIND_QUESTION]
     assert await saved(bot) == []
+
+
+async def test_a_budget_of_a_funding_source_is_set_in_the_bot(bot, coordinator):
+    """The budget, once CSV only: source, an amount as people type it, saved by
+    the function the CSV import uses (a file line of the same spec updates it)."""
+    await bot.send(coordinator, "/targets")
+    await bot.press(coordinator, label="➕ Add a target")
+    replies = await bot.press(coordinator, label="Budget (đồng), against the costs recorded")
+    assert texts(replies) == ["A budget of which funding source?"]
+    assert bot.labels(coordinator)[-2:] == ["Socialised funds (xã hội hóa)", "Any source"]
+    replies = await bot.press(coordinator, label="Local budget")
+    assert texts(replies)[0].startswith("What is the budget for the year, in đồng?")
+    replies = await bot.send(coordinator, "năm mươi")
+    assert texts(replies)[0] == "Please type an amount in đồng, such as 50.000.000 or 50 triệu."
+    assert texts(replies)[1].startswith("What is the budget for the year, in đồng?")
+    replies = await bot.send(coordinator, "2,5 tỷ")
+    assert texts(replies)[0] == "Please type an amount in đồng, such as 50.000.000 or 50 triệu."
+    replies = await bot.send(coordinator, "50 triệu")
+    assert texts(replies)[0].startswith(LABEL_QUESTION)
+    replies = await bot.press(coordinator, label="Keep the name shown")
+    assert texts(replies)[0] == "Saved: Budget spent (đồng) – Local budget, target 50,000,000 đồng."
+    (target,) = await saved(bot)
+    assert (target.indicator, target.funding_source, target.value) == (
+        Indicator.BUDGET,
+        FundingSource.LOCAL_BUDGET,
+        50_000_000,
+    )
+    async with bot.services.sessions.begin() as session:
+        unit = await session.get(Unit, target.unit_id)
+        user = await session.scalar(select(User).where(User.telegram_id == coordinator))
+        header = ",".join(targets.CSV_COLUMNS)
+        line = f"{unit.code},2026,budget,,,,,60.000.000,,,nsdp,"
+        chief = await profile(session, user)
+        done = await targets.import_csv(session, chief, f"{header}\n{line}\n")
+    assert (done.created, done.updated) == (0, 1)
+    (target,) = await saved(bot)
+    assert target.value == 60_000_000
+
+
+async def test_register_targets_by_typed_labels(bot, coordinator):
+    """Every button step of /targets takes its label typed: the view, the
+    indicator, the register, "keep the name shown", removing, going back."""
+    await bot.send(coordinator, "/targets")
+    replies = await bot.send(coordinator, "add a target")
+    assert texts(replies) == [INDICATOR_QUESTION]
+    replies = await bot.send(coordinator, "strengthened or newly set up")
+    assert texts(replies) == ["Entries of which register?"]
+    replies = await bot.send(coordinator, "bogus register")
+    assert texts(replies) == [
+        "Please choose one of the buttons below.",
+        "Entries of which register?",
+    ]
+    replies = await bot.send(coordinator, "trusted addresses")
+    assert texts(replies) == [VALUE_QUESTION]
+    await bot.send(coordinator, "4")
+    replies = await bot.send(coordinator, "keep the name shown")
+    assert texts(replies)[0] == (
+        "Saved: Trusted addresses: Strengthened or newly set up (from the registers), target 4."
+    )
+    (target,) = await saved(bot)
+    assert (target.indicator, target.register_kind, target.value, target.label) == (
+        Indicator.RENEWED,
+        RegisterKind.TRUSTED_ADDRESS,
+        4,
+        None,
+    )
+    replies = await bot.send(coordinator, "Remove a target")
+    assert texts(replies) == ["Which target do you want to remove?"]
+    replies = await bot.send(coordinator, "Back")
+    assert texts(replies)[0].startswith("Targets 2026 of")
+    replies = await bot.send(coordinator, "done")
+    assert texts(replies) == ["Done. Send /summary to see the figures."]
