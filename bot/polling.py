@@ -95,7 +95,12 @@ class Poller:
 
     def _advance(self) -> None:
         """Confirm every update below the oldest unfinished one."""
-        pending = [k for k, w in self._in_flight.items() if not w.done() or w.cancelled()]
+        # Done without an error is confirmed; a failed one waits for its retry.
+        pending = [
+            k
+            for k, w in self._in_flight.items()
+            if not w.done() or w.cancelled() or w.exception() is not None
+        ]
         if pending:
             self.confirmed = min(pending)
         elif self._highest >= 0:
