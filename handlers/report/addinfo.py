@@ -18,7 +18,6 @@ from telegram.ext import ConversationHandler
 from bot.context import BotContext
 from bot.i18n import translator
 from handlers.alerts import policy_of, wake_sender
-from handlers.hotline import hotline_line
 from handlers.report import pieces
 from handlers.report.conversation import (
     RETRY_DELAYS,
@@ -27,12 +26,12 @@ from handlers.report.conversation import (
     finish,
     say_danger_question,
     settle_query,
+    show_police,
     state,
 )
 from handlers.report.discreet import remember_update, say
 from handlers.report.pieces import Added
 from handlers.ui import esc, keyboard, text_of
-from storage import hotlines
 from storage.incidents import followup
 from storage.incidents.intake import MAX_MEDIA
 from storage.incidents.labels import N_
@@ -112,22 +111,10 @@ async def danger_chosen(update: Update, context: BotContext) -> str | int:
     current["danger"] = value == "y"
     await settle_query(update, t("🆘 Yes, right now") if current["danger"] else t("No"))
     if current["danger"]:
-        await _show_police(update, context)
+        await show_police(update, context)
     if current.get("send_after_danger") and (current.get("text") or current.get("media")):
         return await _save(update, context, answered=True)
     return await ask_add(update, context)
-
-
-async def _show_police(update: Update, context: BotContext) -> None:
-    t = context.t
-    async with context.services.sessions.begin() as session:
-        await hotlines.ensure_seeded(session, context.services.clock())
-        police = await hotlines.by_role(session, hotlines.POLICE)
-    title = t("If someone is in danger now, call the police:")
-    lines = [f"<b>{esc(title)}</b>"]
-    if police is not None:
-        lines.append(hotline_line(t, police))
-    await say(update, context, "\n".join(lines))
 
 
 async def ask_add(update: Update, context: BotContext) -> str:

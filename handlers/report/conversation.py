@@ -171,8 +171,9 @@ async def advance_to(
     return result
 
 
-async def show_emergency(update: Update, context: BotContext) -> None:
-    """113 at once, and the nearest trusted address if the place is known."""
+async def show_police(update: Update, context: BotContext) -> None:
+    """The police hotline (113), for someone in danger now: after the first
+    step of a report and after a follow-up's danger question."""
     t = context.t
     async with context.services.sessions.begin() as session:
         await hotlines.ensure_seeded(session, context.services.clock())
@@ -182,6 +183,12 @@ async def show_emergency(update: Update, context: BotContext) -> None:
     if police is not None:
         lines.append(hotline_line(t, police))
     await say(update, context, "\n".join(lines))
+
+
+async def show_emergency(update: Update, context: BotContext) -> None:
+    """113 at once, and the nearest trusted address if the place is known."""
+    t = context.t
+    await show_police(update, context)
     unit_id = own_place(context)
     if unit_id is not None:
         await show_nearest_address(update, context, unit_id)
