@@ -7,7 +7,6 @@ be tried one after another."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -20,7 +19,6 @@ from bot.i18n import translator
 from handlers.alerts import policy_of, wake_sender
 from handlers.report import pieces
 from handlers.report.conversation import (
-    RETRY_DELAYS,
     P,
     cipher_for,
     finish,
@@ -32,6 +30,7 @@ from handlers.report.conversation import (
 from handlers.report.discreet import remember_update, say
 from handlers.report.pieces import Added
 from handlers.ui import esc, keyboard, text_of
+from storage import db
 from storage.incidents import followup
 from storage.incidents.intake import MAX_MEDIA
 from storage.incidents.labels import N_
@@ -187,27 +186,24 @@ async def _save(update: Update, context: BotContext, answered: bool = False) -> 
     text, media = pieces.opened(cipher, current)
     services = context.services
     saved = False
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            async with services.sessions.begin() as session:
-                await followup.add_from_reporter(
-                    session,
-                    cipher,
-                    int(current["incident"]),
-                    text=text or None,
-                    media=media,
-                    danger_now=bool(current.get("danger")),
-                    now=services.clock(),
-                    policy=policy_of(services.settings),
-                    texts=translator,
-                )
-            saved = True
-            break
-        except SQLAlchemyError:
-            log.exception("could not store added information")
-            if delay is None:
-                break
-            await asyncio.sleep(delay)
+    try:
+        await db.retrying(
+            services.sessions,
+            lambda session: followup.add_from_reporter(
+                session,
+                cipher,
+                int(current["incident"]),
+                text=text or None,
+                media=media,
+                danger_now=bool(current.get("danger")),
+                now=services.clock(),
+                policy=policy_of(services.settings),
+                texts=translator,
+            ),
+        )
+        saved = True
+    except SQLAlchemyError:
+        log.exception("could not store added information")
     if not saved:
         await say(
             update,
