@@ -45,3 +45,23 @@ async def test_an_update_whose_commit_failed_stays_unconfirmed_until_it_ran_agai
     app.waiters[10][1].set_result(None)
     await asyncio.sleep(0)
     assert poller.confirmed == 12
+
+
+async def test_an_update_that_never_commits_does_not_hold_back_the_rest(monkeypatch):
+    monkeypatch.setattr(polling, "RETRY_S", 0.0)
+    monkeypatch.setattr(polling, "MAX_TRIES", 3)
+    app = FakeApplication()
+    poller = Poller(app)  # type: ignore[arg-type]
+    poller._highest = 20
+    poller._enqueue(Update(update_id=20))
+    for attempt in range(3):
+        for _ in range(100):
+            if len(app.waiters[20]) == attempt + 1:
+                break
+            await asyncio.sleep(0.01)
+        assert poller.confirmed in (None, 20)
+        app.waiters[20][attempt].set_exception(RuntimeError("never commits"))
+        await asyncio.sleep(0)
+    assert poller.confirmed == 21  # given up after MAX_TRIES, logged as an error
+    await asyncio.sleep(0.05)
+    assert len(app.waiters[20]) == 3  # and not handed over again
