@@ -21,6 +21,7 @@ from bot.http import AiohttpRequest
 from bot.i18n import translator
 from bot.processor import PerUserUpdateProcessor, UserStates, user_of
 from bot.services import Services
+from handlers import kit
 from handlers.common import set_commands
 from scheduler import jobs
 from scheduler.calendar_seed import seed_calendar
@@ -116,6 +117,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     The database must be prepared before ``initialize()``, which reads the
     persisted conversations."""
     await set_commands(application)
+    kit.resume_split_texts(application)
     await jobs.start(application)
 
 

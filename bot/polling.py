@@ -24,6 +24,9 @@ from bot.app import TrackedApplication
 
 log = logging.getLogger(__name__)
 RETRY_S = 1.0  # before an update whose state could not be committed runs again
+# Tries of one such update before it is given up (logged as an error): one
+# update that can never be committed must not hold back every later one.
+MAX_TRIES = 30
 
 
 class Poller:
@@ -35,6 +38,7 @@ class Poller:
         self.limit = limit
         self.confirmed: int | None = None  # the offset of the next getUpdates
         self._in_flight: dict[int, asyncio.Future[None]] = {}
+        self._failures: dict[int, int] = {}  # update id → failed tries
         self._highest = -1
         self._progress = asyncio.Event()
 
@@ -84,10 +88,17 @@ class Poller:
         if waiter.cancelled():
             return  # the Application stopped first: Telegram delivers it again
         if waiter.exception() is not None:
-            # Its state could not be committed: it stays unconfirmed and runs again.
-            log.warning("update %d was not committed; processing it again", update.update_id)
-            asyncio.get_running_loop().call_later(RETRY_S, self._enqueue, update)
-            return
+            tries = self._failures.get(update.update_id, 0) + 1
+            self._failures[update.update_id] = tries
+            if tries < MAX_TRIES:
+                # Its state could not be committed: it stays unconfirmed and runs again.
+                log.warning("update %d was not committed; processing it again", update.update_id)
+                asyncio.get_running_loop().call_later(RETRY_S, self._enqueue, update)
+                return
+            log.error(
+                "update %d was not committed after %d tries; given up", update.update_id, tries
+            )
+        self._failures.pop(update.update_id, None)
         for key in done:
             del self._in_flight[key]
         self._advance()
@@ -95,7 +106,12 @@ class Poller:
 
     def _advance(self) -> None:
         """Confirm every update below the oldest unfinished one."""
-        pending = [k for k, w in self._in_flight.items() if not w.done() or w.cancelled()]
+        # Done without an error is confirmed; a failed one waits for its retry.
+        pending = [
+            k
+            for k, w in self._in_flight.items()
+            if not w.done() or w.cancelled() or w.exception() is not None
+        ]
         if pending:
             self.confirmed = min(pending)
         elif self._highest >= 0:

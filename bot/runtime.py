@@ -15,6 +15,9 @@ the handlers' replies         yes, in the process that
                               got the update
 the profile cache             yes, each its own; dropped
                               on ``NOTIFY binhdang_users``
+the wait for the rest of a    yes, in the process that
+split text (``handlers.kit    got its first part; after a
+.take_text``)                 restart, in each process
 the outbox sender                                        yes (leases: any row a
                                                          dead leader held is
                                                          taken over)
@@ -22,7 +25,8 @@ reminders, scheduled                                     yes (``scheduler.jobs
 broadcasts, progress,                                    .LEADER_JOBS``)
 escalation timers, the
 directory review, the draft
-sweeper, the outbox purge
+sweeper, the outbox purge,
+retention
 ============================  =========================  ======================
 
 The leader is whoever holds the advisory lock of :class:`bot.coordination.Election`
@@ -49,6 +53,7 @@ from bot.coordination import ChangeFeed, Election, SingleProcessLock
 from bot.polling import Poller
 from bot.services import Services
 from bot.webserver import WebhookConfig, WebServer, build_web_app, webhook_path
+from handlers import kit
 from handlers.common import set_commands
 from scheduler import jobs
 from storage import profiles
@@ -180,6 +185,7 @@ class ProcessRuntime:
             await self.application.initialize()
             await set_commands(self.application)
             await self.application.start()
+            kit.resume_split_texts(self.application)
             await self.web.start(*self.listen)
             jobs.of(self.application).remote_wake = self._remote_wake
             if self.feed is not None:

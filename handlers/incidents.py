@@ -103,8 +103,16 @@ async def committee_command(update: Update, context: BotContext) -> None:
                 committee = await art36.set_committee(
                     session, profile, commune.id, data, services.clock()
                 )
-            except art36.CommitteeError:
-                committee = None
+            except art36.CommitteeError as error:
+                reasons = {
+                    "too_long": t("Not kept: a value is too long."),
+                    "formula": t(
+                        "Not kept: a value may not start with =, +, - or @ (a spreadsheet would read it as a formula)."
+                    ),
+                }
+                reason = reasons.get(error.code)
+                await reply(update, f"{esc(reason)}\n{usage}" if reason else usage)
+                return
     if committee is None:
         await reply(update, usage)
         return

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 
 from pydantic import ValidationError
 from telegram import Update
@@ -67,6 +66,11 @@ async def intake(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if profile is None or message is None or message.text is None:
         return
+    parts = message.text.split(maxsplit=4)
+    if len(parts) > 1:
+        # Whatever was typed (a referral, a code), it is not left in the chat.
+        with contextlib.suppress(TelegramError):
+            await message.delete()
     async with context.services.sessions() as session:
         places = await shelter.shelters_for(session, profile)
     if not places:
@@ -81,7 +85,6 @@ async def intake(update: Update, context: BotContext) -> None:
     if cipher is None:
         await reply(update, t("Intakes cannot be recorded: the bot has no secret key set."))
         return
-    parts = message.text.split(maxsplit=4)
     words = parts[1:4]
     names = [p.name for p in places]
     if len(words) < 3:
@@ -98,9 +101,6 @@ async def intake(update: Update, context: BotContext) -> None:
             chosen = places[int(number) - 1]
         else:
             code = token
-    # Whatever was typed, it is not left in the chat.
-    with contextlib.suppress(TelegramError):
-        await message.delete()
     if chosen is None:
         await reply(update, esc(_help(t, names)))
         return
@@ -139,7 +139,8 @@ async def intake(update: Update, context: BotContext) -> None:
                 profile,
                 data,
                 cipher,
-                uuid.uuid4().hex,
+                # The same message delivered again (after a crash) is recorded once.
+                f"intake:{message.chat_id}:{message.message_id}",
                 context.services.clock(),
                 translator,
             )
@@ -159,7 +160,8 @@ async def intake(update: Update, context: BotContext) -> None:
     )
     lines = [esc(recorded)]
     notice = done.notice
-    if notice is not None and notice.result is art36.Art36Result.SENT:
+    given_now = (art36.Art36Result.SENT, art36.Art36Result.ALREADY)
+    if notice is not None and notice.result in given_now:
         told = t(
             "📨 Notice under Art. 36 recorded with it. Commune officers told in the bot: {n}."
         ).format(n=notice.informed)

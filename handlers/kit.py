@@ -246,6 +246,22 @@ async def _read_alone(context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.application.update_queue.put(Update.de_json(stored, context.bot))
 
 
+def resume_split_texts(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """At start: a part kept by a process that stopped within the window is
+    read on its own after the window, as its timer would have done (it died
+    with that process). Returns how many were found."""
+    queue = application.job_queue
+    if queue is None:
+        return 0
+    found = 0
+    for user_id, data in application.user_data.items():
+        pending = data.get(FRAGMENT) if isinstance(data, dict) else None
+        if isinstance(pending, dict) and isinstance(pending.get("id"), int):
+            queue.run_once(_read_alone, JOIN_SECONDS + 1, data=pending["id"], user_id=user_id)
+            found += 1
+    return found
+
+
 # Commands at any step.
 def _reask(steps: Mapping[str, Ask], step: object) -> Ask | None:
     return steps.get(step) if isinstance(step, str) else None

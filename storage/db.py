@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -81,3 +84,31 @@ def ping_after_idle(engine: AsyncEngine, idle_s: float = PING_AFTER_IDLE_S) -> N
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRY_DELAYS = (0.25, 0.5, 1.0)  # seconds between the tries of :func:`retrying`
+
+
+async def retrying(
+    sessions: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    delays: Sequence[float] | None = None,
+) -> T:
+    """``work`` in a transaction of its own, tried again after each of
+    ``delays`` (default :data:`RETRY_DELAYS`) while the database fails; the
+    last ``SQLAlchemyError`` is raised. Only for work that a key makes land
+    once (a report's submission key), since a commit may fail after it was
+    written. Any other exception is raised at once."""
+    waits = RETRY_DELAYS if delays is None else delays
+    for delay in (*waits, None):
+        try:
+            async with sessions.begin() as session:
+                return await work(session)
+        except SQLAlchemyError:
+            if delay is None:
+                raise
+            log.warning("the database failed; trying again in %.2f s", delay, exc_info=True)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")

@@ -234,10 +234,9 @@ async def log_again(update: Update, context: BotContext) -> str | int | None:
     message = update.effective_message
     parts = (message.text or "").split(maxsplit=1) if message is not None else []
     state = state_of(context)
-    step = state.get("step")
     if len(parts) < 2 or not parts[1].strip():
         await say(update, context.t("Please finish this step first, or send /cancel to stop."))
-        return await ASKS[str(step)](update, context) if step in ASKS else None
+        return await _ask_again(update, context)
     state[PENDING_LINE] = parts[1][:4096]
     t = context.t
     rows = [
@@ -255,14 +254,19 @@ async def log_again(update: Update, context: BotContext) -> str | int | None:
 async def line_chosen(update: Update, context: BotContext) -> str | int | None:
     state = state_of(context)
     line = state.pop(PENDING_LINE, None)
-    step = state.get("step")
     if not isinstance(line, str):
         await answer(update, context.t("That button is no longer valid."))
-        return await ASKS[str(step)](update, context) if step in ASKS else None
+        return await _ask_again(update, context)
     if pressed(update) == "lq:new":
         await answer(update)
         return await _start_with(update, context, line)
     await answer(update)
+    return await _ask_again(update, context)
+
+
+async def _ask_again(update: Update, context: BotContext) -> str | int | None:
+    """The draft's current step asked again (None if it has none)."""
+    step = state_of(context).get("step")
     return await ASKS[str(step)](update, context) if step in ASKS else None
 
 
@@ -270,118 +274,66 @@ def build() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
     back = CallbackQueryHandler(back_to_summary, pattern=r"^lb:back$")
     asks = ASKS
+
+    def step(ask: Step, *handlers: Any, reason: str | None = None) -> list[Any]:
+        """A step's own handlers, the way back to the summary, and its guards."""
+        return [*handlers, back, *guards(ask, say=say_plain, reason=reason)]
+
+    def typed(pattern: str, chosen: Any, typed_: Any) -> tuple[Any, Any]:
+        return CallbackQueryHandler(chosen, pattern=pattern), MessageHandler(text, typed_)
+
     states: dict[object, list[Any]] = {
-        KIND: [
-            CallbackQueryHandler(kind_chosen, pattern=r"^lk:"),
-            MessageHandler(text, kind_typed),
-            back,
-            *guards(ask_kind, say=say_plain),
-        ],
-        KIND_OTHER: [
+        KIND: step(ask_kind, *typed(r"^lk:", kind_chosen, kind_typed)),
+        KIND_OTHER: step(
+            ask_kind_other,
             MessageHandler(text, kind_other_typed),
-            back,
-            *guards(
-                ask_kind_other,
-                say=say_plain,
-                reason=N_("Please type the name of the activity as text."),
-            ),
-        ],
-        DATE: [
-            CallbackQueryHandler(date_chosen, pattern=r"^ld:"),
-            MessageHandler(text, date_typed),
-            back,
-            *guards(
-                ask_date,
-                say=say_plain,
-                reason=N_("Please type the date, for example 20/11, or use the buttons."),
-            ),
-        ],
-        PLACE: [
-            CallbackQueryHandler(place_chosen, pattern=r"^lp:"),
-            MessageHandler(text, place_typed),
-            back,
-            *guards(
-                ask_place,
-                say=say_plain,
-                reason=N_("Please choose a place from the buttons or type its name."),
-            ),
-        ],
-        TOPICS: [
-            CallbackQueryHandler(topic_pressed, pattern=r"^lt:"),
-            MessageHandler(text, topics_typed),
-            back,
-            *guards(
-                ask_topics,
-                say=say_plain,
-                reason=N_("Please choose topics with the buttons, then press Done."),
-            ),
-        ],
-        LANGUAGE: [
-            CallbackQueryHandler(language_chosen, pattern=r"^ll:"),
-            MessageHandler(text, language_typed),
-            back,
-            *guards(ask_language, say=say_plain),
-        ],
-        LANG_NAME: [
+            reason=N_("Please type the name of the activity as text."),
+        ),
+        DATE: step(
+            ask_date,
+            *typed(r"^ld:", date_chosen, date_typed),
+            reason=N_("Please type the date, for example 20/11, or use the buttons."),
+        ),
+        PLACE: step(
+            ask_place,
+            *typed(r"^lp:", place_chosen, place_typed),
+            reason=N_("Please choose a place from the buttons or type its name."),
+        ),
+        TOPICS: step(
+            ask_topics,
+            *typed(r"^lt:", topic_pressed, topics_typed),
+            reason=N_("Please choose topics with the buttons, then press Done."),
+        ),
+        LANGUAGE: step(ask_language, *typed(r"^ll:", language_chosen, language_typed)),
+        LANG_NAME: step(
+            ask_language_name,
             MessageHandler(text, language_name_typed),
             CallbackQueryHandler(language_name_chosen, pattern=r"^lm:last$"),
-            back,
-            *guards(
-                ask_language_name,
-                say=say_plain,
-                reason=N_("Please type the name of the language as text."),
+            reason=N_("Please type the name of the language as text."),
+        ),
+        AUDIENCE: step(ask_audience, *typed(r"^lh:", audience_chosen, audience_typed)),
+        PRODUCTS: step(
+            ask_products,
+            *typed(r"^lw:none$", products_none, products_typed),
+            reason=N_(
+                "Please type the products and how many, for example: tờ rơi 200, or press None."
             ),
-        ],
-        AUDIENCE: [
-            CallbackQueryHandler(audience_chosen, pattern=r"^lh:"),
-            MessageHandler(text, audience_typed),
-            back,
-            *guards(ask_audience, say=say_plain),
-        ],
-        PRODUCTS: [
-            CallbackQueryHandler(products_none, pattern=r"^lw:none$"),
-            MessageHandler(text, products_typed),
-            back,
-            *guards(
-                ask_products,
-                say=say_plain,
-                reason=N_(
-                    "Please type the products and how many, for example: tờ rơi 200, or press None."
-                ),
-            ),
-        ],
-        COST: [
-            CallbackQueryHandler(cost_none, pattern=r"^lc:none$"),
-            MessageHandler(text, cost_typed),
-            back,
-            *guards(
-                ask_cost,
-                say=say_plain,
-                reason=N_("Please type the amount in đồng, for example 1.500.000."),
-            ),
-        ],
-        FUNDING: [
-            CallbackQueryHandler(funding_chosen, pattern=r"^lf:"),
-            back,
-            *guards(ask_funding, say=say_plain),
-        ],
-        HELD_BY: [
-            CallbackQueryHandler(held_by_chosen, pattern=r"^lg:"),
-            back,
-            *guards(ask_held_by, say=say_plain),
-        ],
-        OPTIONAL: [
+        ),
+        COST: step(
+            ask_cost,
+            *typed(r"^lc:none$", cost_none, cost_typed),
+            reason=N_("Please type the amount in đồng, for example 1.500.000."),
+        ),
+        FUNDING: step(ask_funding, CallbackQueryHandler(funding_chosen, pattern=r"^lf:")),
+        HELD_BY: step(ask_held_by, CallbackQueryHandler(held_by_chosen, pattern=r"^lg:")),
+        OPTIONAL: step(
+            ask_optional,
             MessageHandler(filters.PHOTO, photo_received),
             MessageHandler(filters.VOICE, voice_received),
             MessageHandler(text, note_typed),
             CallbackQueryHandler(optional_pressed, pattern=r"^lo:(done|clear)$"),
-            back,
-            *guards(
-                ask_optional,
-                say=say_plain,
-                reason=N_("Here I can take photos, one voice note or a text note only."),
-            ),
-        ],
+            reason=N_("Here I can take photos, one voice note or a text note only."),
+        ),
         SUMMARY: [
             CallbackQueryHandler(summary_pressed, pattern=r"^ls:"),
             *guards(
@@ -395,13 +347,13 @@ def build() -> ConversationHandler[BotContext]:
             ),
         ],
     }
-    for step in COUNT_STEPS.values():
-        states[step] = [
+    for count_step in COUNT_STEPS.values():
+        states[count_step] = step(
+            asks[count_step],
             MessageHandler(text, count_typed),
             CallbackQueryHandler(count_chosen, pattern=r"^ln:"),
-            back,
-            *guards(asks[step], say=say_plain, reason=TYPE_NUMBER),
-        ]
+            reason=TYPE_NUMBER,
+        )
     choose_line = CallbackQueryHandler(line_chosen, pattern=r"^lq:(old|new)$")
     for handlers in states.values():
         handlers.insert(0, choose_line)

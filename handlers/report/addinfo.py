@@ -7,7 +7,6 @@ be tried one after another."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -18,21 +17,20 @@ from telegram.ext import ConversationHandler
 from bot.context import BotContext
 from bot.i18n import translator
 from handlers.alerts import policy_of, wake_sender
-from handlers.hotline import hotline_line
 from handlers.report import pieces
 from handlers.report.conversation import (
-    RETRY_DELAYS,
     P,
     cipher_for,
     finish,
     say_danger_question,
     settle_query,
+    show_police,
     state,
 )
 from handlers.report.discreet import remember_update, say
 from handlers.report.pieces import Added
 from handlers.ui import esc, keyboard, text_of
-from storage import hotlines
+from storage import db
 from storage.incidents import followup
 from storage.incidents.intake import MAX_MEDIA
 from storage.incidents.labels import N_
@@ -112,22 +110,10 @@ async def danger_chosen(update: Update, context: BotContext) -> str | int:
     current["danger"] = value == "y"
     await settle_query(update, t("🆘 Yes, right now") if current["danger"] else t("No"))
     if current["danger"]:
-        await _show_police(update, context)
+        await show_police(update, context)
     if current.get("send_after_danger") and (current.get("text") or current.get("media")):
         return await _save(update, context, answered=True)
     return await ask_add(update, context)
-
-
-async def _show_police(update: Update, context: BotContext) -> None:
-    t = context.t
-    async with context.services.sessions.begin() as session:
-        await hotlines.ensure_seeded(session, context.services.clock())
-        police = await hotlines.by_role(session, hotlines.POLICE)
-    title = t("If someone is in danger now, call the police:")
-    lines = [f"<b>{esc(title)}</b>"]
-    if police is not None:
-        lines.append(hotline_line(t, police))
-    await say(update, context, "\n".join(lines))
 
 
 async def ask_add(update: Update, context: BotContext) -> str:
@@ -200,27 +186,24 @@ async def _save(update: Update, context: BotContext, answered: bool = False) -> 
     text, media = pieces.opened(cipher, current)
     services = context.services
     saved = False
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            async with services.sessions.begin() as session:
-                await followup.add_from_reporter(
-                    session,
-                    cipher,
-                    int(current["incident"]),
-                    text=text or None,
-                    media=media,
-                    danger_now=bool(current.get("danger")),
-                    now=services.clock(),
-                    policy=policy_of(services.settings),
-                    texts=translator,
-                )
-            saved = True
-            break
-        except SQLAlchemyError:
-            log.exception("could not store added information")
-            if delay is None:
-                break
-            await asyncio.sleep(delay)
+    try:
+        await db.retrying(
+            services.sessions,
+            lambda session: followup.add_from_reporter(
+                session,
+                cipher,
+                int(current["incident"]),
+                text=text or None,
+                media=media,
+                danger_now=bool(current.get("danger")),
+                now=services.clock(),
+                policy=policy_of(services.settings),
+                texts=translator,
+            ),
+        )
+        saved = True
+    except SQLAlchemyError:
+        log.exception("could not store added information")
     if not saved:
         await say(
             update,

@@ -9,7 +9,6 @@ encrypted free text, and a ``key`` that makes a retried submission land once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,7 +35,7 @@ from handlers.report.discreet import CHAT, KEY, MESSAGES, remember_update, say, 
 from handlers.report.pieces import Added
 from handlers.ui import columns, esc, keyboard, settle, text_of
 from scheduler import abandoned
-from storage import hotlines, incidents, trusted_addresses, units
+from storage import db, hotlines, incidents, trusted_addresses, units
 from storage.incidents import Cipher
 from storage.incidents.intake import MAX_MEDIA
 from storage.incidents.labels import (
@@ -67,7 +66,6 @@ DANGER, KIND, AFFECTED, PLACE, WHEN, DETAILS, CONTACT, PHONE, CONSENT, SUMMARY =
 P = "rp"  # callback data: rp:<step>:<value>
 NEAR_KM = 30.0
 MAX_PLACE_BUTTONS = 8
-RETRY_DELAYS = (0.25, 0.5, 1.0)  # then the reporter is told it is not saved yet
 Step = Callable[[Update, BotContext], Awaitable[str | int]]
 # What to ask again when storage refuses the report (``InvalidReport.code``).
 INVALID_FIELDS = {
@@ -171,8 +169,9 @@ async def advance_to(
     return result
 
 
-async def show_emergency(update: Update, context: BotContext) -> None:
-    """113 at once, and the nearest trusted address if the place is known."""
+async def show_police(update: Update, context: BotContext) -> None:
+    """The police hotline (113), for someone in danger now: after the first
+    step of a report and after a follow-up's danger question."""
     t = context.t
     async with context.services.sessions.begin() as session:
         await hotlines.ensure_seeded(session, context.services.clock())
@@ -182,6 +181,12 @@ async def show_emergency(update: Update, context: BotContext) -> None:
     if police is not None:
         lines.append(hotline_line(t, police))
     await say(update, context, "\n".join(lines))
+
+
+async def show_emergency(update: Update, context: BotContext) -> None:
+    """113 at once, and the nearest trusted address if the place is known."""
+    t = context.t
+    await show_police(update, context)
     unit_id = own_place(context)
     if unit_id is not None:
         await show_nearest_address(update, context, unit_id)
@@ -689,36 +694,33 @@ def build_input(update: Update, context: BotContext) -> incidents.IncidentInput:
 
 
 async def submit(update: Update, context: BotContext) -> str | int:
-    """Store the report, retrying while the database fails; the reporter is
-    told it is saved only once it is."""
+    """Store the report (tried again while the database fails,
+    ``storage.db.retrying``); the reporter is told it is saved only once it is."""
     t = context.t
     services = context.services
     data = build_input(update, context)
     submitted = None
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            async with services.sessions.begin() as session:
-                submitted = await incidents.submit(
-                    session,
-                    cipher_for(context),
-                    data,
-                    services.clock(),
-                    policy_of(services.settings),
-                    translator,
-                )
-            break
-        except incidents.InvalidReport as exc:
-            log.warning("report refused: %s", exc.code)
-            await say(update, context, t("Something in the report needs to be answered again."))
-            field = INVALID_FIELDS.get(exc.code)
-            if field is not None:
-                state(context).pop(field, None)
-            return await ask_summary(update, context)
-        except SQLAlchemyError:
-            log.exception("could not store a report")
-            if delay is None:
-                break
-            await asyncio.sleep(delay)
+    try:
+        submitted = await db.retrying(
+            services.sessions,
+            lambda session: incidents.submit(
+                session,
+                cipher_for(context),
+                data,
+                services.clock(),
+                policy_of(services.settings),
+                translator,
+            ),
+        )
+    except incidents.InvalidReport as exc:
+        log.warning("report refused: %s", exc.code)
+        await say(update, context, t("Something in the report needs to be answered again."))
+        field = INVALID_FIELDS.get(exc.code)
+        if field is not None:
+            state(context).pop(field, None)
+        return await ask_summary(update, context)
+    except SQLAlchemyError:
+        log.exception("could not store a report")
     if submitted is None:
         await say(
             update,

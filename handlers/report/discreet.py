@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 KEY = "report"
 CHAT = "chat"  # in the draft: the chat of the conversation, to erase it from outside
 MESSAGES = "msgs"  # in the draft: the ids of both sides, to erase
+# In user_data: ids an erasure could not delete (Telegram did not answer);
+# the erase row is kept, so the draft sweeper tries them again.
+UNERASED = "report_unerased"
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
 # A failed update must not forget the messages it sent or received.
 keep_on_failure(KEY, MESSAGES)
@@ -112,10 +115,13 @@ async def say(update: Update, context: BotContext, text: str, markup: Any = None
 
 async def wipe(context: BotContext, chat_id: int) -> int:
     """Delete both sides of the conversation. Returns how many ids were asked."""
-    listed: list[int] = list(draft(context, KEY).get(MESSAGES, []))
-    saved = (context.user_data or {}).get(RECENT, [])
-    count = await erase(context.services.sessions, context.bot, chat_id, listed, saved)
+    data = context.user_data if context.user_data is not None else {}
+    listed: list[int] = [*draft(context, KEY).get(MESSAGES, []), *data.pop(UNERASED, [])]
+    saved = data.get(RECENT, [])
+    count, left = await erase(context.services.sessions, context.bot, chat_id, listed, saved)
     draft(context, KEY)[MESSAGES] = []
+    if left:
+        data[UNERASED] = left
     return count
 
 
@@ -125,18 +131,23 @@ async def erase(
     chat_id: int,
     listed: list[int],
     saved: list[int],
-) -> int:
-    """Delete the listed ids and what the erase row adds, then drop the row."""
+) -> tuple[int, list[int]]:
+    """Delete the listed ids and what the erase row adds, then drop the row.
+    Returns how many ids were asked, and those Telegram could not be asked
+    to delete (it did not answer): then the row stays, for another try."""
     async with sessions() as session:
         ids = await erasures.to_erase(session, chat_id, listed, saved)
-    await delete_ids(bot, chat_id, ids)
-    async with sessions.begin() as session:
-        await erasures.close(session, chat_id)
-    return len(ids)
+    left = await delete_ids(bot, chat_id, ids)
+    if not left:
+        async with sessions.begin() as session:
+            await erasures.close(session, chat_id)
+    return len(ids), left
 
 
-async def delete_ids(bot: Bot, chat_id: int, ids: list[int]) -> None:
-    """Delete these messages, as many as Telegram still allows."""
+async def delete_ids(bot: Bot, chat_id: int, ids: list[int]) -> list[int]:
+    """Delete these messages, as many as Telegram still allows. Returns the
+    ids of the batches it did not answer for (network errors, time-outs)."""
+    left: list[int] = []
     for start in range(0, len(ids), DELETE_BATCH):
         batch = ids[start : start + DELETE_BATCH]
         for attempt in range(3):
@@ -154,6 +165,10 @@ async def delete_ids(bot: Bot, chat_id: int, ids: list[int]) -> None:
             except TelegramError as exc:
                 log.info("could not delete %d report messages: %s", len(batch), exc)
                 break
+        else:
+            log.warning("Telegram did not answer: %d report messages left to erase", len(batch))
+            left.extend(batch)
+    return left
 
 
 async def abandon(
@@ -176,8 +191,13 @@ async def abandon(
     conversation._update_state(ConversationHandler.END, (chat_id, user_id))
     ids = [int(i) for i in current.get(MESSAGES, [])]
     saved = data.get(RECENT, []) if isinstance(data, dict) else []
+    if isinstance(data, dict):
+        ids += [int(i) for i in data.pop(UNERASED, [])]
     services = application.bot_data[SERVICES_KEY]
-    return await erase(services.sessions, application.bot, chat_id, ids, saved)
+    count, left = await erase(services.sessions, application.bot, chat_id, ids, saved)
+    if left and isinstance(data, dict):
+        data[UNERASED] = left
+    return count
 
 
 def _seconds(value: float | timedelta) -> float:

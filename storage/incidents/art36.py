@@ -12,6 +12,7 @@ the responder can also call or write to it."""
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -228,6 +229,18 @@ async def _inform(
     return sent
 
 
+_PHONE = re.compile(r"\+?[0-9 .()\-]+")  # +84 255 3822 000: a number, not a formula
+
+
+def refused_as_formula(field: str, value: str) -> bool:
+    """Whether a committee field would start a spreadsheet formula; a phone
+    number in international form (``+84 …``) is data (exports defuse it)."""
+    value = value.strip()
+    if field == "phone" and _PHONE.fullmatch(value):
+        return False
+    return starts_like_formula(value)
+
+
 @dataclass(frozen=True)
 class CommitteeData:
     name: str = ""
@@ -260,14 +273,14 @@ async def set_committee(
         await audit.record(session, actor.id, ENTITY, commune.id, "denied", {"set": True}, now)
         raise CommitteeError("not_allowed")
     limits = (
-        (data.name, MAX_NAME),
-        (data.phone, MAX_PHONE),
-        (data.email, MAX_EMAIL),
-        (data.address, MAX_ADDRESS),
+        ("name", data.name, MAX_NAME),
+        ("phone", data.phone, MAX_PHONE),
+        ("email", data.email, MAX_EMAIL),
+        ("address", data.address, MAX_ADDRESS),
     )
-    if any(len(value) > limit for value, limit in limits):
+    if any(len(value) > limit for _, value, limit in limits):
         raise CommitteeError("too_long")
-    if any(starts_like_formula(value.strip()) for value, _ in limits):
+    if any(refused_as_formula(field, value) for field, value, _ in limits):
         raise CommitteeError("formula")  # it would be a formula in a spreadsheet
     row = await session.get(CommuneCommittee, commune.id)
     if row is None:

@@ -20,10 +20,11 @@ from storage.incidents.art36 import (
     MAX_NAME,
     MAX_PHONE,
     CommitteeData,
+    refused_as_formula,
     set_committee,
 )
 from storage.models import CommuneCommittee, Unit, UnitLevel
-from storage.text import defused, restored, starts_like_formula
+from storage.text import defused, restored
 
 COLUMNS = ("commune_code", "name", "phone", "email", "address")
 LIMITS = {"name": MAX_NAME, "phone": MAX_PHONE, "email": MAX_EMAIL, "address": MAX_ADDRESS}
@@ -58,7 +59,7 @@ async def import_csv(session: AsyncSession, stream: TextIO, now: datetime) -> in
         if too_long:
             errors.append((line, f"too long: {', '.join(too_long)}"))
             continue
-        formulas = [k for k in LIMITS if starts_like_formula(values[k])]
+        formulas = [k for k in LIMITS if refused_as_formula(k, values[k])]
         if formulas:
             errors.append((line, f"starts like a formula: {', '.join(formulas)}"))
             continue

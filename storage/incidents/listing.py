@@ -26,7 +26,7 @@ from storage.models import (
 from storage.users import Profile
 
 MAX_SHOWN = 30
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 300  # read at a time; more batches until enough are shown
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,9 @@ class OpenReport:
     place: str
 
 
-async def _candidates(session: AsyncSession, actor: Profile) -> list[Incident] | None:
-    """Open reports that might be the actor's (checked one by one after);
-    ``None``: the actor's role sees none."""
+async def _candidates(session: AsyncSession, actor: Profile, offset: int) -> list[Incident] | None:
+    """Open reports that might be the actor's (checked one by one after), a
+    batch from ``offset``; ``None``: the actor's role sees none."""
     user = await session.get(User, actor.id)
     if user is None or not actor.is_active or user.role is None:
         return None
@@ -68,9 +68,11 @@ async def _candidates(session: AsyncSession, actor: Profile) -> list[Incident] |
         query = query.where(Incident.unit_id.in_(inside))
         if user.role is Role.PROVINCE_COORDINATOR:
             query = query.where(Incident.level >= EscalationLevel.PROVINCE)
-    query = query.order_by(
-        Incident.danger_now.desc(), Incident.reported_at.desc(), Incident.id.desc()
-    ).limit(MAX_CANDIDATES)
+    query = (
+        query.order_by(Incident.danger_now.desc(), Incident.reported_at.desc(), Incident.id.desc())
+        .offset(offset)
+        .limit(MAX_CANDIDATES)
+    )
     return list((await session.scalars(query)).all())
 
 
@@ -79,13 +81,35 @@ async def open_reports(
 ) -> list[OpenReport]:
     """The open reports ``actor`` may open now: someone in danger first, then
     the newest."""
-    candidates = await _candidates(session, actor)
-    if not candidates:
-        return []
     shown: list[OpenReport] = []
     names: dict[int, str] = {}
     # The answer depends only on the place and the level (the actor is the same).
     allowed: dict[tuple[int, int], tuple[bool, str]] = {}
+    offset = 0
+    # Candidates come most urgent first, in batches: a staff member's own
+    # reports may lie behind many of the province's that they may not open.
+    while len(shown) < limit:
+        candidates = await _candidates(session, actor, offset)
+        if not candidates:
+            break
+        offset += len(candidates)
+        await _check(session, actor, candidates, limit, shown, names, allowed)
+        if len(candidates) < MAX_CANDIDATES:
+            break
+    shown.sort(key=lambda r: (not r.danger_now, -r.reported_at.timestamp(), -r.id))
+    return shown[:limit]
+
+
+async def _check(
+    session: AsyncSession,
+    actor: Profile,
+    candidates: list[Incident],
+    limit: int,
+    shown: list[OpenReport],
+    names: dict[int, str],
+    allowed: dict[tuple[int, int], tuple[bool, str]],
+) -> None:
+    """Add to ``shown`` the candidates the actor may open, up to ``limit``."""
     for incident in candidates:
         key = (incident.unit_id, incident.level)
         if key not in allowed:
@@ -117,7 +141,5 @@ async def open_reports(
                 place=place_text,
             )
         )
-        if len(shown) >= limit:  # candidates come most urgent first
-            break
-    shown.sort(key=lambda r: (not r.danger_now, -r.reported_at.timestamp(), -r.id))
-    return shown[:limit]
+        if len(shown) >= limit:
+            return

@@ -141,8 +141,11 @@ async def record_intake(
     existing = await session.scalar(
         select(ShelterIntake).where(ShelterIntake.idempotency_key == key)
     )
-    if existing is not None:
-        return Recorded(existing.id, False, existing.unit_id)
+    if existing is not None:  # the same intake sent again: its notice as given
+        given = await notify_commune_committee(
+            session, actor, existing.unit_id, f"shelter:{existing.id}", now, texts
+        )
+        return Recorded(existing.id, False, existing.unit_id, given)
     allowed = {e.id: e for e in await shelters_for(session, actor)}
     entry = allowed.get(data.entry_id)
     if entry is None:

@@ -537,3 +537,23 @@ async def test_the_summary_card_answered_by_typing_its_buttons(bot):
     replies = await bot.send(LAN, "Xác nhận")
     assert texts(replies)[0].startswith("Bạn đã ghi buổi này rồi, mã HD-")
     assert await _count(bot) == 1
+
+
+async def test_a_part_kept_when_the_bot_restarted_is_still_read(bot, monkeypatch):
+    import asyncio
+
+    from handlers import kit
+
+    monkeypatch.setattr(kit, "JOIN_SECONDS", 0.2)
+    await bot.send(HOA, "/broadcast")
+    assert texts(await bot.send(HOA, "x" * SPLIT_AT), HOA) == []
+    await bot.restart()  # within the window: the timer of the first process is gone
+    before = len(bot.api.bot_messages(HOA))
+    for _ in range(100):
+        if len(bot.api.bot_messages(HOA)) > before:
+            break
+        await asyncio.sleep(0.05)
+    reply = bot.api.bot_messages(HOA)[before].text or ""
+    assert "4.096" in reply  # read, not dropped at the next message
+    assert bot.app is not None
+    assert kit.FRAGMENT not in bot.app.user_data[HOA]

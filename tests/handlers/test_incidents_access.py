@@ -218,3 +218,15 @@ async def test_a_stranger_pressing_forged_buttons_learns_nothing(bot, world):
     assert bot.api.bot_messages(stranger) == [message]
     (incident,) = await incidents_in_db(bot)
     assert incident.status is IncidentStatus.NEW
+
+
+async def test_committee_says_why_a_contact_was_not_kept(bot, world):
+    replies = await bot.send(COORDINATOR, "/committee =HYPERLINK(1); 0255 3822 000")
+    said = texts(replies)[0]
+    assert said.startswith("Not kept: a value may not start with =, +, - or @ (a spreadsheet")
+    assert "Send /committee followed by" in said
+    replies = await bot.send(COORDINATOR, "/committee UBND; " + "0" * 40)
+    assert texts(replies)[0].startswith("Not kept: a value is too long.")
+    # A phone number in international form is a number, not a formula.
+    replies = await bot.send(COORDINATOR, "/committee UBND xã Trà Bồng; +84 255 3822 000")
+    assert "📞 +84 255 3822 000" in texts(replies)[0]

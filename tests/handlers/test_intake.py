@@ -67,3 +67,25 @@ async def test_not_for_everyone(bot):
     assert texts(replies) == [
         "Only the staff of a trusted address that shelters people, or its coordinators, can record intakes."
     ]
+
+
+async def test_an_intake_sent_in_a_crash_is_recorded_once(bot):
+    from tests.bot.test_durable import crash_during
+
+    line = "/intake qua 2 tl bd-7k3q"
+    await crash_during(bot, bot.send(STAFF_A, line))
+    async with bot.services.sessions() as session:
+        intakes = (await session.scalars(select(ShelterIntake))).all()
+        notices = (await session.scalars(select(OutboxEntry.kind))).all()
+    assert len(intakes) == 1  # the update delivered again finds it
+    assert notices.count("art36_notice") == 1
+    said = bot.last(STAFF_A).text
+    assert said.startswith(f"Recorded: intake TN-{intakes[0].id} ")
+    assert "could not be given" not in said  # the notice was given with it
+
+
+async def test_an_incomplete_intake_line_is_erased_too(bot):
+    replies = await bot.send(STAFF_A, "/intake cg:Bệnh viện")
+    assert texts(replies)[0].startswith("Record that someone was taken in")
+    mine = [m for m in bot.api.world.chats[STAFF_A] if not m.from_bot and not m.deleted]
+    assert all("Bệnh viện" not in (m.text or "") for m in mine)

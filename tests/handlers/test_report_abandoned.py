@@ -143,3 +143,30 @@ def test_the_setting_is_bounded(minutes):
     with pytest.raises(ValidationError, match="report_draft_minutes"):
         Settings(_env_file=None, report_draft_minutes=minutes)
     assert Settings(_env_file=None).report_draft_minutes == 30
+
+
+async def test_a_report_whose_erasure_failed_is_erased_by_the_next_check(bot, monkeypatch):
+    from telegram.error import TimedOut
+
+    from handlers.report import discreet
+    from storage.models import DiscreetErasure
+
+    await setup_world(bot)
+
+    async def unreachable(*args: object, **kwargs: object) -> bool:
+        raise TimedOut("Telegram did not answer")
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(type(bot.app.bot), "delete_messages", unreachable)
+    monkeypatch.setattr(discreet.asyncio, "sleep", no_wait)
+    said = await file_report(bot)
+    assert "Your code: BD-" in said[0]
+    assert "He hit her again last night, near the school." in on_screen(bot)  # still there
+    monkeypatch.undo()  # Telegram answers again
+
+    await jobs.run_due(bot.app)
+    assert on_screen(bot) == said  # the conversation is gone, the receipt stays
+    async with bot.services.sessions() as session:
+        assert (await session.scalars(select(DiscreetErasure))).all() == []

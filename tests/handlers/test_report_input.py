@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.exc import OperationalError
 
+import storage.db
 import storage.incidents
 from bot.localapi import Limits
 from bot.localapi.limits import FaultInjector
-from handlers.report import conversation
 from storage import units
 from storage.models import IncidentNote, Role
 from tests.handlers.report_helpers import (
@@ -162,7 +162,7 @@ async def test_a_database_down_at_submit_keeps_everything(bot, monkeypatch):
         raise OperationalError("INSERT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(storage.incidents, "submit", down)
-    monkeypatch.setattr(conversation, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(storage.db, "RETRY_DELAYS", (0.0, 0.0, 0.0))
     said = await file_report(bot)
     assert said[0].startswith("Your report is NOT saved yet")
     assert await incidents_in_db(bot) == []

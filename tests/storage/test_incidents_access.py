@@ -302,6 +302,19 @@ async def test_incidents_lists_what_one_may_act_on_most_urgent_first(session):
     assert await listing.open_reports(session, await profile(session, collaborator)) == []
 
 
+async def test_incidents_finds_ones_own_report_behind_many_one_may_not_open(session, monkeypatch):
+    # Staff see candidates from the whole province, most of them not theirs:
+    # a report of their own must not fall behind the first batch read.
+    monkeypatch.setattr(listing, "MAX_CANDIDATES", 2)
+    commune, _, _, _, staff_b, _, _ = await _world(session)
+    elsewhere = await place(session, "Xã Bình Sơn", "Quảng Ngãi")
+    own = await submit(session, report(commune.id, "k1"), NOW - timedelta(hours=5))
+    for i in range(5):
+        await submit(session, report(elsewhere.id, f"e{i}"), NOW - timedelta(minutes=i))
+    shown = await listing.open_reports(session, await profile(session, staff_b))
+    assert [r.id for r in shown] == [own.incident_id]
+
+
 async def test_the_reporter_sees_a_neutral_status_and_guesses_are_limited(session):
     commune, _, _, _, staff_b, *_ = await _world(session)
     submitted = await submit(session, report(commune.id))
