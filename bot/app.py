@@ -21,6 +21,7 @@ from bot.http import AiohttpRequest
 from bot.i18n import translator
 from bot.processor import PerUserUpdateProcessor, UserStates, user_of
 from bot.services import Services
+from handlers import kit
 from handlers.common import set_commands
 from scheduler import jobs
 from scheduler.calendar_seed import seed_calendar
@@ -117,6 +118,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     persisted conversations."""
     await set_commands(application)
     await jobs.start(application)
+    kit.resume_held_parts(application)  # a split text's first part, held when the last process died
 
 
 def settle_memory() -> None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -88,10 +89,14 @@ def match_label(text: str, options: Iterable[tuple[str, T]]) -> T | None:
     return unique[0] if len(unique) == 1 else None
 
 
+def _parts(text: str) -> list[str]:
+    return [p for p in re.split(r"[,;\n]|\s+(?:và|va|and)\s+", text) if p.strip()]
+
+
 def match_labels(text: str, options: Sequence[tuple[str, T]]) -> list[T] | None:
     """Several labels separated by commas, semicolons or "và"/"and"; None if
     any part matches nothing."""
-    parts = [p for p in re.split(r"[,;\n]|\s+(?:và|va|and)\s+", text) if p.strip()]
+    parts = _parts(text)
     found: list[T] = []
     for part in parts:
         value = match_label(part, options)
@@ -100,6 +105,49 @@ def match_labels(text: str, options: Sequence[tuple[str, T]]) -> list[T] | None:
         if value not in found:
             found.append(value)
     return found or None
+
+
+@dataclass(frozen=True)
+class Choices(Generic[T]):
+    """What was typed at a multi-choice step (several buttons to tick, then Done)."""
+
+    picked: list[T]  # the values named, in the order typed
+    done: bool  # the Done button's label (or a word of it) was typed too
+    unknown: str | None  # the first part that names nothing, as typed
+
+
+def read_choices(
+    text: str,
+    options: Sequence[tuple[str, T]],
+    done: Sequence[str] = (),
+    groups: Sequence[tuple[str, Sequence[T]]] = (),
+) -> Choices[T]:
+    """A typed answer to a multi-choice step: the labels named, separated by
+    commas, semicolons or "và"/"and" ("phụ nữ, trẻ em"), each matched as by
+    :func:`match_label`; ``groups`` are words that name several values at
+    once ("trẻ em": girls and boys); a part that is one of the ``done``
+    labels ("xong") finishes the step."""
+    picked: list[T] = []
+    finished = False
+    unknown: str | None = None
+    group_options = [(label, index) for index, (label, _) in enumerate(groups)]
+    done_options: list[tuple[str, bool]] = [(label, True) for label in done]
+    for part in _parts(text):
+        is_done: bool | None = match_label(part, done_options)
+        if is_done:
+            finished = True
+            continue
+        value = match_label(part, options)
+        if value is not None:
+            found: Sequence[T] = [value]
+        else:
+            index = match_label(part, group_options)
+            if index is None:
+                unknown = unknown if unknown is not None else part.strip()
+                continue
+            found = groups[index][1]
+        picked += [v for v in found if v not in picked]
+    return Choices(picked, finished, unknown)
 
 
 # A button's label, typed, as a press: the step's own button handler runs with
@@ -118,6 +166,40 @@ def remember_buttons(state: dict[str, Any], markup: object) -> None:
             for b in row
             if isinstance(b.callback_data, str)
         ]
+
+
+def typed_button(update: Update, buttons: object) -> str | None:
+    """The data of the remembered button (``[[label, data], ...]``) whose
+    label the message is; the update then reads as that button's press
+    (:func:`pressed_data`), so the step's own button handler can run."""
+    message = update.effective_message
+    if message is None or not message.text or not isinstance(buttons, list):
+        return None
+    options = [
+        (str(p[0]), str(p[1])) for p in buttons if isinstance(p, list | tuple) and len(p) == 2
+    ]
+    data = match_label(message.text, options)
+    if data is not None:
+        _typed_data.set((update.update_id, data))
+    return data
+
+
+def route(
+    *handlers: CallbackQueryHandler[BotContext, Any],
+) -> Callable[[Update, BotContext], Awaitable[object]]:
+    """One ``press`` for :func:`guards` at a step with several button
+    handlers: the typed button goes to the handler whose pattern its data
+    fits, as a press would."""
+
+    async def press(update: Update, context: BotContext) -> object:
+        data = pressed_data(update) or ""
+        for handler in handlers:
+            pattern = handler.pattern
+            if isinstance(pattern, str | re.Pattern) and re.match(pattern, data):
+                return await handler.callback(update, context)
+        return None
+
+    return press
 
 
 def pressed_data(update: Update) -> str | None:
@@ -145,14 +227,9 @@ def guards(
     (the step's button handler), a typed label is read as that button."""
 
     async def wrong_message(update: Update, context: BotContext) -> object:
-        message = update.effective_message
-        if press is not None and buttons_of is not None and message and message.text:
-            pairs = buttons_of(context)
-            options = [(str(p[0]), str(p[1])) for p in (pairs if isinstance(pairs, list) else [])]
-            data = match_label(message.text, options)
-            if data is not None:
-                _typed_data.set((update.update_id, data))
-                return await press(update, context)
+        typed = typed_button(update, buttons_of(context)) if buttons_of is not None else None
+        if press is not None and typed is not None:
+            return await press(update, context)
         line = reason or (TYPE_TEXT if expects_text else CHOOSE_BUTTON)
         await say(update, context, context.t(line))
         await ask(update, context)
@@ -246,6 +323,27 @@ async def _read_alone(context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.application.update_queue.put(Update.de_json(stored, context.bot))
 
 
+def resume_held_parts(application: Application) -> int:  # type: ignore[type-arg]
+    """At start: a part held when the last process stopped (it is in the
+    committed ``user_data``, but the job that would read it alone died with
+    that process) is read on its own once its window is over, as it would
+    have been. Returns how many were found."""
+    queue = application.job_queue
+    if queue is None:
+        return 0
+    found = 0
+    now = datetime.now().timestamp()
+    for user_id, data in list(application.user_data.items()):
+        pending = data.get(FRAGMENT) if isinstance(data, dict) else None
+        if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+            continue
+        at = pending.get("at")
+        due = (float(at) if isinstance(at, int | float) else now) + JOIN_SECONDS + 1 - now
+        queue.run_once(_read_alone, max(due, 1.0), data=pending["id"], user_id=user_id)
+        found += 1
+    return found
+
+
 # Commands at any step.
 def _reask(steps: Mapping[str, Ask], step: object) -> Ask | None:
     return steps.get(step) if isinstance(step, str) else None
@@ -301,8 +399,9 @@ def fallbacks(
             await say(update, context, *common.help_message(context))
         elif name == "language":
             await say(update, context, *common.language_message(context))
-        elif name == "hotline":
-            await say(update, context, await hotline.numbers_text(context))
+        elif name == "hotline":  # as /hotline outside: with the user's own local addresses
+            for text in await hotline.hotline_texts(context):
+                await say(update, context, text)
         else:
             t = context.t
             finish = (
@@ -351,6 +450,7 @@ __all__ = [
     "STALE_BUTTON",
     "TYPE_TEXT",
     "Ask",
+    "Choices",
     "Say",
     "fallbacks",
     "fold_label",
@@ -359,5 +459,9 @@ __all__ = [
     "match_label",
     "match_labels",
     "optional_question",
+    "read_choices",
+    "resume_held_parts",
+    "route",
     "take_text",
+    "typed_button",
 ]
