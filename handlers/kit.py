@@ -70,10 +70,12 @@ def fold_label(text: str) -> str:
 
 def label_forms(label: str) -> set[str]:
     """The ways to type a label: itself, without its parentheses, each of its
-    comma-separated parts, and each comma-separated word inside the parentheses."""
+    parts separated by commas or " — ", and each comma-separated word inside
+    the parentheses."""
     bare = _PARENS.sub(" ", label)
     forms = {fold_label(label), fold_label(bare)}
-    forms.update(fold_label(part) for part in re.split(r"[,;/]", bare))  # "Có, ngay bây giờ"
+    # "Có, ngay bây giờ"; "Xã Trà Bồng — Quảng Ngãi"
+    forms.update(fold_label(part) for part in re.split(r"[,;/]|\s—\s", bare))
     for inside in _PARENS.findall(label):
         forms.update(fold_label(part) for part in re.split(r"[,;/]", inside))
     return {f for f in forms if f}

@@ -30,7 +30,7 @@ from bot.i18n import Translator, translator
 from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, clear_offer, hotline_line, local_now, offered
-from handlers.kit import pressed_data, read_choices
+from handlers.kit import BUTTONS, pressed_data, read_choices, typed_button
 from handlers.report import pieces
 from handlers.report.discreet import CHAT, KEY, MESSAGES, remember_update, say, wipe
 from handlers.report.pieces import Added
@@ -374,6 +374,9 @@ async def ask_place(update: Update, context: BotContext) -> str | int:
 async def place_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = text_of(update)
+    typed = typed_button(update, state(context).get(BUTTONS))
+    if typed is not None and typed.startswith(f"{P}:place:"):  # a place listed, typed
+        return await place_chosen(update, context)
     async with context.services.sessions() as session:
         hits = [
             h

@@ -150,6 +150,10 @@ async def test_report_who_is_affected_typed_in_vietnamese(bot):
     assert texts(replies)[-1] == "Ai bị ảnh hưởng? Chọn một hoặc nhiều, rồi bấm Xong."
     replies = await bot.send(VISITOR, "xong")
     assert draft(bot, VISITOR, "report")["step"] == "PLACE"
+    await bot.send(VISITOR, "trà bồng")
+    assert "Xã Trà Bồng — Quảng Ngãi" in bot.labels(VISITOR)
+    await bot.send(VISITOR, "xã trà bồng")  # the listed place, typed without its province
+    assert draft(bot, VISITOR, "report")["step"] == "WHEN"
 
 
 async def test_report_who_is_affected_typed_in_english_with_done(bot):
