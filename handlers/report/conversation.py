@@ -501,6 +501,8 @@ async def ask_details(update: Update, context: BotContext) -> str | int:
 async def details_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     current = state(context)
+    if typed_button(update, current.get(BUTTONS)) == f"{P}:det:done":  # "Xong", not a detail
+        return await details_done(update, context)
     added = pieces.add_text(cipher_for(context), current, text_of(update))
     if added is Added.NOTHING:
         return await ask_details(update, context)

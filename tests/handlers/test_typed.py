@@ -25,6 +25,8 @@ from tests.handlers.report_helpers import (
     REPORTER,
     SECRET,
     STAFF_A,
+    file_report,
+    incidents_in_db,
     setup_world,
 )
 from tests.harness import BotHarness, texts
@@ -154,6 +156,12 @@ async def test_report_who_is_affected_typed_in_vietnamese(bot):
     assert "Xã Trà Bồng — Quảng Ngãi" in bot.labels(VISITOR)
     await bot.send(VISITOR, "xã trà bồng")  # the listed place, typed without its province
     assert draft(bot, VISITOR, "report")["step"] == "WHEN"
+    await bot.send(VISITOR, "hôm nay")
+    await bot.send(VISITOR, "Chồng chị ấy đánh chị tối qua.")
+    length = draft(bot, VISITOR, "report")["text_len"]
+    await bot.send(VISITOR, "xong")  # the Done button, typed: not a piece of the report
+    assert draft(bot, VISITOR, "report")["step"] == "CONTACT"
+    assert draft(bot, VISITOR, "report")["text_len"] == length
 
 
 async def test_report_who_is_affected_typed_in_english_with_done(bot):
@@ -166,6 +174,18 @@ async def test_report_who_is_affected_typed_in_english_with_done(bot):
     await bot.send(REPORTER, "Woman and older person, done")
     assert draft(bot, REPORTER, "report")["affected"] == ["woman", "older"]
     assert draft(bot, REPORTER, "report")["step"] == "PLACE"
+
+
+async def test_adding_information_done_typed_is_not_information(bot):
+    await file_report(bot)
+    (incident,) = await incidents_in_db(bot)
+    await bot.send(REPORTER, f"/report {incident.code}")
+    await bot.send(REPORTER, "no")
+    replies = await bot.send(REPORTER, "done")  # nothing added yet, and "done" is not information
+    assert texts(replies, REPORTER) == ["Send some information first, or /exit to leave."]
+    await bot.send(REPORTER, "They moved to her mother's house.")
+    replies = await bot.send(REPORTER, "Done")
+    assert texts(replies, REPORTER)[-1] == f"✅ Added to {incident.code}. Thank you."
 
 
 # /summary, /villages, /addresses.
