@@ -264,7 +264,10 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
     (nothing is saved or sent) until its next part arrives; the parts are
     joined. None while the text may go on. A part left alone for
     :data:`JOIN_SECONDS` is read on its own (the step then says it is too
-    long, as for any long text)."""
+    long, as for any long text). The held part is in the committed
+    ``user_data``: after a restart it is joined to its next part, read alone
+    by :func:`resume_held_parts`, or, if another message comes first, read
+    with that message; it is never dropped."""
     message = update.effective_message
     data = context.user_data
     if message is None or data is None:
@@ -275,7 +278,10 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
     head = ""
     if isinstance(pending, dict):
         if update.update_id < 0:  # the part left alone, read now
-            return (pending.get("id") == -update.update_id and str(pending.get("text"))) or None
+            if pending.get("id") == -update.update_id:
+                return str(pending.get("text"))
+            data[FRAGMENT] = pending  # a later part is held: its own reader reads it
+            return None
         at = pending.get("at")
         if (
             pending.get("chat") == message.chat_id
@@ -283,6 +289,11 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
             and 0 <= _seconds(message) - at <= JOIN_SECONDS
         ):
             head = str(pending.get("text", ""))
+        elif pending.get("text"):
+            # Its reader died with its process and this message came first:
+            # never dropped, it is read with this message (a held part is at
+            # the limit, so the step says the whole is too long).
+            head = str(pending["text"]) + "\n"
     elif update.update_id < 0:
         return None  # joined meanwhile: nothing left to read
     if utf16_length(plain) < SPLIT_AT:

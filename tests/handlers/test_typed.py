@@ -295,6 +295,23 @@ async def test_a_held_part_alone_is_read_after_a_restart(bot, monkeypatch):
     assert kit.FRAGMENT not in bot.app.user_data[HOA]
 
 
+async def test_a_held_part_is_read_with_a_message_that_comes_before_its_reader(bot, monkeypatch):
+    await bot.send(HOA, "/broadcast")
+    monkeypatch.setattr(kit, "JOIN_SECONDS", 0.2)
+    assert texts(await bot.send(HOA, "x" * SPLIT_AT), HOA) == []
+    monkeypatch.setattr(kit, "resume_held_parts", lambda application: 0)  # not yet run
+    await bot.crash()
+    dead = bot.dead[-1].job_queue
+    assert dead is not None
+    await dead.stop(wait=False)
+    await asyncio.sleep(1.1)  # past the window: not the next part of the same text
+    replies = await bot.send(HOA, "Họp lúc 7 giờ.")
+    assert "4.111" in texts(replies)[0]  # both read, as one text: refused, nothing dropped
+    assert bot.app is not None
+    assert kit.FRAGMENT not in bot.app.user_data[HOA]
+    assert "text" not in draft(bot, HOA, "bc")
+
+
 # The unusual totals.
 def test_the_unusual_totals_are_one_table_the_operator_can_change():
     assert usual_limits() == USUAL_MAX
