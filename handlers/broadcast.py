@@ -470,15 +470,13 @@ async def _toggle(
     """Put ``item`` into the draft's list ``field`` or take it out (kept
     sorted if ``ordered``, else in the order chosen), and redraw the keyboard."""
     query = update.callback_query
+    assert query is not None  # a typed label goes to ``_checklist_typed``
     state = draft(context, KEY)
     chosen = list(state.get(field, []))
     chosen = [x for x in chosen if x != item] if item in chosen else [*chosen, item]
     state[field] = sorted(chosen) if ordered else chosen
     drawn = markup(context.t, state[field])
     remember_buttons(state, drawn)
-    if query is None:  # its label typed: the checklist again, below
-        await reply(update, context.t("Chosen so far:"), drawn)
-        return
     await query.answer()
     await _edit_markup(query.message, drawn)
 
