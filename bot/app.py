@@ -117,8 +117,8 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     The database must be prepared before ``initialize()``, which reads the
     persisted conversations."""
     await set_commands(application)
-    kit.resume_split_texts(application)
     await jobs.start(application)
+    kit.resume_held_parts(application)  # a split text's first part, held when the last process died
 
 
 def settle_memory() -> None:

@@ -185,7 +185,9 @@ class ProcessRuntime:
             await self.application.initialize()
             await set_commands(self.application)
             await self.application.start()
-            kit.resume_split_texts(self.application)
+            kit.resume_held_parts(
+                self.application
+            )  # a split text's first part, held when the last process died
             await self.web.start(*self.listen)
             jobs.of(self.application).remote_wake = self._remote_wake
             if self.feed is not None:

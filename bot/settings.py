@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     activity_max_age_days: int = Field(default=60, ge=1, le=3660)
     activity_edit_days: int = Field(default=7, ge=0, le=3660)
     activity_media_dir: str | None = None
+    # Changes to the "unusual total" table (storage/activities/checks.py,
+    # USUAL_MAX), e.g. "direct=500,home_visit=40"; 0 removes a bound.
+    activity_usual_max: str = ""
     # Incidents (docs/incidents.md): how long a report waits for someone to take
     # it before it goes up a level (danger now / otherwise), and how often the
     # escalation timers are checked.
@@ -110,6 +113,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"each key, separated by commas, needs at least {MIN_SECRET_LENGTH} characters"
             )
+        return value
+
+    @field_validator("activity_usual_max")
+    @classmethod
+    def _usual_max(cls, value: str) -> str:
+        from storage.activities.checks import usual_limits
+
+        usual_limits(value)
         return value
 
     @field_validator("quiet_hours")

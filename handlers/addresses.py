@@ -32,7 +32,17 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, hours_text, local_now
-from handlers.kit import Ask, fallbacks, guards
+from handlers.kit import (
+    BUTTONS,
+    Ask,
+    fallbacks,
+    guards,
+    pressed_data,
+    read_choices,
+    remember_buttons,
+    route,
+    typed_button,
+)
 from handlers.ui import columns, esc, keyboard, reply, settle, text_of
 from storage import trusted_addresses as directory
 from storage import units
@@ -72,9 +82,22 @@ async def _ask(update: Update, context: BotContext, step: str, question: str) ->
 
 
 def _data(update: Update) -> list[str]:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":")
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data.split(":")
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return _state(context).get(BUTTONS)
+
+
+async def _show(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Send a question; its buttons can also be answered by typing their labels."""
+    remember_buttons(_state(context), markup)
+    await reply(update, text, markup)
 
 
 def _problem_text(t: Translator, code: str, detail: str) -> str:
@@ -127,11 +150,13 @@ async def ask_list(update: Update, context: BotContext, search: str | None = Non
         text += "\n" + t("⚠️ marks entries not confirmed for 60 days: they may be out of date.")
     if len(found) > MAX_LISTED:
         text += "\n" + t("Not all are shown; type part of a name to search.")
-    await reply(update, text, keyboard(rows))
+    await _show(update, context, text, keyboard(rows))
     return LIST
 
 
 async def list_typed(update: Update, context: BotContext) -> str:
+    if typed_button(update, _remembered(context)) is not None:  # an entry's name, or "Add"
+        return str(await _list_press(update, context))
     return await ask_list(update, context, text_of(update)[:80])
 
 
@@ -192,7 +217,7 @@ async def show_entry(
         [(t("✅ Confirm it is correct"), f"ad:ok:{view.id}")],
         [(t("◀ Back to the list"), "ad:list")],
     ]
-    await reply(update, "\n".join(lines), keyboard(rows))
+    await _show(update, context, "\n".join(lines), keyboard(rows))
     return VIEW
 
 
@@ -293,12 +318,14 @@ async def ask_places(update: Update, context: BotContext) -> str:
     text = t(
         "Which communes or villages does it cover? Type a name to add one. Chosen: {places}"
     ).format(places=esc(names))
-    await reply(update, text, keyboard(rows) if rows else None)
+    await _show(update, context, text, keyboard(rows) if rows else None)
     return PLACES
 
 
 async def places_typed(update: Update, context: BotContext) -> str:
     t = context.t
+    if typed_button(update, _remembered(context)) is not None:  # "Xong", or a place listed
+        return await place_button(update, context)
     profile = context.profile
     assert profile is not None
     async with context.services.sessions() as session:
@@ -317,7 +344,7 @@ async def places_typed(update: Update, context: BotContext) -> str:
     for h in hits:
         where = h.commune_name or h.province_name or ""
         rows.append([(f"{h.name} — {where}"[:60], f"ad:pl:add:{h.id}")])
-    await reply(update, t("Which one?"), keyboard(rows))
+    await _show(update, context, t("Which one?"), keyboard(rows))
     return PLACES
 
 
@@ -328,11 +355,11 @@ async def place_button(update: Update, context: BotContext) -> str:
     profile = context.profile
     assert profile is not None
     query = update.callback_query
-    assert query is not None
     if parts[2] == "done":
         if not chosen:
             return await ask_places(update, context)
-        await settle(query)
+        if query is not None:
+            await settle(query)
         if state.get("name") is None:
             return await ask_name(update, context)
         return await ask_form(update, context)
@@ -340,13 +367,15 @@ async def place_button(update: Update, context: BotContext) -> str:
     async with context.services.sessions() as session:
         unit = await session.get(Unit, unit_id)
     if unit is None or unit.level is UnitLevel.PROVINCE or not profile.covers(unit.path):
-        await query.answer(context.t("That button is no longer valid."))
+        if query is not None:
+            await query.answer(context.t("That button is no longer valid."))
         return await ask_places(update, context)
     if parts[2] == "add" and unit.id not in chosen:
         chosen.append(unit.id)
     elif parts[2] == "rm" and unit.id in chosen:
         chosen.remove(unit.id)
-    await settle(query)
+    if query is not None:
+        await settle(query)
     return await ask_places(update, context)
 
 
@@ -393,7 +422,7 @@ async def ask_form(update: Update, context: BotContext) -> str:
     ]
     rows = columns([(f"✏️ {label}", data) for label, data in buttons], 2)
     rows.append([(t("💾 Save"), "ad:save"), (t("✖ Cancel"), "ad:list")])
-    await reply(update, "\n".join(lines), keyboard(rows))
+    await _show(update, context, "\n".join(lines), keyboard(rows))
     return FORM
 
 
@@ -513,9 +542,9 @@ async def _toggle_pressed(
     value = _data(update)[2]
     chosen: list[object] = _state(context).setdefault(field, [])
     query = update.callback_query
-    assert query is not None
     if value == "done":
-        await settle(query)
+        if query is not None:
+            await settle(query)
         return await ask_form(update, context)
     if value not in {v for v, _ in options}:
         return await again(update, context)
@@ -524,11 +553,43 @@ async def _toggle_pressed(
         chosen.remove(picked)
     else:
         chosen.append(picked)
+    if query is None:
+        return await again(update, context)
     await query.answer()
     await query.edit_message_reply_markup(
         _toggles(context.t, options, [str(i) for i in chosen], prefix)
     )
     return step
+
+
+async def _toggles_typed(
+    update: Update,
+    context: BotContext,
+    options: list[tuple[str, str]],
+    *,
+    field: str,
+    again: Step,
+    item: Callable[[str], object] = str,
+) -> str:
+    """Names typed at a ``_toggles`` keyboard ("tư vấn, y tế, xong"): each is
+    chosen (a chosen one stays chosen); with Done typed too, back to the card."""
+    t = context.t
+    typed = read_choices(
+        text_of(update), [(label, value) for value, label in options], done=[t("Done ➜")]
+    )
+    if typed.unknown is not None or not (typed.picked or typed.done):
+        await reply(
+            update,
+            t(
+                "“{text}” is not one of the buttons below. Tap them, or type their names separated by commas, then “{done}”."
+            ).format(text=esc((typed.unknown or text_of(update))[:40]), done=esc(t("Done"))),
+        )
+        return await again(update, context)
+    chosen: list[object] = _state(context).setdefault(field, [])
+    chosen += [item(v) for v in typed.picked if item(v) not in chosen]
+    if typed.done:
+        return await ask_form(update, context)
+    return await again(update, context)
 
 
 def _service_options(t: Translator) -> list[tuple[str, str]]:
@@ -539,8 +600,9 @@ async def ask_services(update: Update, context: BotContext) -> str:
     state = _state(context)
     state["step"] = SERVICES
     t = context.t
-    await reply(
+    await _show(
         update,
+        context,
         t("Which services does it offer? Tap to choose, then Done."),
         _toggles(t, _service_options(t), state.setdefault("services", []), "ad:sv"),
     )
@@ -557,6 +619,17 @@ async def service_button(update: Update, context: BotContext) -> str:
         step=SERVICES,
         again=ask_services,
     )
+
+
+async def services_typed(update: Update, context: BotContext) -> str:
+    return await _toggles_typed(
+        update, context, _service_options(context.t), field="services", again=ask_services
+    )
+
+
+async def staff_typed(update: Update, context: BotContext) -> str:
+    options = await _staff_options(context)
+    return await _toggles_typed(update, context, options, field="staff", again=ask_staff, item=int)
 
 
 async def _staff_options(context: BotContext) -> list[tuple[str, str]]:
@@ -580,8 +653,9 @@ async def ask_staff(update: Update, context: BotContext) -> str:
             ),
         )
         return await ask_form(update, context)
-    await reply(
+    await _show(
         update,
+        context,
         t("Who works there? Their alerts will come to them. Tap to choose, then Done."),
         _toggles(t, options, chosen, "ad:st"),
     )
@@ -743,21 +817,30 @@ async def check_answer(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+_LIST_BUTTONS = [
+    CallbackQueryHandler(view_chosen, pattern=r"^ad:view:\d+$"),
+    CallbackQueryHandler(new_chosen, pattern=r"^ad:new$"),
+]
+_list_press = route(*_LIST_BUTTONS)
+
+
 def build() -> ConversationHandler[BotContext]:
     steps: dict[str, Ask] = {LIST: ask_list, FORM: ask_form, **FIELD_STEPS}
     text = filters.TEXT & ~filters.COMMAND
     back = CallbackQueryHandler(list_back, pattern=r"^ad:list$")
+    entry = CallbackQueryHandler(entry_action, pattern=r"^ad:(edit|on|off|ok):\d+$")
+    field = CallbackQueryHandler(field_chosen, pattern=r"^ad:f:[a-z]+$")
+    saving = CallbackQueryHandler(save, pattern=r"^ad:save$")
     states: dict[object, list[Any]] = {
         LIST: [
-            CallbackQueryHandler(view_chosen, pattern=r"^ad:view:\d+$"),
-            CallbackQueryHandler(new_chosen, pattern=r"^ad:new$"),
+            *_LIST_BUTTONS,
             MessageHandler(text, list_typed),
             *guards(ask_list),
         ],
         VIEW: [
-            CallbackQueryHandler(entry_action, pattern=r"^ad:(edit|on|off|ok):\d+$"),
+            entry,
             back,
-            *guards(ask_list),
+            *guards(ask_list, buttons_of=_remembered, press=route(entry, back)),
         ],
         NAME: [MessageHandler(text, name_typed), *guards(ask_name, expects_text=True)],
         PLACES: [
@@ -768,18 +851,26 @@ def build() -> ConversationHandler[BotContext]:
         ADDRESS: [MessageHandler(text, address_typed), *guards(ask_address, expects_text=True)],
         PHONES: [MessageHandler(text, phones_typed), *guards(ask_phones, expects_text=True)],
         HOURS: [MessageHandler(text, hours_typed), *guards(ask_hours, expects_text=True)],
-        SERVICES: [CallbackQueryHandler(service_button, pattern=r"^ad:sv:"), *guards(ask_services)],
-        STAFF: [CallbackQueryHandler(staff_button, pattern=r"^ad:st:"), *guards(ask_staff)],
+        SERVICES: [
+            CallbackQueryHandler(service_button, pattern=r"^ad:sv:"),
+            MessageHandler(text, services_typed),
+            *guards(ask_services),
+        ],
+        STAFF: [
+            CallbackQueryHandler(staff_button, pattern=r"^ad:st:"),
+            MessageHandler(text, staff_typed),
+            *guards(ask_staff),
+        ],
         LOCATION: [
             MessageHandler(filters.LOCATION, location_shared),
             MessageHandler(text, location_typed),
             *guards(ask_location, expects_text=True),
         ],
         FORM: [
-            CallbackQueryHandler(field_chosen, pattern=r"^ad:f:[a-z]+$"),
-            CallbackQueryHandler(save, pattern=r"^ad:save$"),
+            field,
+            saving,
             back,
-            *guards(ask_form),
+            *guards(ask_form, buttons_of=_remembered, press=route(field, saving, back)),
         ],
     }
     return ConversationHandler(

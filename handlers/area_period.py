@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import BotContext
 from handlers.flow import draft, drop_draft
-from handlers.kit import guards
+from handlers.kit import BUTTONS, guards, pressed_data, remember_buttons, typed_button
 from handlers.ui import Button, advance, esc, keyboard, reply, text_of
 from storage import units
 from storage.models import UnitLevel
@@ -122,15 +122,24 @@ class AreaStep:
 
     async def ask(self, update: Update, context: BotContext) -> str:
         draft(context, self.key)["step"] = self.step
+        markup = keyboard(await self._rows(context))
+        remember_buttons(draft(context, self.key), markup)
         await reply(
             update,
             context.t("Choose an area, or type the name of a commune or village under yours:"),
-            keyboard(await self._rows(context)),
+            markup,
         )
         return self.step
 
     async def typed(self, update: Update, context: BotContext) -> str:
+        """A place's name to search; or a button's label typed: an area
+        listed chooses it, "◀ Back" goes back to ``then``."""
         text = text_of(update)
+        data = typed_button(update, draft(context, self.key).get(BUTTONS))
+        if data is not None and data.startswith(f"{self.prefix}:a:"):
+            return await self.chosen(update, context)
+        if data == f"{self.prefix}:back":
+            return await self.then(update, context)
         rows = await self._search(context, text)
         if not rows:
             await reply(
@@ -141,13 +150,14 @@ class AreaStep:
             )
             return await self.ask(update, context)
         rows.append([(context.t("◀ Back"), f"{self.prefix}:back")])
+        remember_buttons(draft(context, self.key), keyboard(rows))
         await reply(update, context.t("Which one?"), keyboard(rows))
         return self.step
 
     async def chosen(self, update: Update, context: BotContext) -> str:
-        query = update.callback_query
-        assert query is not None and query.data is not None
-        area = await chosen_area(context, query.data.split(":", 2)[2])
+        data = pressed_data(update)  # pressed, or its label typed
+        assert data is not None
+        area = await chosen_area(context, data.split(":", 2)[2])
         if area is None:
             return await self.ask(update, context)
         draft(context, self.key)["area"] = area.token

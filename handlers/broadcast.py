@@ -27,7 +27,16 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator, available_languages, translator
 from handlers.common import role_name
 from handlers.flow import draft, drop_draft
-from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons, take_text
+from handlers.kit import (
+    BUTTONS,
+    Ask,
+    fallbacks,
+    guards,
+    pressed_data,
+    read_choices,
+    remember_buttons,
+    take_text,
+)
 from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from handlers.when import parse_date, parse_moment
 from scheduler import broadcasting, jobs
@@ -62,6 +71,17 @@ WEEKDAYS_SHORT = (
     N_("Sat"),
     N_("Sun"),
 )
+# Plain words for the days of the week, typed at the weekdays step ("thứ 2",
+# "thứ hai", "Monday"): each comma-separated part of a translation counts.
+WEEKDAY_WORDS = (
+    N_("Monday, Mon"),
+    N_("Tuesday, Tue"),
+    N_("Wednesday, Wed"),
+    N_("Thursday, Thu"),
+    N_("Friday, Fri"),
+    N_("Saturday, Sat"),
+    N_("Sunday, Sun"),
+)
 STOP_PATTERN = rf"^{broadcasting.CANCEL_PREFIX}:\d+$"
 # Draws a checklist keyboard from what is chosen so far.
 Checklist = Callable[[Translator, list[Any]], InlineKeyboardMarkup]
@@ -76,6 +96,15 @@ def _data(update: Update) -> str:
 def _remembered(context: BotContext) -> object:
     """The buttons of the last question, for a label typed (``kit.guards``)."""
     return draft(context, KEY).get(BUTTONS)
+
+
+async def _refuse(update: Update, text: str) -> None:
+    """A press refused: in the button's toast, or as a line if its label was typed."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
 
 
 def _now(context: BotContext) -> datetime:
@@ -225,13 +254,12 @@ async def ask_audience(update: Update, context: BotContext) -> str:
         rows.append([(t("↺ Everyone in my area"), "ba:all")])
     rows.append([(t("➡ Continue"), "ba:next")])
     rows.append([(t("✏️ Change the message"), "ba:edit")])
+    remember_buttons(state, keyboard(rows))
     await reply(update, "\n".join(lines), keyboard(rows))
     return AUDIENCE
 
 
 async def audience_pressed(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     choice = _data(update)
     state = draft(context, KEY)
@@ -246,9 +274,7 @@ async def audience_pressed(update: Update, context: BotContext) -> str:
         return await advance(update, t("✏️ Change the message"), ask_compose(update, context))
     if choice == "next":
         if await _count(context) == 0:
-            await query.answer(
-                t("Nobody would receive it. Choose other places or roles."), show_alert=True
-            )
+            await _refuse(update, t("Nobody would receive it. Choose other places or roles."))
             return AUDIENCE
         return await advance(update, t("➡ Continue"), ask_when(update, context))
     return await ask_audience(update, context)
@@ -285,6 +311,7 @@ async def ask_places(update: Update, context: BotContext) -> str:
         if root is None or p.parent_id != root.id
     ]
     rows.append([(t("✅ Done"), "bp:done")])
+    remember_buttons(state, keyboard(rows))
     await reply(update, text, keyboard(rows))
     return PLACES
 
@@ -292,6 +319,12 @@ async def ask_places(update: Update, context: BotContext) -> str:
 async def place_typed(update: Update, context: BotContext) -> str:
     t = context.t
     text = text_of(update)
+    # Names of the buttons shown ("Thôn 1, Thôn 3, xong"): chosen at once.
+    remembered = _remembered(context)
+    buttons = [(str(p[0]), str(p[1])) for p in remembered] if isinstance(remembered, list) else []
+    typed = read_choices(text, buttons, done=[t("✅ Done")])
+    if typed.unknown is None and (typed.picked or typed.done):
+        return await _places_typed(update, context, typed.picked, typed.done)
     root = await _root(context)
     async with context.services.sessions() as session:
         hits = [
@@ -314,13 +347,35 @@ async def place_typed(update: Update, context: BotContext) -> str:
         for h in hits
     ]
     rows.append([(t("✅ Done"), "bp:done")])
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, t("Which one?"), keyboard(rows))
     return PLACES
 
 
+async def _places_typed(update: Update, context: BotContext, picked: list[str], done: bool) -> str:
+    """Places named by their buttons' labels: each one not yet chosen is
+    added (a chosen one stays chosen); then Done, if it was typed too."""
+    t = context.t
+    state = draft(context, KEY)
+    places: list[int] = list(state.get("places", []))
+    wanted = [int(d.rsplit(":", 1)[1]) for d in picked if re.fullmatch(r"bp:add:\d+", d)]
+    root = await _root(context)
+    async with context.services.sessions() as session:
+        valid = await broadcasts.narrowing_places(session, root.path if root else None, wanted)
+    for unit in valid:
+        if unit.id in places:
+            continue
+        if len(places) >= broadcasts.MAX_PLACES:
+            await reply(update, t("Too many places; choose at most 20."))
+            break
+        places.append(unit.id)
+    state["places"] = places
+    if done or any(d == "bp:done" for d in picked):
+        return await ask_audience(update, context)
+    return await ask_places(update, context)
+
+
 async def place_pressed(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None
     t = context.t
     state = draft(context, KEY)
     action, _, raw = _data(update).partition(":")
@@ -339,7 +394,7 @@ async def place_pressed(update: Update, context: BotContext) -> str:
     if not valid:
         return await ask_places(update, context)
     if len(places) >= broadcasts.MAX_PLACES:
-        await query.answer(t("Too many places; choose at most 20."), show_alert=True)
+        await _refuse(update, t("Too many places; choose at most 20."))
         return PLACES
     if unit_id not in places:
         places.append(unit_id)
@@ -365,8 +420,42 @@ async def _ask_checklist(
     """Ask ``question`` with the keyboard ``markup`` draws of the draft's list ``field``."""
     state = draft(context, KEY)
     state["step"] = step
-    await reply(update, question, markup(context.t, state.get(field, [])))
+    drawn = markup(context.t, state.get(field, []))
+    remember_buttons(state, drawn)
+    await reply(update, question, drawn)
     return step
+
+
+async def _checklist_typed(
+    update: Update,
+    context: BotContext,
+    field: str,
+    options: list[tuple[str, Any]],
+    ask: Ask,
+    finish: Callable[[Update, BotContext], Any],
+    *,
+    ordered: bool,
+) -> str:
+    """Labels typed at a checklist ("T2, T4", "cộng tác viên thôn, xong"):
+    each named one is chosen (a chosen one stays chosen); with Done typed
+    too, the step ends as the Done button would end it."""
+    t = context.t
+    typed = read_choices(text_of(update), options, done=[t("✅ Done")])
+    if typed.unknown is not None or not (typed.picked or typed.done):
+        await reply(
+            update,
+            t(
+                "“{text}” is not one of the buttons below. Tap them, or type their names separated by commas, then “{done}”."
+            ).format(text=esc((typed.unknown or text_of(update))[:40]), done=esc(t("Done"))),
+        )
+        return str(await ask(update, context))
+    state = draft(context, KEY)
+    chosen = list(state.get(field, []))
+    chosen += [x for x in typed.picked if x not in chosen]
+    state[field] = sorted(chosen) if ordered else chosen
+    if typed.done:
+        return str(await finish(update, context))
+    return str(await ask(update, context))
 
 
 async def _toggle(
@@ -381,13 +470,15 @@ async def _toggle(
     """Put ``item`` into the draft's list ``field`` or take it out (kept
     sorted if ``ordered``, else in the order chosen), and redraw the keyboard."""
     query = update.callback_query
-    assert query is not None
+    assert query is not None  # a typed label goes to ``_checklist_typed``
     state = draft(context, KEY)
     chosen = list(state.get(field, []))
     chosen = [x for x in chosen if x != item] if item in chosen else [*chosen, item]
     state[field] = sorted(chosen) if ordered else chosen
+    drawn = markup(context.t, state[field])
+    remember_buttons(state, drawn)
     await query.answer()
-    await _edit_markup(query.message, markup(context.t, state[field]))
+    await _edit_markup(query.message, drawn)
 
 
 def _roles_markup(t: Translator, chosen: list[str]) -> InlineKeyboardMarkup:
@@ -410,6 +501,14 @@ async def role_pressed(update: Update, context: BotContext) -> str:
         return await ask_roles(update, context)
     await _toggle(update, context, "roles", value, _roles_markup, ordered=False)
     return ROLES
+
+
+async def roles_typed(update: Update, context: BotContext) -> str:
+    t = context.t
+    options = [(role_name(t, r), r.value) for r in MEMBER_ROLES]
+    return await _checklist_typed(
+        update, context, "roles", options, ask_roles, ask_audience, ordered=False
+    )
 
 
 async def _edit_markup(message: object, markup: Any) -> None:
@@ -529,19 +628,30 @@ async def ask_weekdays(update: Update, context: BotContext) -> str:
 
 
 async def weekday_pressed(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None
-    t = context.t
     value = _data(update)
     if value == "done":
-        if not draft(context, KEY).get("weekdays"):
-            await query.answer(t("Choose at least one day of the week."), show_alert=True)
-            return WEEKDAYS
-        return await advance(update, t("✅ Done"), ask_until(update, context))
+        return await _weekdays_done(update, context)
     if not value.isdigit() or not 0 <= int(value) <= 6:
         return await ask_weekdays(update, context)
     await _toggle(update, context, "weekdays", int(value), _weekdays_markup, ordered=True)
     return WEEKDAYS
+
+
+async def _weekdays_done(update: Update, context: BotContext) -> str:
+    t = context.t
+    if not draft(context, KEY).get("weekdays"):
+        await _refuse(update, t("Choose at least one day of the week."))
+        return WEEKDAYS
+    return await advance(update, t("✅ Done"), ask_until(update, context))
+
+
+async def weekdays_typed(update: Update, context: BotContext) -> str:
+    t = context.t
+    options = [(t(name), i) for i, name in enumerate(WEEKDAYS_SHORT)]
+    options += [(t(words), i) for i, words in enumerate(WEEKDAY_WORDS)]
+    return await _checklist_typed(
+        update, context, "weekdays", options, ask_weekdays, _weekdays_done, ordered=True
+    )
 
 
 async def ask_until(update: Update, context: BotContext) -> str:
@@ -635,13 +745,14 @@ async def ask_confirm(update: Update, context: BotContext) -> str:
     ]
     go = t("📢 Send now") if now else t("🗓 Schedule it")
     rows = [[(go, "bs:go")], [(t("✏️ Change the audience"), "bs:audience")]]
+    remember_buttons(state, keyboard(rows))
     await reply(update, "\n".join(lines), keyboard(rows))
     return CONFIRM
 
 
 async def confirm_pressed(update: Update, context: BotContext) -> str | int:
     query = update.callback_query
-    assert query is not None and context.profile is not None
+    assert context.profile is not None
     t = context.t
     if _data(update) == "audience":
         return await advance(update, t("✏️ Change the audience"), ask_audience(update, context))
@@ -664,12 +775,13 @@ async def confirm_pressed(update: Update, context: BotContext) -> str | int:
             start_now=now,
         )
     except BroadcastError as exc:
-        await query.answer(t(str(exc)), show_alert=True)
+        await _refuse(update, t(str(exc)))
         return await (ask_at(update, context) if not now else ask_audience(update, context))
     broadcast_id, next_at, started = submitted.broadcast_id, submitted.next_at, submitted.started
     drop_draft(context, KEY)
     if started is None:
-        await settle(query, t("🗓 Schedule it"))
+        if query is not None:
+            await settle(query, t("🗓 Schedule it"))
         zone = context.services.settings.zone
         moment = next_at.astimezone(zone) if next_at else None
         await reply(
@@ -680,14 +792,15 @@ async def confirm_pressed(update: Update, context: BotContext) -> str | int:
         )
         return ConversationHandler.END
     wiring.sender.wake()
-    await query.answer()
+    if query is not None:
+        await query.answer()
     progress = broadcasts.Progress(started.recipients, 0, 0, 0, started.recipients, 0)
     text = (
         t("📢 <b>Broadcast #{id}</b>: sending…").format(id=broadcast_id)
         + "\n"
         + t("Delivered: {sent} of {total}").format(sent=t.number(0), total=t.number(progress.total))
     )
-    message = query.message
+    message = query.message if query is not None else None
     chat_id = message.chat.id if isinstance(message, Message) else None
     message_id = None
     if isinstance(message, Message):
@@ -696,6 +809,11 @@ async def confirm_pressed(update: Update, context: BotContext) -> str | int:
             message_id = message.message_id
         except BadRequest:
             message_id = None
+    elif update.effective_chat is not None:  # "Gửi ngay" typed: the progress below
+        sent = await update.effective_chat.send_message(
+            text, reply_markup=broadcasting.stop_button(t, broadcast_id)
+        )
+        chat_id, message_id = sent.chat.id, sent.message_id
     if chat_id is not None:
         async with context.services.sessions.begin() as session:
             await broadcasts.set_progress_message(session, started.run.id, chat_id, message_id)
@@ -783,14 +901,18 @@ def build() -> ConversationHandler[BotContext]:
         ],
         AUDIENCE: [
             CallbackQueryHandler(audience_pressed, pattern=r"^ba:"),
-            *guards(ask_audience),
+            *guards(ask_audience, buttons_of=_remembered, press=audience_pressed),
         ],
         PLACES: [
             CallbackQueryHandler(place_pressed, pattern=r"^bp:"),
             MessageHandler(text, place_typed),
             *guards(ask_places, expects_text=True),
         ],
-        ROLES: [CallbackQueryHandler(role_pressed, pattern=r"^br:"), *guards(ask_roles)],
+        ROLES: [
+            CallbackQueryHandler(role_pressed, pattern=r"^br:"),
+            MessageHandler(text, roles_typed),
+            *guards(ask_roles),
+        ],
         WHEN: [
             CallbackQueryHandler(when_pressed, pattern=r"^bw:"),
             *guards(ask_when, buttons_of=_remembered, press=when_pressed),
@@ -802,12 +924,13 @@ def build() -> ConversationHandler[BotContext]:
         ],
         WEEKDAYS: [
             CallbackQueryHandler(weekday_pressed, pattern=r"^bd:"),
+            MessageHandler(text, weekdays_typed),
             *guards(ask_weekdays),
         ],
         UNTIL: [MessageHandler(text, until_typed), *guards(ask_until, expects_text=True)],
         CONFIRM: [
             CallbackQueryHandler(confirm_pressed, pattern=r"^bs:(go|audience)$"),
-            *guards(ask_confirm),
+            *guards(ask_confirm, buttons_of=_remembered, press=confirm_pressed),
         ],
     }
     return ConversationHandler(

@@ -213,18 +213,40 @@ async def numbers_text(context: BotContext) -> str:
     return hotlines_text(context.t, found)
 
 
+async def own_place(context: BotContext) -> int | None:
+    """The commune or village of a registered user's profile (None: unknown,
+    or only a province)."""
+    profile = context.profile
+    if profile is None or not profile.is_active or profile.unit_id is None:
+        return None
+    async with context.services.sessions() as session:
+        unit = await session.get(Unit, profile.unit_id)
+    if unit is None or unit.level is UnitLevel.PROVINCE:
+        return None
+    return unit.id
+
+
+async def hotline_texts(context: BotContext) -> list[str]:
+    """What /hotline answers at once: the national numbers and, when the
+    user's area is known from their profile, its trusted addresses. Also
+    sent for /hotline in the middle of any step (``kit.fallbacks``)."""
+    texts = [await numbers_text(context)]
+    unit_id = await own_place(context)
+    if unit_id is not None:
+        texts.append(await place_text(context, unit_id))
+    return texts
+
+
 # The conversation.
 async def start(update: Update, context: BotContext) -> str | int:
     note_visit(update, context)
-    await _send(update, await numbers_text(context))
     drop_draft(context, KEY)
-    profile = context.profile
-    if profile is not None and profile.is_active and profile.unit_id is not None:
-        async with context.services.sessions() as session:
-            unit = await session.get(Unit, profile.unit_id)
-        if unit is not None and unit.level is not UnitLevel.PROVINCE:
-            await show_place(update, context, unit.id)
-            return ConversationHandler.END
+    texts = await hotline_texts(context)
+    for index, text in enumerate(texts):
+        last = index == len(texts) - 1 and len(texts) > 1
+        await _send(update, text, ReplyKeyboardRemove() if last else None)
+    if len(texts) > 1:
+        return ConversationHandler.END
     return await ask_place(update, context)
 
 
@@ -249,21 +271,24 @@ async def ask_place(update: Update, context: BotContext) -> str:
     return PLACE
 
 
-async def show_place(update: Update, context: BotContext, unit_id: int) -> None:
+async def place_text(context: BotContext, unit_id: int) -> str:
+    """The trusted addresses of a commune or village, or that none is listed."""
     t = context.t
     async with context.services.sessions() as session:
         unit = await session.get(Unit, unit_id)
         found = await trusted_addresses.for_place(session, unit_id)
         place = await units.describe(session, unit) if unit is not None else ""
     if not found:
-        text = t(
+        return t(
             "No trusted address is listed for {place} yet. The national hotlines above can help at any time."
         ).format(place=esc(place))
-        await _send(update, text, ReplyKeyboardRemove())
-        return
     title = t("Trusted addresses for {place}").format(place=place)
     pairs: list[tuple[AddressView, float | None]] = [(v, None) for v in found]
-    await _send(update, addresses_text(t, pairs, local_now(context), title), ReplyKeyboardRemove())
+    return addresses_text(t, pairs, local_now(context), title)
+
+
+async def show_place(update: Update, context: BotContext, unit_id: int) -> None:
+    await _send(update, await place_text(context, unit_id), ReplyKeyboardRemove())
 
 
 async def location_shared(update: Update, context: BotContext) -> str | int:

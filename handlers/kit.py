@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -69,10 +70,12 @@ def fold_label(text: str) -> str:
 
 def label_forms(label: str) -> set[str]:
     """The ways to type a label: itself, without its parentheses, each of its
-    comma-separated parts, and each comma-separated word inside the parentheses."""
+    parts separated by commas or " — ", and each comma-separated word inside
+    the parentheses."""
     bare = _PARENS.sub(" ", label)
     forms = {fold_label(label), fold_label(bare)}
-    forms.update(fold_label(part) for part in re.split(r"[,;/]", bare))  # "Có, ngay bây giờ"
+    # "Có, ngay bây giờ"; "Xã Trà Bồng — Quảng Ngãi"
+    forms.update(fold_label(part) for part in re.split(r"[,;/]|\s—\s", bare))
     for inside in _PARENS.findall(label):
         forms.update(fold_label(part) for part in re.split(r"[,;/]", inside))
     return {f for f in forms if f}
@@ -88,10 +91,14 @@ def match_label(text: str, options: Iterable[tuple[str, T]]) -> T | None:
     return unique[0] if len(unique) == 1 else None
 
 
+def _parts(text: str) -> list[str]:
+    return [p for p in re.split(r"[,;\n]|\s+(?:và|va|and)\s+", text) if p.strip()]
+
+
 def match_labels(text: str, options: Sequence[tuple[str, T]]) -> list[T] | None:
     """Several labels separated by commas, semicolons or "và"/"and"; None if
     any part matches nothing."""
-    parts = [p for p in re.split(r"[,;\n]|\s+(?:và|va|and)\s+", text) if p.strip()]
+    parts = _parts(text)
     found: list[T] = []
     for part in parts:
         value = match_label(part, options)
@@ -100,6 +107,49 @@ def match_labels(text: str, options: Sequence[tuple[str, T]]) -> list[T] | None:
         if value not in found:
             found.append(value)
     return found or None
+
+
+@dataclass(frozen=True)
+class Choices(Generic[T]):
+    """What was typed at a multi-choice step (several buttons to tick, then Done)."""
+
+    picked: list[T]  # the values named, in the order typed
+    done: bool  # the Done button's label (or a word of it) was typed too
+    unknown: str | None  # the first part that names nothing, as typed
+
+
+def read_choices(
+    text: str,
+    options: Sequence[tuple[str, T]],
+    done: Sequence[str] = (),
+    groups: Sequence[tuple[str, Sequence[T]]] = (),
+) -> Choices[T]:
+    """A typed answer to a multi-choice step: the labels named, separated by
+    commas, semicolons or "và"/"and" ("phụ nữ, trẻ em"), each matched as by
+    :func:`match_label`; ``groups`` are words that name several values at
+    once ("trẻ em": girls and boys); a part that is one of the ``done``
+    labels ("xong") finishes the step."""
+    picked: list[T] = []
+    finished = False
+    unknown: str | None = None
+    group_options = [(label, index) for index, (label, _) in enumerate(groups)]
+    done_options: list[tuple[str, bool]] = [(label, True) for label in done]
+    for part in _parts(text):
+        is_done: bool | None = match_label(part, done_options)
+        if is_done:
+            finished = True
+            continue
+        value = match_label(part, options)
+        if value is not None:
+            found: Sequence[T] = [value]
+        else:
+            index = match_label(part, group_options)
+            if index is None:
+                unknown = unknown if unknown is not None else part.strip()
+                continue
+            found = groups[index][1]
+        picked += [v for v in found if v not in picked]
+    return Choices(picked, finished, unknown)
 
 
 # A button's label, typed, as a press: the step's own button handler runs with
@@ -118,6 +168,40 @@ def remember_buttons(state: dict[str, Any], markup: object) -> None:
             for b in row
             if isinstance(b.callback_data, str)
         ]
+
+
+def typed_button(update: Update, buttons: object) -> str | None:
+    """The data of the remembered button (``[[label, data], ...]``) whose
+    label the message is; the update then reads as that button's press
+    (:func:`pressed_data`), so the step's own button handler can run."""
+    message = update.effective_message
+    if message is None or not message.text or not isinstance(buttons, list):
+        return None
+    options = [
+        (str(p[0]), str(p[1])) for p in buttons if isinstance(p, list | tuple) and len(p) == 2
+    ]
+    data = match_label(message.text, options)
+    if data is not None:
+        _typed_data.set((update.update_id, data))
+    return data
+
+
+def route(
+    *handlers: CallbackQueryHandler[BotContext, Any],
+) -> Callable[[Update, BotContext], Awaitable[object]]:
+    """One ``press`` for :func:`guards` at a step with several button
+    handlers: the typed button goes to the handler whose pattern its data
+    fits, as a press would."""
+
+    async def press(update: Update, context: BotContext) -> object:
+        data = pressed_data(update) or ""
+        for handler in handlers:
+            pattern = handler.pattern
+            if isinstance(pattern, str | re.Pattern) and re.match(pattern, data):
+                return await handler.callback(update, context)
+        return None
+
+    return press
 
 
 def pressed_data(update: Update) -> str | None:
@@ -145,14 +229,9 @@ def guards(
     (the step's button handler), a typed label is read as that button."""
 
     async def wrong_message(update: Update, context: BotContext) -> object:
-        message = update.effective_message
-        if press is not None and buttons_of is not None and message and message.text:
-            pairs = buttons_of(context)
-            options = [(str(p[0]), str(p[1])) for p in (pairs if isinstance(pairs, list) else [])]
-            data = match_label(message.text, options)
-            if data is not None:
-                _typed_data.set((update.update_id, data))
-                return await press(update, context)
+        typed = typed_button(update, buttons_of(context)) if buttons_of is not None else None
+        if press is not None and typed is not None:
+            return await press(update, context)
         line = reason or (TYPE_TEXT if expects_text else CHOOSE_BUTTON)
         await say(update, context, context.t(line))
         await ask(update, context)
@@ -185,7 +264,10 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
     (nothing is saved or sent) until its next part arrives; the parts are
     joined. None while the text may go on. A part left alone for
     :data:`JOIN_SECONDS` is read on its own (the step then says it is too
-    long, as for any long text)."""
+    long, as for any long text). The held part is in the committed
+    ``user_data``: after a restart it is joined to its next part, read alone
+    by :func:`resume_held_parts`, or, if another message comes first, read
+    with that message; it is never dropped."""
     message = update.effective_message
     data = context.user_data
     if message is None or data is None:
@@ -196,7 +278,10 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
     head = ""
     if isinstance(pending, dict):
         if update.update_id < 0:  # the part left alone, read now
-            return (pending.get("id") == -update.update_id and str(pending.get("text"))) or None
+            if pending.get("id") == -update.update_id:
+                return str(pending.get("text"))
+            data[FRAGMENT] = pending  # a later part is held: its own reader reads it
+            return None
         at = pending.get("at")
         if (
             pending.get("chat") == message.chat_id
@@ -204,6 +289,11 @@ async def take_text(update: Update, context: BotContext, *, html: bool = False) 
             and 0 <= _seconds(message) - at <= JOIN_SECONDS
         ):
             head = str(pending.get("text", ""))
+        elif pending.get("text"):
+            # Its reader died with its process and this message came first:
+            # never dropped, it is read with this message (a held part is at
+            # the limit, so the step says the whole is too long).
+            head = str(pending["text"]) + "\n"
     elif update.update_id < 0:
         return None  # joined meanwhile: nothing left to read
     if utf16_length(plain) < SPLIT_AT:
@@ -246,19 +336,24 @@ async def _read_alone(context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.application.update_queue.put(Update.de_json(stored, context.bot))
 
 
-def resume_split_texts(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
-    """At start: a part kept by a process that stopped within the window is
-    read on its own after the window, as its timer would have done (it died
-    with that process). Returns how many were found."""
+def resume_held_parts(application: Application) -> int:  # type: ignore[type-arg]
+    """At start: a part held when the last process stopped (it is in the
+    committed ``user_data``, but the job that would read it alone died with
+    that process) is read on its own once its window is over, as it would
+    have been. Returns how many were found."""
     queue = application.job_queue
     if queue is None:
         return 0
     found = 0
-    for user_id, data in application.user_data.items():
+    now = datetime.now().timestamp()
+    for user_id, data in list(application.user_data.items()):
         pending = data.get(FRAGMENT) if isinstance(data, dict) else None
-        if isinstance(pending, dict) and isinstance(pending.get("id"), int):
-            queue.run_once(_read_alone, JOIN_SECONDS + 1, data=pending["id"], user_id=user_id)
-            found += 1
+        if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+            continue
+        at = pending.get("at")
+        due = (float(at) if isinstance(at, int | float) else now) + JOIN_SECONDS + 1 - now
+        queue.run_once(_read_alone, max(due, 1.0), data=pending["id"], user_id=user_id)
+        found += 1
     return found
 
 
@@ -317,8 +412,9 @@ def fallbacks(
             await say(update, context, *common.help_message(context))
         elif name == "language":
             await say(update, context, *common.language_message(context))
-        elif name == "hotline":
-            await say(update, context, await hotline.numbers_text(context))
+        elif name == "hotline":  # as /hotline outside: with the user's own local addresses
+            for text in await hotline.hotline_texts(context):
+                await say(update, context, text)
         else:
             t = context.t
             finish = (
@@ -367,6 +463,7 @@ __all__ = [
     "STALE_BUTTON",
     "TYPE_TEXT",
     "Ask",
+    "Choices",
     "Say",
     "fallbacks",
     "fold_label",
@@ -375,5 +472,9 @@ __all__ = [
     "match_label",
     "match_labels",
     "optional_question",
+    "read_choices",
+    "resume_held_parts",
+    "route",
     "take_text",
+    "typed_button",
 ]

@@ -26,7 +26,16 @@ from bot.i18n import Translator
 from handlers import completeness, export
 from handlers.area_period import AreaStep, chosen_area, compute, today
 from handlers.flow import draft, drop_draft
-from handlers.kit import Ask, fallbacks, guards
+from handlers.kit import (
+    BUTTONS,
+    Ask,
+    fallbacks,
+    guards,
+    pressed_data,
+    remember_buttons,
+    route,
+    typed_button,
+)
 from handlers.ui import advance, esc, keyboard, reply, text_of
 from storage.reports import charts, periods, render
 from storage.reports.areas import Area
@@ -57,9 +66,14 @@ def period_labels(t: Translator, day: date) -> dict[str, str]:
 
 
 def _data(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None
+    return data
+
+
+def _remembered(context: BotContext) -> object:
+    """The buttons of the last question, for a label typed (``kit.guards``)."""
+    return draft(context, KEY).get(BUTTONS)
 
 
 # Entry.
@@ -98,6 +112,7 @@ async def ask_period(update: Update, context: BotContext) -> str:
         if state.get("intent") == SUMMARY
         else t("📥 Export for {area}. Which period?")
     )
+    remember_buttons(state, keyboard(rows))
     await reply(update, title.format(area=esc(area.name)), keyboard(rows))
     return PERIOD
 
@@ -128,12 +143,14 @@ async def _period_set(update: Update, context: BotContext, period: Period) -> st
 async def ask_dates(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = DATES
     t = context.t
+    markup = keyboard([[(t("◀ Back"), "sm:back")]])
+    remember_buttons(draft(context, KEY), markup)
     await reply(
         update,
         t(
             "Type the period, for example:\n• 01/01/2024 - 31/05/2024\n• 11/2024 (a month)\n• 2024 (a year), 2024Q3 (a quarter), 2024H1 (first half)"
         ),
-        keyboard([[(t("◀ Back"), "sm:back")]]),
+        markup,
     )
     return DATES
 
@@ -145,6 +162,8 @@ async def dates_button(update: Update, context: BotContext) -> str:
 async def dates_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = text_of(update)
+    if typed_button(update, _remembered(context)) == "sm:back":  # "Quay lại" typed
+        return await back(update, context)
     try:
         period = periods.parse_period(text, calendar(context))
     except PeriodError as error:
@@ -178,10 +197,14 @@ AREA_STEP = AreaStep(KEY, "sm", AREA, then=ask_period)
 async def ask_format(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = FORMAT
     t = context.t
+    markup = keyboard(
+        [[(t("📗 Spreadsheet (XLSX)"), "sm:f:x"), (t("📄 Activities (CSV)"), "sm:f:c")]]
+    )
+    remember_buttons(draft(context, KEY), markup)
     await reply(
         update,
         t("Which file? The spreadsheet has the targets, the breakdowns and every activity."),
-        keyboard([[(t("📗 Spreadsheet (XLSX)"), "sm:f:x"), (t("📄 Activities (CSV)"), "sm:f:c")]]),
+        markup,
     )
     return FORMAT
 
@@ -271,12 +294,15 @@ def build() -> ConversationHandler[BotContext]:
     }
     text = filters.TEXT & ~filters.COMMAND
     back_button = CallbackQueryHandler(back, pattern=r"^sm:back$")
+    period_buttons: list[CallbackQueryHandler[BotContext, Any]] = [
+        CallbackQueryHandler(period_chosen, pattern=r"^sm:p:"),
+        CallbackQueryHandler(dates_button, pattern=r"^sm:dates$"),
+        AREA_STEP.opener(),
+    ]
     states: dict[object, list[Any]] = {
         PERIOD: [
-            CallbackQueryHandler(period_chosen, pattern=r"^sm:p:"),
-            CallbackQueryHandler(dates_button, pattern=r"^sm:dates$"),
-            AREA_STEP.opener(),
-            *guards(ask_period),
+            *period_buttons,
+            *guards(ask_period, buttons_of=_remembered, press=route(*period_buttons)),
         ],
         DATES: [
             back_button,
@@ -284,7 +310,10 @@ def build() -> ConversationHandler[BotContext]:
             *guards(ask_dates, expects_text=True),
         ],
         AREA: [back_button, *AREA_STEP.handlers()],
-        FORMAT: [CallbackQueryHandler(format_chosen, pattern=r"^sm:f:"), *guards(ask_format)],
+        FORMAT: [
+            CallbackQueryHandler(format_chosen, pattern=r"^sm:f:"),
+            *guards(ask_format, buttons_of=_remembered, press=format_chosen),
+        ],
     }
     entry: list[BaseHandler[Update, BotContext, Any]] = [
         CommandHandler("summary", start_summary),

@@ -17,7 +17,15 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from handlers.flow import draft, drop_draft
-from handlers.kit import Ask, fallbacks, guards
+from handlers.kit import (
+    BUTTONS,
+    Ask,
+    fallbacks,
+    guards,
+    pressed_data,
+    remember_buttons,
+    typed_button,
+)
 from handlers.ui import advance, esc, keyboard, reply, text_of
 from storage import units
 from storage.models import UnitLevel
@@ -49,6 +57,8 @@ async def ask_commune(update: Update, context: BotContext) -> str:
 
 
 async def commune_typed(update: Update, context: BotContext) -> str:
+    if typed_button(update, draft(context, KEY).get(BUTTONS)) is not None:  # one listed
+        return await commune_chosen(update, context)
     profile = context.profile
     assert profile is not None
     async with context.services.sessions() as session:
@@ -60,14 +70,15 @@ async def commune_typed(update: Update, context: BotContext) -> str:
         )
         return COMMUNE
     rows = [[(f"{h.name}, {h.province_name}", f"vc:{h.id}")] for h in hits]
+    remember_buttons(draft(context, KEY), keyboard(rows))
     await reply(update, context.t("Which one?"), keyboard(rows))
     return COMMUNE
 
 
 async def commune_chosen(update: Update, context: BotContext) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.profile is not None
-    raw = query.data.split(":", 1)[1]
+    data = pressed_data(update)  # pressed, or its label typed
+    assert data is not None and context.profile is not None
+    raw = data.split(":", 1)[1]
     async with context.services.sessions() as session:
         commune = await units.get_unit(session, int(raw)) if raw.isdigit() else None
     if (

@@ -200,7 +200,10 @@ async def _confirm(update: Update, context: BotContext) -> str | int:
         else:
             if not state.get("doubts_asked"):
                 async with services.sessions() as session:
-                    found = await activities.doubts(session, profile, data, str(state["key"]))
+                    limits = activities.usual_limits(services.settings.activity_usual_max)
+                    found = await activities.doubts(
+                        session, profile, data, str(state["key"]), limits
+                    )
                 if found:  # asked once; Confirm again saves
                     state["doubts_asked"] = True
                     if update.callback_query is not None:

@@ -119,7 +119,11 @@ def build() -> ConversationHandler[BotContext]:
             *discreet_guards(c.ask_danger, press=c.danger_chosen),
         ],
         KIND: [_button(c.kind_chosen, "kind"), *discreet_guards(c.ask_kind, press=c.kind_chosen)],
-        AFFECTED: [_button(c.affected_chosen, "aff"), *discreet_guards(c.ask_affected)],
+        AFFECTED: [
+            _button(c.affected_chosen, "aff"),
+            MessageHandler(TEXT, c.affected_typed),
+            *discreet_guards(c.ask_affected),
+        ],
         PLACE: [
             CallbackQueryHandler(c.place_chosen, pattern=rf"^{P}:place:\d+$"),
             MessageHandler(filters.LOCATION, c.location_shared),

@@ -17,6 +17,7 @@ from telegram.ext import ConversationHandler
 from bot.context import BotContext
 from bot.i18n import translator
 from handlers.alerts import policy_of, wake_sender
+from handlers.kit import BUTTONS, pressed_data, typed_button
 from handlers.report import pieces
 from handlers.report.conversation import (
     P,
@@ -103,8 +104,7 @@ async def ask_danger_again(update: Update, context: BotContext) -> str:
 async def danger_chosen(update: Update, context: BotContext) -> str | int:
     t = context.t
     current = state(context)
-    query = update.callback_query
-    value = (query.data or "").rsplit(":", 1)[-1] if query is not None else ""
+    value = (pressed_data(update) or "").rsplit(":", 1)[-1]  # pressed, or its label typed
     if value not in ("y", "n"):
         return await ask_danger_again(update, context)
     current["danger"] = value == "y"
@@ -135,8 +135,13 @@ def _done_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     return keyboard([[(context.t("Done ➜"), f"{P}:add:done")]])
 
 
-async def add_text(update: Update, context: BotContext) -> str:
+async def add_text(update: Update, context: BotContext) -> str | int:
     current = state(context)
+    typed = typed_button(update, current.get(BUTTONS))
+    if typed == f"{P}:add:done":  # "Xong", not information
+        return await add_done(update, context)
+    if typed is not None and typed.startswith(f"{P}:add:dgr:"):  # "Không" to the danger question
+        return await danger_chosen(update, context)
     added = pieces.add_text(cipher_for(context), current, text_of(update))
     if added is Added.NOTHING:
         return await ask_add(update, context)
@@ -167,10 +172,13 @@ async def add_media(update: Update, context: BotContext) -> str:
 async def add_done(update: Update, context: BotContext) -> str | int:
     t = context.t
     query = update.callback_query
-    assert query is not None
     current = state(context)
     if not current.get("text") and not current.get("media"):
-        await query.answer(t("Send some information first, or /exit to leave."), show_alert=True)
+        refusal = t("Send some information first, or /exit to leave.")
+        if query is not None:
+            await query.answer(refusal, show_alert=True)
+        else:
+            await say(update, context, refusal)
         return ADD
     if "danger" not in current:  # typed before answering: ask, then send
         current["send_after_danger"] = True

@@ -29,7 +29,7 @@ from bot.i18n import Translator, translator
 from handlers.alerts import cipher_of, policy_of, wake_sender
 from handlers.flow import draft, drop_draft
 from handlers.hotline import address_card, clear_offer, hotline_line, local_now, offered
-from handlers.kit import pressed_data
+from handlers.kit import BUTTONS, pressed_data, read_choices, typed_button
 from handlers.report import pieces
 from handlers.report.discreet import CHAT, KEY, MESSAGES, remember_update, say, wipe
 from handlers.report.pieces import Added
@@ -39,6 +39,7 @@ from storage import db, hotlines, incidents, trusted_addresses, units
 from storage.incidents import Cipher
 from storage.incidents.intake import MAX_MEDIA
 from storage.incidents.labels import (
+    AFFECTED_GROUPS,
     AFFECTED_NAMES,
     CHILD_KINDS,
     CHILDREN,
@@ -278,22 +279,57 @@ async def ask_affected(update: Update, context: BotContext) -> str | int:
     return AFFECTED
 
 
+async def _affected_done(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    chosen: list[str] = state(context).setdefault("affected", [])
+    if not chosen:
+        query = update.callback_query
+        if query is not None:
+            await query.answer(t("Choose at least one."), show_alert=True)
+            return AFFECTED
+        await say(update, context, t("Choose at least one."))
+        return await ask_affected(update, context)
+    names = ", ".join(t(AFFECTED_NAMES[Affected(a)]) for a in chosen)
+    await settle_query(update, names)
+    if any(Affected(a) in CHILDREN for a in chosen):
+        await show_child_line(update, context)
+    return await ask_place(update, context)
+
+
+async def affected_typed(update: Update, context: BotContext) -> str | int:
+    """Names typed ("phụ nữ, trẻ em"): each is chosen (a chosen one stays
+    chosen); with the Done button's word ("xong") the step ends."""
+    t = context.t
+    chosen: list[str] = state(context).setdefault("affected", [])
+    options = [(t(name), a.value) for a, name in AFFECTED_NAMES.items()]
+    groups = [(t(words), [a.value for a in members]) for words, members in AFFECTED_GROUPS]
+    text = text_of(update)
+    typed = read_choices(text, options, done=[t("Done ➜")], groups=groups)
+    if typed.unknown is not None or not (typed.picked or typed.done):
+        await say(
+            update,
+            context,
+            t(
+                "“{text}” is not one of the buttons below. Tap them, or type their names separated by commas, then “{done}”."
+            ).format(text=esc((typed.unknown or text)[:40]), done=esc(t("Done"))),
+        )
+        return await ask_affected(update, context)
+    chosen += [v for v in typed.picked if v not in chosen]
+    if typed.done:
+        return await _affected_done(update, context)
+    return await ask_affected(update, context)
+
+
 async def affected_chosen(update: Update, context: BotContext) -> str | int:
     t = context.t
-    query = update.callback_query
-    assert query is not None
     current = state(context)
     chosen: list[str] = current.setdefault("affected", [])
     value = choice_of(update)
     if value == "done":
-        if not chosen:
-            await query.answer(t("Choose at least one."), show_alert=True)
-            return AFFECTED
-        names = ", ".join(t(AFFECTED_NAMES[Affected(a)]) for a in chosen)
-        await settle_query(update, names)
-        if any(Affected(a) in CHILDREN for a in chosen):
-            await show_child_line(update, context)
-        return await ask_place(update, context)
+        return await _affected_done(update, context)
+    query = update.callback_query
+    if query is None:  # one label typed through the guards: read as typed names
+        return await affected_typed(update, context)
     try:
         person = Affected(value)
     except ValueError:
@@ -343,6 +379,9 @@ async def ask_place(update: Update, context: BotContext) -> str | int:
 async def place_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
     text = text_of(update)
+    typed = typed_button(update, state(context).get(BUTTONS))
+    if typed is not None and typed.startswith(f"{P}:place:"):  # a place listed, typed
+        return await place_chosen(update, context)
     async with context.services.sessions() as session:
         hits = [
             h
@@ -467,6 +506,8 @@ async def ask_details(update: Update, context: BotContext) -> str | int:
 async def details_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     current = state(context)
+    if typed_button(update, current.get(BUTTONS)) == f"{P}:det:done":  # "Xong", not a detail
+        return await details_done(update, context)
     added = pieces.add_text(cipher_for(context), current, text_of(update))
     if added is Added.NOTHING:
         return await ask_details(update, context)

@@ -1,7 +1,7 @@
 """Activities (hoạt động truyền thông): rules of what may be logged, the
 one-line form, and the stored records. See docs/activities.md."""
 
-from storage.activities.checks import USUAL_MAX, Doubt, Found, doubts
+from storage.activities.checks import USUAL_MAX, Doubt, Found, doubts, usual_limits
 from storage.activities.oneline import OneLine, parse_one_line
 from storage.activities.records import (
     DEFAULT_EDIT_DAYS,
@@ -146,5 +146,6 @@ __all__ = [
     "save_new",
     "sort_topics",
     "update",
+    "usual_limits",
     "validate",
 ]

@@ -57,6 +57,11 @@ AFFECTED_NAMES: dict[Affected, str] = {
     Affected.DISABLED: N_("Person with a disability"),
 }
 CHILDREN = frozenset({Affected.GIRL, Affected.BOY})
+# Words typed at /report's "who is affected" step that name several at once
+# (each comma-separated part of the translation counts): "trẻ em" is girls and boys.
+AFFECTED_GROUPS: tuple[tuple[str, tuple[Affected, ...]], ...] = (
+    (N_("Children, child, kids"), (Affected.GIRL, Affected.BOY)),
+)
 
 OCCURRED_NAMES: dict[Occurred, str] = {
     Occurred.NOW: N_("Happening now"),

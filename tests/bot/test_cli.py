@@ -80,7 +80,7 @@ def test_the_chat_splits_long_lines_and_shows_toasts(tmp_path):
     assert "Traceback" not in result.stderr
     assert "(alert: Chọn ít nhất một.)" in result.stdout  # Done with nobody chosen
     # 5,000 characters typed: sent as Telegram's app sends them, in two messages.
-    assert result.stdout.count("Vui lòng chọn một trong các nút bên dưới.") == 2
+    assert result.stdout.count("không phải là một trong các nút bên dưới.") == 2
 
 
 def test_run_without_token_or_terminal_exits_2(tmp_path):
