@@ -145,7 +145,11 @@ async def test_the_nudge_reaches_the_silent_collaborator(world: World, client):
     assert not world.bot.api.bot_messages(LAN)
     async with world.bot.services.sessions() as session:
         audited = (
-            await session.scalars(select(AuditEntry).where(AuditEntry.entity == "report_nudge"))
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity == "report_nudge")
+                .order_by(AuditEntry.id)
+            )
         ).all()
     assert audited and audited[-1].details["queued"] == 1
     async with client.post(
@@ -254,7 +258,9 @@ async def test_targets_are_read_and_edited_as_in_the_bot(world: World, client):
         actions = [
             e.action
             for e in (
-                await session.scalars(select(AuditEntry).where(AuditEntry.entity == "target"))
+                await session.scalars(
+                    select(AuditEntry).where(AuditEntry.entity == "target").order_by(AuditEntry.id)
+                )
             ).all()
         ]
     assert actions == ["create", "update", "delete"]
@@ -314,7 +320,9 @@ async def test_the_trusted_address_directory_is_read_and_edited(world: World, cl
             e.action
             for e in (
                 await session.scalars(
-                    select(AuditEntry).where(AuditEntry.entity == "trusted_address")
+                    select(AuditEntry)
+                    .where(AuditEntry.entity == "trusted_address")
+                    .order_by(AuditEntry.id)
                 )
             ).all()
         ]
