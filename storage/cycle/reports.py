@@ -586,3 +586,14 @@ async def actor_names(session: AsyncSession, report: PeriodReport) -> dict[int, 
         return {}
     rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
     return {int(i): str(n) for i, n in rows.all()}
+
+
+async def reports_under(session: AsyncSession, path: str) -> list[tuple[PeriodReport, Unit]]:
+    """Every period report of the units at or under ``path`` (for the CLI)."""
+    rows = await session.execute(
+        select(PeriodReport, Unit)
+        .join(Unit, Unit.id == PeriodReport.unit_id)
+        .where(Unit.path.startswith(path, autoescape=True))
+        .order_by(PeriodReport.year.desc(), PeriodReport.kind, Unit.name)
+    )
+    return [(report, unit) for report, unit in rows.tuples().all()]
