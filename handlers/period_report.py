@@ -39,11 +39,13 @@ from handlers.area_period import today
 from handlers.flow import draft, drop_draft
 from handlers.ui import esc, keyboard, reply
 from storage import cycle
-from storage.cycle.export import KIND_NAMES, SECTION_NAMES, STATE_NAMES, write_period_report
+from storage.cycle.export import write_period_report
+from storage.cycle.labels import SECTION_NAMES, STATE_NAMES, report_title
 from storage.models import CycleKind, CycleState, PeriodReport, Unit
 from storage.reports import document
-from storage.reports.periods import ReportCalendar, parse_month_day
-from storage.reports.render import day, period_name
+from storage.reports.aggregates import PEOPLE, Counts
+from storage.reports.periods import Period, ReportCalendar, parse_month_day
+from storage.reports.render import day, headline, period_name
 
 KEY = "prr"
 PICK, VIEW, WRITE, COMMENT, LIST = "PICK", "VIEW", "WRITE", "COMMENT", "LIST"
@@ -81,9 +83,7 @@ async def _ask(
 
 
 def cycle_name(t: Translator, kind: CycleKind, year: int) -> str:
-    if kind is CycleKind.HALF_YEAR:
-        return t("Six-month report {year}").format(year=year)
-    return t("Annual report {year}").format(year=year)
+    return report_title(t, kind, year)
 
 
 # Entry: which period.
@@ -137,13 +137,19 @@ def _figure(t: Translator, value: float) -> str:
     return t.number(value)
 
 
-def _figure_lines(t: Translator, shown: cycle.Figures, names: dict[str, str]) -> list[str]:
-    lines = []
-    for key, value in shown.lines.items():
-        if key.startswith(("child:", "topic:")) or (
+def _figure_lines(
+    t: Translator, shown: cycle.Figures, names: dict[str, str], period: Period
+) -> list[str]:
+    """The totals as every summary shows them (``render.headline``), then
+    the other lines; villages and topics are in the XLSX."""
+    figures = shown.lines
+    counts = Counts(*(int(figures.get(f"totals:{n}", 0)) for n in ("sessions", *PEOPLE)))
+    lines = headline("", period, counts, t)[2:]
+    for key, value in figures.items():
+        if key.startswith(("child:", "topic:", "totals:")) or (
             key.startswith("kind:") and key.endswith(":total")
         ):
-            continue  # in the XLSX
+            continue
         lines.append(f"• {esc(cycle.line_name(key, t, names))}: {_figure(t, value)}")
     if shown.corrections:
         heading = t("Corrections since submission")
@@ -192,7 +198,7 @@ async def ask_view(update: Update, context: BotContext) -> str | int:
         decider = cycle.may_decide(profile, unit)
     state.update(kind=report.kind.value, year=report.year)
     period = cycle.period_of(report.kind, report.year, calendar)
-    title = f"{t(KIND_NAMES[report.kind])}: {unit.name}"
+    title = f"{report_title(t, report.kind, report.year)} – {unit.name}"
     lines = [
         f"<b>📝 {esc(title)}</b>",
         esc(period_name(period, t)),
@@ -210,7 +216,7 @@ async def ask_view(update: Update, context: BotContext) -> str | int:
         )
     else:
         heading = t("Figures compiled now")
-    lines += ["", f"<b>{esc(heading)}</b>", *_figure_lines(t, shown, names), ""]
+    lines += ["", f"<b>{esc(heading)}</b>", *_figure_lines(t, shown, names, period), ""]
     lines += [_section(t, SECTION_NAMES[s], getattr(report, s)) for s in cycle.SECTIONS]
     rows: list[list[tuple[str, str]]] = []
     if owner and report.state in cycle.OPEN_STATES:

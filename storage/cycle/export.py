@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cycle import reports
 from storage.cycle.figures import line_name, lines_of
-from storage.models import CycleKind, CycleState, PeriodReport, Unit
+from storage.cycle.labels import SECTION_NAMES, STATE_NAMES, report_title
+from storage.models import PeriodReport, Unit
 from storage.reports import document, exports
 from storage.reports.areas import unit_area
-from storage.reports.labels import N_, Translate
+from storage.reports.labels import Translate
 from storage.reports.periods import ReportCalendar
 from storage.reports.render import period_name
 from storage.reports.report import build_report
@@ -29,22 +30,6 @@ from storage.reports.report import build_report
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-STATE_NAMES: dict[CycleState, str] = {
-    CycleState.DRAFT: N_("Draft"),
-    CycleState.SUBMITTED: N_("Submitted"),
-    CycleState.RETURNED: N_("Returned for correction"),
-    CycleState.ACCEPTED: N_("Accepted"),
-}
-KIND_NAMES: dict[CycleKind, str] = {
-    CycleKind.HALF_YEAR: N_("Six-month report"),
-    CycleKind.ANNUAL: N_("Annual report"),
-}
-SECTION_NAMES: dict[str, str] = {
-    "results": N_("Results"),
-    "difficulties": N_("Difficulties, obstacles and their causes"),
-    "proposals": N_("Proposals and recommendations"),
-}
 
 
 def _text(sheet: Worksheet, row: int, column: int, value: str, font: Font | None = None) -> None:
@@ -70,7 +55,7 @@ def _narrative(
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 100
     period = reports.period_of(report.kind, report.year, calendar)
-    _text(sheet, 1, 1, f"{t(KIND_NAMES[report.kind])}: {unit.name}", TITLE)
+    _text(sheet, 1, 1, f"{report_title(t, report.kind, report.year)} – {unit.name}", TITLE)
     rows: list[tuple[str, str]] = [
         (t("Period"), period_name(period, t)),
         (t("State"), t(STATE_NAMES[report.state])),

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit, outbox
 from storage import calendar as events
 from storage.cycle.figures import Correction, Lines, corrections, lines_of
+from storage.cycle.labels import report_title
 from storage.models import (
     CycleKind,
     CycleState,
@@ -45,7 +46,7 @@ from storage.reports import document
 from storage.reports.areas import unit_area
 from storage.reports.labels import Translate
 from storage.reports.periods import Period, ReportCalendar, half_period, year_period
-from storage.reports.render import period_name
+from storage.reports.render import day
 from storage.users import Profile
 
 Texts = Callable[[str | None], Translate]  # a translator for a user's language
@@ -340,8 +341,12 @@ async def submit(
         for person in await _coordinators(session, parent.id):
             t = texts(person.language)
             text = t(
-                "📨 {unit} submitted its report: {period}. Open it to accept it or return it with a comment."
-            ).format(unit=_esc(unit.name), period=_esc(period_name(period, t)))
+                "📨 {unit} submitted its {report} ({period}). Open it to accept it or return it with a comment."
+            ).format(
+                unit=_esc(unit.name),
+                report=_esc(report_title(t, report.kind, report.year)),
+                period=f"{day(period.start, t)} – {day(period.end, t)}",
+            )
             await _notify(
                 session, person, report, f"sub:{round_ + 1}", text, t("📂 Open the report")
             )
@@ -398,17 +403,17 @@ async def decide(
     if not accept:
         details["comment"] = note
     await audit.record(session, profile.id, ENTITY, report.id, action, details, at=now)
-    period = period_of(report.kind, report.year, report_calendar)
     for person in await _coordinators(session, unit.id):
         t = texts(person.language)
+        title = _esc(report_title(t, report.kind, report.year))
         if accept:
-            text = t("✅ Your report ({period}) was accepted.").format(
-                period=_esc(period_name(period, t))
+            text = t("✅ The {report} of {unit} was accepted.").format(
+                report=title, unit=_esc(unit.name)
             )
         else:
             text = t(
-                "↩️ Your report ({period}) was returned for correction:\n<i>{comment}</i>\nCorrect it and submit it again."
-            ).format(period=_esc(period_name(period, t)), comment=_esc(note[:3000]))
+                "↩️ The {report} of {unit} was returned for correction:\n<i>{comment}</i>\nCorrect it and submit it again."
+            ).format(report=title, unit=_esc(unit.name), comment=_esc(note[:3000]))
         await _notify(session, person, report, f"{action}:{round_}", text, t("📂 Open the report"))
     return Result(Outcome.DONE, report)
 

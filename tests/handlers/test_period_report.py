@@ -49,9 +49,9 @@ async def test_prepare_submit_return_resubmit_accept(bot):
     assert first == ["📝 Period reports. Which report?"]
     assert bot.labels(COORDINATOR) == ["Six-month report 2026", "Annual report 2026", "✖ Close"]
     view = texts(await bot.press(COORDINATOR, label="Annual report 2026"))[0]
-    assert view.startswith("📝 Annual report: Xã Trà Bồng\nYear 2026 (01/01/2026 – 31/12/2026)")
+    assert view.startswith("📝 Annual report 2026 – Xã Trà Bồng\nYear 2026 (01/01/2026 – 31/12/2026)")
     assert "Due: 05/12/2026 · State: Draft" in view
-    assert "\nFigures compiled now\n" in view and "• Sessions: 1\n" in view, view
+    assert "\nFigures compiled now\n1 session, 15 participants\nWomen 10 · Men 5" in view, view
     # Submitting before writing: refused, and the report stays a draft.
     replies = texts(await bot.press(COORDINATOR, label="📤 Submit to the level above"))
     assert replies[0] == "Please write the three sections before submitting."
@@ -86,7 +86,7 @@ async def test_prepare_submit_return_resubmit_accept(bot):
     # The province is told, in Vietnamese, with a button that opens it.
     await _deliver(bot)
     notice = bot.last(PROVINCE)
-    assert notice.text.startswith("📨 Xã Trà Bồng đã nộp báo cáo: Năm 2026")
+    assert notice.text.startswith("📨 Xã Trà Bồng đã nộp Báo cáo năm 2026 (01/01/2026 – 31/12/2026).")
     view = texts(await bot.press(PROVINCE, label="📂 Mở báo cáo"))[0]
     assert "Tình trạng: Đã nộp" in view and "Số liệu khi nộp ngày 20/11/2026" in view
     await bot.press(PROVINCE, label="↩️ Trả lại kèm ý kiến")
@@ -94,7 +94,7 @@ async def test_prepare_submit_return_resubmit_accept(bot):
     assert replies[0] == "↩️ Đã trả lại kèm ý kiến. Xã đã được thông báo."
     await _deliver(bot)
     told = bot.last(COORDINATOR).text
-    assert "was returned for correction" in told and "Bổ sung số liệu tháng 11." in told
+    assert told.startswith("↩️ The Annual report 2026 of Xã Trà Bồng was returned for correction:") and "Bổ sung số liệu tháng 11." in told
     view = texts(await bot.press(COORDINATOR, label="📂 Open the report"))[0]
     assert "State: Returned for correction" in view and "↩️ Bổ sung số liệu tháng 11." in view
     await bot.press(COORDINATOR, label="✍️ Results")
@@ -121,7 +121,7 @@ async def test_prepare_submit_return_resubmit_accept(bot):
     (document,) = [m for m in replies if m.kind == "document"]
     assert bot.api.file_bytes(document.file_id)[:2] == b"PK"
     await _deliver(bot)
-    assert "was accepted" in bot.last(COORDINATOR).text
+    assert bot.last(COORDINATOR).text == "✅ The Annual report 2026 of Xã Trà Bồng was accepted."
 
 
 async def test_who_may_not(bot):
