@@ -64,6 +64,7 @@ STATE_MARKS = {
     CycleState.SUBMITTED: "📨",
     CycleState.ACCEPTED: "✅",
 }
+LISTED_STATES = (CycleState.SUBMITTED, CycleState.ACCEPTED, CycleState.RETURNED)
 GONE = N_("That report is no longer available, or not one you can see.")
 
 
@@ -478,15 +479,29 @@ async def comment_typed(update: Update, context: BotContext) -> str | int:
 
 # The level above: every commune's report.
 def _child_line(t: Translator, child: cycle.ChildState) -> str:
+    """A commune that submitted (or was returned): one line each."""
     mark = STATE_MARKS.get(child.state, "⏳")
     if child.state in cycle.DONE_STATES and child.submitted_on is not None:
         what = f"{t(STATE_NAMES[child.state])} {day(child.submitted_on, t)}"
-    elif child.state is CycleState.RETURNED:
-        what = t(STATE_NAMES[child.state])
     else:
-        what = t("missing, due {date}").format(date=day(child.due, t))
+        what = t(STATE_NAMES[child.state]) if child.state else ""
     late = t(" (late)") if child.late else ""
     return f"{mark} {esc(child.unit.name)} — {esc(what)}{esc(late)}"
+
+
+def _missing_lines(t: Translator, missing: list[cycle.ChildState]) -> list[str]:
+    """The communes with nothing submitted, by deadline, their names on one line."""
+    lines = []
+    for due in sorted({c.due for c in missing}):
+        group = [c for c in missing if c.due == due]
+        head = t("missing, due {date}").format(date=day(due, t))
+        if group[0].late:
+            head += t(" (late)")
+        names = [c.unit.name for c in group[:MAX_LISTED]]
+        if len(group) > MAX_LISTED:
+            names.append(t("… and {n} more").format(n=t.number(len(group) - MAX_LISTED)))
+        lines.append(f"⏳ {esc(head)} ({t.number(len(group))}): {esc(', '.join(names))}")
+    return lines
 
 
 async def ask_list(update: Update, context: BotContext) -> str | int:
@@ -533,9 +548,8 @@ async def ask_list(update: Update, context: BotContext) -> str | int:
             )
         )
         lines.append("")
-        lines += [_child_line(t, c) for c in found[:MAX_LISTED]]
-        if len(found) > MAX_LISTED:
-            lines.append(esc(t("… and {n} more").format(n=t.number(len(found) - MAX_LISTED))))
+        lines += [_child_line(t, c) for c in found if c.state in LISTED_STATES][:MAX_LISTED]
+        lines += _missing_lines(t, [c for c in found if c.state not in LISTED_STATES])
     openable = [c for c in found if c.report_id is not None and c.state is not CycleState.DRAFT]
     rows = [
         [(f"{STATE_MARKS.get(c.state, '')} {c.unit.name}"[:60], f"pr:o:{c.report_id}")]
