@@ -87,6 +87,11 @@ def _enum(kind: type[Any], value: str) -> Any:
 
 def line_name(key: str, t: Translate, names: dict[str, str]) -> str:
     """The line in the reader's language; ``names``: unit names by code."""
+    name = _line_name(key, t, names)
+    return name[:1].upper() + name[1:]
+
+
+def _line_name(key: str, t: Translate, names: dict[str, str]) -> str:
     head, _, rest = key.partition(":")
     people = {
         "sessions": t("Sessions"),

@@ -69,6 +69,6 @@ def test_list_and_export(tmp_path, monkeypatch, capsys):
     assert {c.data_type for c in cells} == {"s"}  # no formula
     assert narrative["Tình trạng"] == "Đã nộp"
     frozen = {r[0]: r[1:] for r in book["Số liệu khi nộp"].iter_rows(min_row=4, values_only=True)}
-    assert frozen["phụ nữ"] == (25, 0, -25)  # nothing logged since: the correction shows
+    assert frozen["Phụ nữ"] == (25, 0, -25)  # nothing logged since: the correction shows
     assert cli.main(["period-report", "export", "999", "--out", str(out)]) == 1
     assert "no period report has the id 999" in capsys.readouterr().err

@@ -187,7 +187,7 @@ async def test_frozen_figures_and_a_later_correction(world):
         assert changed["totals:sessions"] == (2, 3, 1)
         assert changed["totals:total"] == (29, 39, 10)
         t = translator("en")
-        assert cycle.line_name("totals:women", t, {}) == "women"
+        assert cycle.line_name("totals:women", t, {}) == "Women"
         # The XLSX: the plan's workbook, the narrative second, the frozen figures third.
         out = io.BytesIO()
         count = await write_period_report(
@@ -204,7 +204,7 @@ async def test_frozen_figures_and_a_later_correction(world):
     frozen = {
         row[0]: row[1:] for row in book["As submitted"].iter_rows(min_row=4, values_only=True)
     }
-    assert frozen["women"] == (20, 29, 9)
+    assert frozen["Women"] == (20, 29, 9)
     assert frozen["Collaborators"][2] is None  # unchanged: no correction
     assert "Activities" in book.sheetnames
 
