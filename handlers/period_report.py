@@ -406,10 +406,17 @@ async def ask_write(update: Update, context: BotContext) -> str:
     return WRITE
 
 
+def _typed_back(context: BotContext, text: str) -> bool:
+    """The "◀ Back" button's label typed, not a text to save."""
+    return kit.match_label(text, [(context.t("◀ Back"), True)]) is True
+
+
 async def section_typed(update: Update, context: BotContext) -> str | int:
     text = await kit.take_text(update, context)
     if text is None:
         return WRITE  # the first part of a split text: the rest is coming
+    if _typed_back(context, text):
+        return await ask_view(update, context)
     t = context.t
     state = _state(context)
     section = str(state.get("section") or "")
@@ -452,6 +459,8 @@ async def comment_typed(update: Update, context: BotContext) -> str | int:
     text = await kit.take_text(update, context)
     if text is None:
         return COMMENT
+    if _typed_back(context, text):
+        return await ask_view(update, context)
     t = context.t
     state = _state(context)
     profile = context.profile

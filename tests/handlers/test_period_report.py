@@ -73,6 +73,13 @@ async def test_prepare_submit_return_resubmit_accept(bot):
     assert replies[0] == "✅ Saved: “Difficulties, obstacles and their causes” (4,100 characters)."
     report = await _report(bot)
     assert report.difficulties == (head + "Hết.").strip()
+    # The back button's label typed goes back; it is not saved as the section.
+    await bot.press(COORDINATOR, label="✍️ Proposals")
+    replies = texts(await bot.send(COORDINATOR, "back"))
+    assert (
+        replies[0].startswith("📝 Annual report 2026")
+        and "Proposals and recommendations\n— not written yet" in replies[0]
+    )
     await bot.press(COORDINATOR, label="✍️ Proposals")
     await bot.send(COORDINATOR, "Đề nghị mở lớp tập huấn.")
     submit_message = bot.api.bot_messages(COORDINATOR)[-1].message_id
