@@ -582,6 +582,14 @@ async def opened_from_notice(update: Update, context: BotContext) -> str | int:
     return await _by_id(update, context, "o", int(found[2]))
 
 
+async def _leave(update: Update, context: BotContext) -> None:
+    """/cancel or /start: every section was saved as it arrived; say so."""
+    drop_draft(context, KEY)
+    await reply(
+        update, esc(context.t("Closed. What you wrote is saved; send /periodreport to come back."))
+    )
+
+
 def _buttons(context: BotContext) -> object:
     return _state(context).get(kit.BUTTONS)
 
@@ -635,7 +643,7 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(opened_from_notice, pattern=r"^pr:o:"),
         ],
         states=states,
-        fallbacks=kit.fallbacks(KEY, steps),
+        fallbacks=kit.fallbacks(KEY, steps, leave=_leave),
         name="period_report",
         persistent=True,
         allow_reentry=True,

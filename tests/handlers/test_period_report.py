@@ -80,6 +80,12 @@ async def test_prepare_submit_return_resubmit_accept(bot):
         replies[0].startswith("📝 Annual report 2026")
         and "Proposals and recommendations\n— not written yet" in replies[0]
     )
+    # /cancel says the sections are kept, and they are.
+    replies = texts(await bot.send(COORDINATOR, "/cancel"))
+    assert replies == ["Closed. What you wrote is saved; send /periodreport to come back."]
+    await bot.send(COORDINATOR, "/periodreport")
+    view = texts(await bot.press(COORDINATOR, label="Annual report 2026"))[0]
+    assert "Đã tổ chức 1 buổi truyền thông tại Thôn 1." in view
     await bot.press(COORDINATOR, label="✍️ Proposals")
     await bot.send(COORDINATOR, "Đề nghị mở lớp tập huấn.")
     submit_message = bot.api.bot_messages(COORDINATOR)[-1].message_id
