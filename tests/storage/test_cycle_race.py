@@ -27,6 +27,7 @@ from storage.models import (
 )
 from storage.reports.periods import ReportCalendar
 from storage.users import profile_of
+from tests.storage.helpers import tra_bong
 from tests.storage.test_first_wins import (  # noqa: F401 (fixtures)
     Sessions,
     _gate,
@@ -41,27 +42,30 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 async def _world(sessions: Sessions) -> tuple[int, list]:
     async with sessions.begin() as session:
-        province = Unit(
-            code="T9",
-            name="Tỉnh Thử",
-            level=UnitLevel.PROVINCE,
-            kind="province",
-            path="/T9/",
-            search_key="tinh thu",
-        )
-        session.add(province)
-        await session.flush()
-        commune = Unit(
-            code="T9X1",
-            name="Xã Thử",
-            level=UnitLevel.COMMUNE,
-            kind="commune",
-            parent_id=province.id,
-            path="/T9/T9X1/",
-            search_key="xa thu",
-        )
-        session.add(commune)
-        await session.flush()
+        if await session.scalar(select(func.count()).select_from(Unit)):
+            commune, province = await tra_bong(session)  # the official tree of the test database
+        else:  # a bare file database: a place of its own
+            province = Unit(
+                code="T9",
+                name="Tỉnh Thử",
+                level=UnitLevel.PROVINCE,
+                kind="province",
+                path="/T9/",
+                search_key="tinh thu",
+            )
+            session.add(province)
+            await session.flush()
+            commune = Unit(
+                code="T9X1",
+                name="Xã Thử",
+                level=UnitLevel.COMMUNE,
+                kind="commune",
+                parent_id=province.id,
+                path="/T9/T9X1/",
+                search_key="xa thu",
+            )
+            session.add(commune)
+            await session.flush()
         officers = [
             User(
                 telegram_id=700 + i,
