@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import directory_cli, keys_cli, logs, registers_cli, report_cli
+from bot import directory_cli, keys_cli, logs, period_report_cli, registers_cli, report_cli
 from bot.app import TrackedApplication, build_application, prepare_database, settle_memory
 from bot.coordination import AlreadyRunning, SingleProcessLock
 from bot.offline import main_chat
@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     directory_cli.add_parsers(commands)
     registers_cli.add_parser(commands)
     report_cli.add_parser(commands)
+    period_report_cli.add_parser(commands)
     keys_cli.add_parser(commands)
     return parser
 
@@ -199,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_cli.run(settings, args)
     if args.command == "registers":
         return registers_cli.run(settings, args)
+    if args.command == "period-report":
+        return period_report_cli.run(settings, args)
     if args.units_command == "import":
         added, renamed = asyncio.run(_units_import(settings))
         print(f"units: {added} added, {renamed} renamed")

@@ -22,6 +22,7 @@ from handlers import (
     intake,
     invite,
     people,
+    period_report,
     registers,
     registration,
     reminders,
@@ -54,6 +55,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     targets.register(application)
     registers.register(application)
     intake.register(application)
+    period_report.register(application)
     broadcast.register(application)
     calendar.register(application)
     # After the other conversations: /hotline and /start in the middle of one of

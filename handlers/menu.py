@@ -48,6 +48,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("summary", N_("Summary of your area, with a chart"), Audience.COORDINATOR),
     Command("export", N_("Report as a spreadsheet (XLSX) or CSV"), Audience.COORDINATOR),
     Command("targets", N_("Targets (chỉ tiêu) and progress"), Audience.COORDINATOR),
+    Command(
+        "periodreport",
+        N_("Six-month and annual reports: prepare, submit, review"),
+        Audience.COORDINATOR,
+    ),
     Command("dashboard", N_("Open the dashboard (also on a computer)"), Audience.COORDINATOR),
     Command(
         "registers", N_("Teams, clubs, groups and trusted addresses (CSV)"), Audience.COORDINATOR

@@ -13,7 +13,9 @@ the first half-year or the year (``storage.calendar.deadline_standing``: a
 coordinator whose every village and commune has logged a session or said "no
 activity"; anyone else whose village has, or who did so themselves). A
 coordinator's deadline reminder carries the draft summary of their area for
-that period (``storage.reports.report.draft_text``), in their language.
+that period (``storage.reports.report.draft_text``), in their language. Once a
+unit's report for the period is submitted or accepted (``storage.cycle``),
+nobody at or under that unit is reminded of that deadline.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.quiet import QuietHours, parse_quiet_hours
 from scheduler.runtime import Runtime, Texts, Translate
-from storage import calendar, outbox
+from storage import calendar, cycle, outbox
 from storage.models import Priority
 from storage.models.calendar import CalendarEvent, EventKind, ReminderPurpose
 from storage.reports.periods import ReportCalendar, parse_month_day
@@ -83,6 +85,15 @@ async def compose(
     settings = runtime.settings
     people = await calendar.recipients(session, item)
     drafts: dict[int, Draft] = {}
+    report_calendar = ReportCalendar(parse_month_day(settings.report_half_year_end))
+    if item.base.kind is EventKind.DEADLINE and people:
+        # A unit that submitted its report for the deadline's period is not
+        # reminded of it any more (storage.cycle), nor is anyone under it.
+        period = calendar.deadline_period(
+            calendar.DeadlineDue(item.base.code, item.start), report_calendar
+        )
+        if period is not None:
+            people = cycle.without_reported(people, await cycle.reported_paths(session, period))
     if item.base.kind is EventKind.DEADLINE and people:
         skipping = item.rule.only_incomplete
         standing = await calendar.deadline_standing(
@@ -91,7 +102,7 @@ async def compose(
             calendar.DeadlineDue(item.base.code, item.start),
             today=now.astimezone(settings.zone).date(),
             zone=settings.zone,
-            report_calendar=ReportCalendar(parse_month_day(settings.report_half_year_end)),
+            report_calendar=report_calendar,
         )
         if standing is not None:
             if skipping:

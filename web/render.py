@@ -122,6 +122,7 @@ def tabs(view: str, unit: str, period: str, t: Translator) -> str:
         "targets": t("Targets"),
         "addresses": t("Trusted addresses"),
         "people": t("People"),
+        "reports": t("Period reports"),
     }
     items = []
     for key, label in names.items():

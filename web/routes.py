@@ -43,7 +43,7 @@ from storage.reports.periods import (
 from storage.reports.render import progress_figure, spec_name
 from storage.reports.report import build_report
 from storage.reports.targets import TargetError
-from web import people, render
+from web import people, period_reports, render
 from web.auth import (
     APPLICATION,
     COOKIE,
@@ -93,6 +93,7 @@ def add(app: web.Application, application: Any, services: Services) -> None:
     r.add_get("/app/media/{activity}/{which}", media)
     r.add_get("/app/export", export)
     people.add(app)
+    period_reports.add(app)
 
 
 # Pages that need no sign-in.

@@ -22,6 +22,7 @@ from storage.models.calendar import (
     ReminderRun,
 )
 from storage.models.committees import Art36Notice, CommuneCommittee
+from storage.models.cycle import CycleKind, CycleState, PeriodReport
 from storage.models.dashboard import DashboardLogin, DashboardSession
 from storage.models.hotlines import Hotline
 from storage.models.incidents import (
@@ -89,6 +90,8 @@ __all__ = [
     "CodeAttempt",
     "CommuneCommittee",
     "ContactMode",
+    "CycleKind",
+    "CycleState",
     "DashboardLogin",
     "DashboardSession",
     "DiscreetErasure",
@@ -112,6 +115,7 @@ __all__ = [
     "OutboxPayload",
     "OutboxStatus",
     "ParticipantField",
+    "PeriodReport",
     "PersistedState",
     "Priority",
     "ProductKind",

@@ -1,0 +1,321 @@
+"""The report cycle: prepare, submit, return, resubmit, accept; frozen
+figures and corrections; who may do what; a press delivered twice; the
+level above's list; the XLSX read back."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.i18n import translator
+from storage import audit, cycle
+from storage.cycle.export import write_period_report
+from storage.models import CycleKind, CycleState, OutboxEntry, PeriodReport, Role
+from storage.reports.periods import ReportCalendar
+from tests.storage.helpers import person, place, profile, tra_bong
+from tests.storage.reports_data import activity, log, villages
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+CAL = ReportCalendar()
+NOW = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)  # 2 June 2026, 10:00 local
+LATER = datetime(2026, 6, 20, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def world(sessions):
+    async with sessions.begin() as session:
+        commune, province = await tra_bong(session)
+        neighbour = await place(session, "Xã Bình Sơn", "Quảng Ngãi")
+        (village,) = await villages(session, commune, 1)
+        people = {
+            "chief": await person(session, 1, Role.COMMUNE_COORDINATOR, commune),
+            "province": await person(
+                session, 2, Role.PROVINCE_COORDINATOR, province, language="en"
+            ),
+            "neighbour": await person(session, 3, Role.COMMUNE_COORDINATOR, neighbour),
+            "collaborator": await person(session, 4, Role.COLLABORATOR, village),
+        }
+        await log(
+            session,
+            activity(village, people["collaborator"], date(2026, 3, 8), women=12, men=3),
+            activity(village, people["collaborator"], date(2026, 5, 20), women=8, men=6),
+        )
+        ids = {k: u.id for k, u in people.items()}
+    return sessions, ids, village.id
+
+
+async def _profile(session, user_id):
+    from storage.models import User
+
+    return await profile(session, await session.get(User, user_id))
+
+
+def _submit(session, who, report_id, round_, now=NOW):
+    return cycle.submit(
+        session, who, report_id, round_, now=now, zone=ZONE, report_calendar=CAL, texts=translator
+    )
+
+
+def _decide(session, who, report_id, round_, accept, comment=None, now=LATER):
+    return cycle.decide(
+        session,
+        who,
+        report_id,
+        round_,
+        accept=accept,
+        comment=comment,
+        now=now,
+        report_calendar=CAL,
+        texts=translator,
+    )
+
+
+async def _prepared(sessions, ids) -> int:
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        report = await cycle.open_report(session, chief, CycleKind.HALF_YEAR, 2026, NOW)
+        for section, text in zip(
+            cycle.SECTIONS, ("Kết quả tốt", "Thiếu kinh phí", "Đề nghị tập huấn"), strict=True
+        ):
+            assert (await cycle.save_section(session, chief, report.id, section, text, NOW)).done
+        return report.id
+
+
+async def test_prepare_submit_return_resubmit_accept(world):
+    sessions, ids, _ = world
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        again = await cycle.open_report(session, chief, CycleKind.HALF_YEAR, 2026, NOW)
+        assert again.id == report_id  # opened once
+        done = await _submit(session, chief, report_id, 0)
+        assert done.done and done.report.state is CycleState.SUBMITTED
+        assert done.report.figures["totals"]["total"] == 29
+    async with sessions.begin() as session:
+        boss = await _profile(session, ids["province"])
+        # A return needs a comment.
+        assert (
+            await _decide(session, boss, report_id, 1, False, "  ")
+        ).outcome is cycle.Outcome.INCOMPLETE
+        returned = await _decide(session, boss, report_id, 1, False, "Bổ sung số liệu")
+        assert returned.done and returned.report.state is CycleState.RETURNED
+        assert returned.report.comment == "Bổ sung số liệu"
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (
+            await cycle.save_section(session, chief, report_id, "results", "Đã bổ sung", LATER)
+        ).done
+        resubmitted = await _submit(session, chief, report_id, 1, LATER)
+        assert resubmitted.done and resubmitted.report.submissions == 2
+    async with sessions.begin() as session:
+        boss = await _profile(session, ids["province"])
+        assert (await _decide(session, boss, report_id, 1, True)).outcome is cycle.Outcome.STALE
+        accepted = await _decide(session, boss, report_id, 2, True)
+        assert accepted.done and accepted.report.state is CycleState.ACCEPTED
+        chief = await _profile(session, ids["chief"])
+        # Accepted: nothing can be written any more.
+        stale = await cycle.save_section(session, chief, report_id, "results", "x", LATER)
+        assert stale.outcome is cycle.Outcome.STALE
+        steps = [e.action for e in await audit.history(session, "period_report", report_id)]
+        assert steps == [
+            "open",
+            "write",
+            "write",
+            "write",
+            "submit",
+            "return",
+            "write",
+            "submit",
+            "accept",
+        ]
+        notices = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))).all()
+        # Province told twice, commune told of the return and the acceptance.
+        assert [n.chat_id for n in notices] == [2, 1, 2, 1]
+        assert all(n.dedupe_key.startswith(f"pr:{report_id}:") for n in notices)
+
+
+async def test_submit_needs_the_three_sections(world):
+    sessions, ids, _ = world
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        report = await cycle.open_report(session, chief, CycleKind.ANNUAL, 2026, NOW)
+        await cycle.save_section(session, chief, report.id, "results", "Kết quả", NOW)
+        assert (await _submit(session, chief, report.id, 0)).outcome is cycle.Outcome.INCOMPLETE
+        too_long = "x" * (cycle.reports.MAX_SECTION + 1)
+        saved = await cycle.save_section(session, chief, report.id, "proposals", too_long, NOW)
+        assert saved.outcome is cycle.Outcome.TOO_LONG
+
+
+async def test_frozen_figures_and_a_later_correction(world):
+    sessions, ids, village_id = world
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).done
+    async with sessions.begin() as session:
+        from storage.models import Activity, Unit, User
+
+        first = await session.scalar(select(Activity).order_by(Activity.id))
+        first.women = 20  # corrected after submission: 12 -> 20 women
+        first.total = 23
+        village = await session.get(Unit, village_id)
+        await log(
+            session,
+            activity(
+                village,
+                await session.get(User, ids["collaborator"]),
+                date(2026, 4, 1),
+                women=1,
+                men=1,
+            ),
+        )
+    async with sessions() as session:
+        report = await session.get(PeriodReport, report_id)
+        shown = await cycle.figures(
+            session, report, today=date(2026, 6, 20), zone=ZONE, report_calendar=CAL
+        )
+        assert shown.frozen
+        assert shown.lines["totals:women"] == 20  # as submitted
+        changed = {c.key: (c.frozen, c.now, c.difference) for c in shown.corrections}
+        assert changed["totals:women"] == (20, 29, 9)
+        assert changed["totals:sessions"] == (2, 3, 1)
+        assert changed["totals:total"] == (29, 39, 10)
+        t = translator("en")
+        assert cycle.line_name("totals:women", t, {}) == "Women"
+        # The XLSX: the plan's workbook, the narrative second, the frozen figures third.
+        out = io.BytesIO()
+        count = await write_period_report(
+            session, report, out, t, today=date(2026, 6, 20), zone=ZONE, report_calendar=CAL
+        )
+        assert count == len(shown.corrections)
+    out.seek(0)
+    book = load_workbook(out)
+    assert book.sheetnames[1] == "Narrative"
+    narrative = {row[0]: row[1] for row in book["Narrative"].iter_rows(min_row=3, values_only=True)}
+    assert narrative["Results"] == "Kết quả tốt"
+    assert narrative["Difficulties, obstacles and their causes"] == "Thiếu kinh phí"
+    assert narrative["State"] == "Submitted"
+    frozen = {
+        row[0]: row[1:] for row in book["As submitted"].iter_rows(min_row=4, values_only=True)
+    }
+    assert frozen["Women"] == (20, 29, 9)
+    assert frozen["Collaborators"][2] is None  # unchanged: no correction
+    assert "Activities" in book.sheetnames
+
+
+async def test_permissions(world):
+    sessions, ids, _ = world
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        collaborator = await _profile(session, ids["collaborator"])
+        with pytest.raises(cycle.CycleError):
+            await cycle.open_report(session, collaborator, CycleKind.HALF_YEAR, 2026, NOW)
+        assert (
+            await _submit(session, collaborator, report_id, 0)
+        ).outcome is cycle.Outcome.NOT_ALLOWED
+        boss = await _profile(session, ids["province"])
+        # The province does not submit for the commune.
+        assert (await _submit(session, boss, report_id, 0)).outcome is cycle.Outcome.NOT_ALLOWED
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).done
+        neighbour = await _profile(session, ids["neighbour"])
+        assert (
+            await _decide(session, neighbour, report_id, 1, True)
+        ).outcome is cycle.Outcome.NOT_ALLOWED
+        assert (
+            await _decide(session, chief, report_id, 1, True)
+        ).outcome is cycle.Outcome.NOT_ALLOWED
+        assert await cycle.get(session, neighbour, report_id) is None
+        assert await cycle.get(session, collaborator, report_id) is None
+        assert await cycle.get(session, boss, report_id) is not None
+
+
+async def test_double_submit_and_two_reviewers(world):
+    sessions, ids, _ = world
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).done
+    async with sessions.begin() as session:  # the same press, delivered again
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).outcome is cycle.Outcome.STALE
+    async with sessions.begin() as session:
+        from storage.models import Unit
+        from tests.storage.helpers import person as new_person
+
+        province = await session.get(
+            Unit,
+            (
+                await session.get(Unit, (await session.get(PeriodReport, report_id)).unit_id)
+            ).parent_id,
+        )
+        second = await new_person(session, 5, Role.PROVINCE_COORDINATOR, province)
+        ids["second"] = second.id
+    async with sessions() as one, sessions() as two:
+        first = await _decide(one, await _profile(one, ids["province"]), report_id, 1, True)
+        await one.commit()
+        other = await _decide(two, await _profile(two, ids["second"]), report_id, 1, False, "Sai")
+        await two.commit()
+    assert first.done and other.outcome is cycle.Outcome.STALE
+    async with sessions() as session:
+        report = await session.get(PeriodReport, report_id)
+        assert report.state is CycleState.ACCEPTED and report.submissions == 1
+        count = await session.scalar(
+            select(func.count()).select_from(OutboxEntry).where(OutboxEntry.chat_id == 2)
+        )
+        assert count == 1  # the province was told once
+
+
+async def test_overview_submitted_late_missing(world):
+    sessions, ids, _ = world
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0, LATER)).done  # after 5 June
+    async with sessions() as session:
+        boss = await _profile(session, ids["province"])
+        found = await cycle.overview(
+            session,
+            boss,
+            CycleKind.HALF_YEAR,
+            2026,
+            today=date(2026, 6, 20),
+            zone=ZONE,
+            report_calendar=CAL,
+        )
+        by_name = {c.unit.name: c for c in found}
+        mine = by_name["Xã Trà Bồng"]
+        assert mine.state is CycleState.SUBMITTED and mine.late and not mine.missing
+        assert mine.due == date(2026, 6, 5)
+        other = by_name["Xã Bình Sơn"]
+        assert other.state is None and other.missing and other.late
+        assert found[0].unit.name == "Xã Trà Bồng"  # awaiting a decision comes first
+        early = await cycle.overview(
+            session,
+            boss,
+            CycleKind.HALF_YEAR,
+            2026,
+            today=date(2026, 6, 1),
+            zone=ZONE,
+            report_calendar=CAL,
+        )
+        assert not {c.unit.name: c for c in early}["Xã Bình Sơn"].late
+
+
+async def test_concurrent_open_creates_one_draft(world):
+    sessions, ids, _ = world
+
+    async def open_one():
+        async with sessions.begin() as session:
+            chief = await _profile(session, ids["chief"])
+            return (await cycle.open_report(session, chief, CycleKind.ANNUAL, 2026, NOW)).id
+
+    first = await open_one()
+    assert await open_one() == first
+    await asyncio.sleep(0)
