@@ -601,4 +601,4 @@ async def reports_under(session: AsyncSession, path: str) -> list[tuple[PeriodRe
         .where(Unit.path.startswith(path, autoescape=True))
         .order_by(PeriodReport.year.desc(), PeriodReport.kind, Unit.name)
     )
-    return [(report, unit) for report, unit in rows.tuples().all()]
+    return [(report, unit) for report, unit in rows.all()]
