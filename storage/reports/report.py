@@ -46,7 +46,9 @@ async def build_report(
     with_children: bool = False,
 ) -> Report:
     """Targets are those of the year the period ends in, achieved from
-    1 January to the end of the period (or today, if sooner)."""
+    1 January to the end of the period (or today, if sooner). Completeness
+    lists the collaborators who did not report and counts the others
+    (``completeness.everyone`` lists them all)."""
     summary = await summarize(session, area, period, zone)
     targets = await progress(
         session,
@@ -56,7 +58,8 @@ async def build_report(
         with_children=with_children,
         children=[row.place for row in summary.children],
     )
-    return Report(summary, targets, await completeness(session, area, period, today, zone))
+    found = await completeness(session, area, period, today, zone, reporters=False)
+    return Report(summary, targets, found)
 
 
 async def draft_summary(
@@ -110,9 +113,9 @@ def draft_text(figures: Draft, t: Translate) -> str:
             t(
                 "Collaborators: {all} (logged sessions: {reported}; said there was no activity: {declared}; silent: {silent})"
             ).format(
-                all=t.number(len(found.collaborators)),
-                reported=t.number(len(found.with_standing(Standing.REPORTED))),
-                declared=t.number(len(found.with_standing(Standing.DECLARED_NONE))),
+                all=t.number(found.total),
+                reported=t.number(found.count(Standing.REPORTED)),
+                declared=t.number(found.count(Standing.DECLARED_NONE)),
                 silent=t.number(len(found.silent)),
             )
         ),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, literal_column, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -211,3 +211,31 @@ def reported_in(period: Period, rollups: bool = True) -> Any:
             )
         )
     return or_(*tests)
+
+
+def not_reported_in(period: Period) -> Any:
+    """The negation of :func:`reported_in`, as separate terms (``NOT EXISTS``
+    and ``NOT IN``) rather than ``NOT (... OR ...)``: PostgreSQL then probes
+    ``reporter_months`` by its key for each person instead of reading all
+    of the period's rows (a province's silent: 90 ms before)."""
+    parts = split(period)
+    tests: list[Any] = []
+    if parts.first is not None:
+        tests.append(
+            ~exists().where(
+                ReporterMonth.user_id == User.id,
+                ReporterMonth.month >= parts.first,
+                ReporterMonth.month <= parts.last,
+            )
+        )
+    for edge in parts.edges:
+        tests.append(
+            User.id.not_in(
+                select(Activity.reporter_id).where(
+                    Activity.deleted.is_(False),
+                    Activity.held_on >= edge.start,
+                    Activity.held_on <= edge.end,
+                )
+            )
+        )
+    return and_(*tests)
