@@ -224,6 +224,26 @@ def _under_sqlite(element: under, compiler: SQLCompiler, **kw: Any) -> str:
     )
 
 
+class unindexed(FunctionElement[Any]):
+    """A column whose index SQLite must not use for this term (``+column``),
+    so that it picks another index, such as a partial one; PostgreSQL gets
+    the column as it is."""
+
+    type = Integer()
+    name = "unindexed"
+    inherit_cache = True
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def in_subtree(path: Any, prefix: str) -> Any:
     """A filter for the units at or under the unit whose path is ``prefix``."""
     assert prefix.endswith("/")

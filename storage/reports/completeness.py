@@ -168,11 +168,14 @@ async def completeness(
     zone: ZoneInfo,
     *,
     reporters: bool = True,
+    counted: int | None = None,
 ) -> Completeness:
     """Silent villages and communes, and every collaborator's standing.
     ``reporters=False`` lists only those who did not report (who said "no
     activity" or are silent) and counts the others, without reading them
-    (what a report shows: the numbers and the names of the silent)."""
+    (what a report shows: the numbers and the names of the silent);
+    ``counted`` is then how many collaborators the area has, if the caller
+    knows (``Summary.collaborators`` counts the same people)."""
     result = Completeness(area, period, today=today, zone=zone)
     (
         result.communes,
@@ -188,7 +191,9 @@ async def completeness(
         # list does not parse 40,000 timestamps.
         joined: Any = case((reported_in(period), None), else_=User.created_at)
     else:
-        everybody = int(await session.scalar(query.add_columns(func.count(User.id))) or 0)
+        if counted is None:
+            counted = await session.scalar(query.add_columns(func.count(User.id)))
+        everybody = int(counted or 0)
         query = query.where(not_reported_in(period))
         joined = User.created_at
     people = query.add_columns(

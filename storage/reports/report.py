@@ -58,7 +58,9 @@ async def build_report(
         with_children=with_children,
         children=[row.place for row in summary.children],
     )
-    found = await completeness(session, area, period, today, zone, reporters=False)
+    found = await completeness(
+        session, area, period, today, zone, reporters=False, counted=summary.collaborators
+    )
     return Report(summary, targets, found)
 
 
