@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal_column, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -169,20 +169,23 @@ async def tally(
             whole = Period(parts.first, month_period(parts.last.year, parts.last.month).end)
             queries.append(_raw(area, whole, by, kind, topic, per_child, own_only=True))
     queries += [_raw(area, edge, by, kind, topic, per_child) for edge in parts.edges]
+    # The parts go to the database as one statement (UNION ALL): one round
+    # trip instead of three for a half-year of a province. A group may come
+    # in more than one part; callers add the rows up.
+    statement: Any = queries[0] if len(queries) == 1 else union_all(*queries)
     rows: list[Row] = []
-    for query in queries:
-        for found in (await session.execute(query)).all():
-            width = 1 + len(by)
-            sessions = int(found[width] or 0)
-            if sessions:
-                rows.append(
-                    Row(
-                        str(found[0]),
-                        tuple(found[1:width]),
-                        sessions,
-                        tuple(int(v or 0) for v in found[width + 1 :]),
-                    )
+    width = 1 + len(by)
+    for found in (await session.execute(statement)).all():
+        sessions = int(found[width] or 0)
+        if sessions:
+            rows.append(
+                Row(
+                    str(found[0]),
+                    tuple(found[1:width]),
+                    sessions,
+                    tuple(int(v or 0) for v in found[width + 1 :]),
                 )
+            )
     return rows
 
 
