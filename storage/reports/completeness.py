@@ -168,14 +168,16 @@ async def completeness(
     zone: ZoneInfo,
     *,
     reporters: bool = True,
-    counted: int | None = None,
+    counted: tuple[int, int] | None = None,
 ) -> Completeness:
     """Silent villages and communes, and every collaborator's standing.
     ``reporters=False`` lists only those who did not report (who said "no
     activity" or are silent) and counts the others, without reading them
     (what a report shows: the numbers and the names of the silent);
-    ``counted`` is then how many collaborators the area has, if the caller
-    knows (``Summary.collaborators`` counts the same people)."""
+    ``counted`` is then how many collaborators the area has and how many of
+    them reported, if the caller knows (``Summary.collaborators`` and
+    ``Summary.reporting`` count the same people): when all reported, nobody
+    is left to read."""
     result = Completeness(area, period, today=today, zone=zone)
     (
         result.communes,
@@ -192,8 +194,12 @@ async def completeness(
         joined: Any = case((reported_in(period), None), else_=User.created_at)
     else:
         if counted is None:
-            counted = await session.scalar(query.add_columns(func.count(User.id)))
-        everybody = int(counted or 0)
+            everybody = int(await session.scalar(query.add_columns(func.count(User.id))) or 0)
+        else:
+            everybody = counted[0]
+            if counted[1] >= everybody:
+                result.unlisted = everybody
+                return result
         query = query.where(not_reported_in(period))
         joined = User.created_at
     people = query.add_columns(

@@ -59,7 +59,13 @@ async def build_report(
         children=[row.place for row in summary.children],
     )
     found = await completeness(
-        session, area, period, today, zone, reporters=False, counted=summary.collaborators
+        session,
+        area,
+        period,
+        today,
+        zone,
+        reporters=False,
+        counted=(summary.collaborators, summary.reporting),
     )
     return Report(summary, targets, found)
 

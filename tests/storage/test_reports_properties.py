@@ -514,7 +514,7 @@ def test_completeness_of_a_report_equals_counting_by_hand(db, shape, who, made, 
                     today,
                     ZONE,
                     reporters=False,
-                    counted=summary.collaborators,
+                    counted=(summary.collaborators, summary.reporting),
                 )
                 # Places by hand: a commune is silent if nothing was logged at
                 # it or its villages; a village, if nothing at it. The country
