@@ -251,12 +251,15 @@ def in_subtree(path: Any, prefix: str) -> Any:
     return under(path, literal(prefix), literal(prefix[:-1] + "0"), literal(pattern))
 
 
+_SUBTREE = aliased(Unit)  # made once: see storage.reports.tally
+
+
 def subtree_ids(area: Area) -> Any:
     """A subquery of the ids of the units at or under the area (a group: under
     its communes); ``None`` for the country."""
-    unit = aliased(Unit)
     if area.kind is AreaKind.UNIT:
-        return select(unit.id).where(in_subtree(unit.path, area.path))
+        return select(_SUBTREE.id).where(in_subtree(_SUBTREE.path, area.path))
+    unit = aliased(Unit)
     if area.kind is AreaKind.GROUP:
         member = aliased(Unit)
         link = aliased(UnitGroupMember)
