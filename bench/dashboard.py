@@ -17,7 +17,10 @@ loopback and an HTTP client asks ``GET /app/api/summary`` with a Telegram
   started afresh (no pooled connection, no SQLite page cache), ``--cold``
   times; warm: ``--warm`` requests in a row after that.
 
-p50 and p95 of each are printed; the first load of the summary page is the
+p50 and p95 of each are printed, with the CPU time per request (p50: the
+server runs in this process, so it is the server's work on every thread,
+which the machine's load hardly changes), and the load average before and
+after; the first load of the summary page is the
 shell, app.css, app.js and the province's summary fragment, as a browser
 fetches them (uncompressed). The last line is one JSON object.
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -115,11 +119,22 @@ def _headers(telegram_id: int) -> dict[str, str]:
 
 
 async def _get(client: aiohttp.ClientSession, url: str, **kw: Any) -> tuple[float, bytes]:
-    started = time.perf_counter()
+    took, _cpu, body = await _timed_get(client, url, **kw)
+    return took, body
+
+
+async def _timed_get(
+    client: aiohttp.ClientSession, url: str, **kw: Any
+) -> tuple[float, float, bytes]:
+    """Wall time and CPU time (ms) of one request, and the body. The server
+    runs in this process, so the CPU time is the server's work (all threads:
+    aiosqlite's too) plus the client's small share; unlike the wall time it
+    does not grow with the machine's load."""
+    started, cpu = time.perf_counter(), time.process_time()
     async with client.get(url, **kw) as response:
         body = await response.read()
         assert response.status == 200, (response.status, body[:200])
-    return (time.perf_counter() - started) * 1000, body
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000, body
 
 
 def _p(values: list[float], q: float) -> float:
@@ -138,25 +153,35 @@ async def measure(url: str, province: str, cold: int, warm: int) -> dict[str, An
     async with aiohttp.ClientSession() as client:
         for name, (unit, period, who) in cases.items():
             colds, warms = [], []
+            cpus: dict[str, list[float]] = {"cold": [], "warm": []}
+            params = {"unit": unit, "period": period}
             for _ in range(cold):
                 async with Server(url) as server:
                     api = f"{server.base}/app/api/summary"
-                    params = {"unit": unit, "period": period}
-                    took, _body = await _get(client, api, params=params, headers=_headers(who))
+                    took, cpu, _body = await _timed_get(
+                        client, api, params=params, headers=_headers(who)
+                    )
                     colds.append(took)
+                    cpus["cold"].append(cpu)
             async with Server(url) as server:
                 api = f"{server.base}/app/api/summary"
                 await _get(client, api, params=params, headers=_headers(who))
                 for _ in range(warm):
-                    took, _body = await _get(client, api, params=params, headers=_headers(who))
+                    took, cpu, _body = await _timed_get(
+                        client, api, params=params, headers=_headers(who)
+                    )
                     warms.append(took)
+                    cpus["warm"].append(cpu)
             for label, values in (("cold", colds), ("warm", warms)):
                 p50, p95 = _p(values, 50), _p(values, 95)
+                cpu50 = _p(cpus[label], 50)
                 print(
                     f"{name:<8} {label}: n={len(values):<3} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms"
+                    f"   CPU p50 {cpu50:8.1f} ms"
                 )
                 result[f"{name}_{label}_p50_ms"] = round(p50, 1)
                 result[f"{name}_{label}_p95_ms"] = round(p95, 1)
+                result[f"{name}_{label}_cpu_p50_ms"] = round(cpu50, 1)
             result[f"{name}_p95_ms"] = round(max(_p(colds, 95), _p(warms, 95)), 1)
         async with Server(url) as server:
             sizes = {}
@@ -206,7 +231,11 @@ def main() -> int:
             subprocess.run(command, check=True)
             print(f"generation took {time.perf_counter() - started:.1f} s (not timed below)")
         province = asyncio.run(_people(url))
+        load_before = os.getloadavg()[0]
         result = asyncio.run(measure(url, province, args.cold, args.warm))
+        # The machine's load (1-minute average) before and after: wall times
+        # grow with it, CPU times hardly.
+        result["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(result))
     return 0
 

@@ -326,8 +326,8 @@ def completeness_page(
         f'<h1>{e(title)}</h1><p class="hint">{e(period_name(found.period, t))}</p>',
         period_form("completeness", unit, chosen, t),
         '<div class="cards">',
-        f'<div class="card"><b data-figure="reported">{e(t.number(len(found.with_standing(Standing.REPORTED))))}</b><span>{e(w["logged_sessions"])}</span></div>',
-        f'<div class="card"><b data-figure="declared">{e(t.number(len(found.with_standing(Standing.DECLARED_NONE))))}</b><span>{e(w["said_no_activity"])}</span></div>',
+        f'<div class="card"><b data-figure="reported">{e(t.number(found.count(Standing.REPORTED)))}</b><span>{e(w["logged_sessions"])}</span></div>',
+        f'<div class="card"><b data-figure="declared">{e(t.number(found.count(Standing.DECLARED_NONE)))}</b><span>{e(w["said_no_activity"])}</span></div>',
         f'<div class="card"><b data-figure="silent">{e(t.number(len(silent)))}</b><span>{e(w["silent"])}</span></div>',
         "</div>",
     ]

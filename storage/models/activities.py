@@ -239,6 +239,9 @@ class Activity(Base):
         Index("ix_activities_unit_held_on_kind", "unit_id", "held_on", "kind"),
         Index("ix_activities_held_on_kind", "held_on", "kind"),
         Index("ix_activities_reporter_created", "reporter_id", "created_at"),
+        # Who logged sessions held on a few days (the edges of a report's
+        # period, outside the monthly rollups), from the index alone.
+        Index("ix_activities_held_on_reporter", "held_on", "reporter_id", "deleted"),
         # Classes by audience, and costs by source, are summed over the few
         # activities that carry one.
         Index(

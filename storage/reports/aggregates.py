@@ -161,10 +161,13 @@ def _likely_sqlite(element: likely, compiler: SQLCompiler, **kw: Any) -> str:
     return f"likely({compiler.process(element.clauses, **kw)})"
 
 
+_MEMBER_PLACE = aliased(Unit)  # made once: see storage.reports.tally
+
+
 def collaborators_query(area: Area, period: Period, zone: ZoneInfo) -> tuple[Query, Any, Any]:
     """Active collaborators and team members of the area who had joined by
     the end of the period, joined to their unit."""
-    place = aliased(Unit)
+    place = _MEMBER_PLACE
     query = (
         select()
         .select_from(User)

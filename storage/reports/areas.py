@@ -224,6 +224,26 @@ def _under_sqlite(element: under, compiler: SQLCompiler, **kw: Any) -> str:
     )
 
 
+class unindexed(FunctionElement[Any]):
+    """A column whose index SQLite must not use for this term (``+column``),
+    so that it picks another index, such as a partial one; PostgreSQL gets
+    the column as it is."""
+
+    type = Integer()
+    name = "unindexed"
+    inherit_cache = True
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def in_subtree(path: Any, prefix: str) -> Any:
     """A filter for the units at or under the unit whose path is ``prefix``."""
     assert prefix.endswith("/")
@@ -231,12 +251,15 @@ def in_subtree(path: Any, prefix: str) -> Any:
     return under(path, literal(prefix), literal(prefix[:-1] + "0"), literal(pattern))
 
 
+_SUBTREE = aliased(Unit)  # made once: see storage.reports.tally
+
+
 def subtree_ids(area: Area) -> Any:
     """A subquery of the ids of the units at or under the area (a group: under
     its communes); ``None`` for the country."""
-    unit = aliased(Unit)
     if area.kind is AreaKind.UNIT:
-        return select(unit.id).where(in_subtree(unit.path, area.path))
+        return select(_SUBTREE.id).where(in_subtree(_SUBTREE.path, area.path))
+    unit = aliased(Unit)
     if area.kind is AreaKind.GROUP:
         member = aliased(Unit)
         link = aliased(UnitGroupMember)

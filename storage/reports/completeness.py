@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Activity, NoActivityReport, Unit, UnitLevel, User
+from storage.models import Activity, ActivityRollup, NoActivityReport, Unit, UnitLevel, User
 from storage.reports import areas
 from storage.reports.aggregates import Place, collaborators_query
 from storage.reports.areas import Area, AreaKind, Query
 from storage.reports.periods import Period, local_day, month_period
-from storage.reports.tally import reported_in
+from storage.reports.rollups import split
+from storage.reports.tally import not_reported_in, reported_in
 from storage.users import Profile
 
 # How far back a member may declare a month without activity: this month and
@@ -49,6 +50,12 @@ class Collaborator:
 
 @dataclass
 class Completeness:
+    """``collaborators`` lists every collaborator of the area, except, when
+    built with ``reporters=False``, the ``unlisted`` ones who reported, who
+    are only counted (a national report has some 46,000 of them and needs
+    only their number): :meth:`count` and :attr:`total` hold either way,
+    and :func:`everyone` gives the full list."""
+
     area: Area
     period: Period
     communes: int = 0
@@ -56,9 +63,23 @@ class Completeness:
     silent_communes: list[Place] = field(default_factory=list)
     silent_villages: list[Place] = field(default_factory=list)
     collaborators: list[Collaborator] = field(default_factory=list)
+    unlisted: int = 0  # collaborators who reported and are not in ``collaborators``
+    today: date | None = None  # what it was computed with (for :func:`everyone`)
+    zone: ZoneInfo | None = None
 
     def with_standing(self, standing: Standing) -> list[Collaborator]:
+        if standing is Standing.REPORTED and self.unlisted:
+            raise ValueError("built with reporters=False: use count(), or everyone()")
         return [c for c in self.collaborators if c.standing is standing]
+
+    def count(self, standing: Standing) -> int:
+        listed = sum(1 for c in self.collaborators if c.standing is standing)
+        return listed + self.unlisted if standing is Standing.REPORTED else listed
+
+    @property
+    def total(self) -> int:
+        """How many collaborators the area has (listed or not)."""
+        return len(self.collaborators) + self.unlisted
 
     @property
     def silent(self) -> list[Collaborator]:
@@ -74,14 +95,34 @@ def _logged_at(unit_id: Any, period: Period) -> Exists:
     )
 
 
+def _logged_under(place: Any, period: Period) -> Any:
+    """Whether anything was logged at the commune ``place`` or at one of its
+    villages: for the whole months of the period, one lookup of the commune's
+    monthly rollup (kept by the triggers: a row exists only for a month with
+    live sessions); for the days at the edges, the activities. (Probing every
+    village's activities made PostgreSQL hash every activity of the period:
+    170 ms for a province.)"""
+    parts = split(period)
+    tests: list[Any] = []
+    if parts.first is not None:
+        tests.append(
+            exists().where(
+                ActivityRollup.scope_id == place.id,
+                ActivityRollup.month >= parts.first,
+                ActivityRollup.month <= parts.last,
+            )
+        )
+    for edge in parts.edges:
+        village = aliased(Unit)
+        tests.append(_logged_at(place.id, edge))
+        tests.append(exists().where(village.parent_id == place.id, _logged_at(village.id, edge)))
+    return or_(*tests)
+
+
 async def _silent_places(
     session: AsyncSession, area: Area, period: Period
 ) -> tuple[int, int, list[Place], list[Place]]:
     place = aliased(Unit)
-    village = aliased(Unit)
-    logged_in_village = (
-        exists().where(village.parent_id == place.id).where(_logged_at(village.id, period))
-    )
     # For the whole country the 30,000-odd villages are not listed: communes only.
     levels = (
         (UnitLevel.COMMUNE,)
@@ -91,10 +132,10 @@ async def _silent_places(
             UnitLevel.VILLAGE,
         )
     )
-    # A village has no villages below it, so for it this is "logged here".
-    # In this order the villages are looked at only for a commune that logged
-    # nothing itself (PostgreSQL would otherwise probe all 30,000 of them).
-    logged = or_(_logged_at(place.id, period), logged_in_village)
+    logged = case(
+        (place.level == UnitLevel.COMMUNE, _logged_under(place, period)),
+        else_=_logged_at(place.id, period),
+    )
     query: Query = select(place.id, place.code, place.name, place.path, place.level, logged).where(
         place.level.in_(levels), place.active.is_(True)
     )
@@ -120,10 +161,24 @@ def _expected_months(period: Period, today: date, joined: date) -> list[date]:
 
 
 async def completeness(
-    session: AsyncSession, area: Area, period: Period, today: date, zone: ZoneInfo
+    session: AsyncSession,
+    area: Area,
+    period: Period,
+    today: date,
+    zone: ZoneInfo,
+    *,
+    reporters: bool = True,
+    counted: tuple[int, int] | None = None,
 ) -> Completeness:
-    """Silent villages and communes, and every collaborator's standing."""
-    result = Completeness(area, period)
+    """Silent villages and communes, and every collaborator's standing.
+    ``reporters=False`` lists only those who did not report (who said "no
+    activity" or are silent) and counts the others, without reading them
+    (what a report shows: the numbers and the names of the silent);
+    ``counted`` is then how many collaborators the area has and how many of
+    them reported, if the caller knows (``Summary.collaborators`` and
+    ``Summary.reporting`` count the same people): when all reported, nobody
+    is left to read."""
+    result = Completeness(area, period, today=today, zone=zone)
     (
         result.communes,
         result.villages,
@@ -131,16 +186,29 @@ async def completeness(
         result.silent_villages,
     ) = await _silent_places(session, area, period)
     query, place, _child = collaborators_query(area, period, zone)
+    everybody = 0
+    if reporters:
+        # The day they joined, for the silent only (which months were expected
+        # of them), and so NULL exactly for those who reported: a national
+        # list does not parse 40,000 timestamps.
+        joined: Any = case((reported_in(period), None), else_=User.created_at)
+    else:
+        if counted is None:
+            everybody = int(await session.scalar(query.add_columns(func.count(User.id))) or 0)
+        else:
+            everybody = counted[0]
+            if counted[1] >= everybody:
+                result.unlisted = everybody
+                return result
+        query = query.where(not_reported_in(period))
+        joined = User.created_at
     people = query.add_columns(
         User.id,
         User.telegram_id,
         User.display_name,
         User.language,
         User.bot_blocked,
-        # The day they joined, for the silent only (which months were expected
-        # of them), and so NULL exactly for those who reported: a national
-        # list does not parse 40,000 timestamps.
-        case((reported_in(period), None), else_=User.created_at),
+        joined,
         place.id,
         place.code,
         place.name,
@@ -179,7 +247,17 @@ async def completeness(
         result.collaborators.append(
             Collaborator(row[0], row[1], row[2], row[3], row[4], where, standing)
         )
+    if not reporters:
+        result.unlisted = everybody - len(found)
     return result
+
+
+async def everyone(session: AsyncSession, found: Completeness) -> Completeness:
+    """``found`` with every collaborator listed (see ``reporters``)."""
+    if not found.unlisted:
+        return found
+    assert found.today is not None and found.zone is not None
+    return await completeness(session, found.area, found.period, found.today, found.zone)
 
 
 # Declaring a month without activity.

@@ -55,7 +55,7 @@ def of_report(report: Report, code: str) -> Document:
     """The document of a built report (``code``: see :func:`area_code`)."""
     summary, period, found = report.summary, report.period, report.completeness
     codes = {row.place.path: row.place.code for row in summary.children}
-    standings = {s.value: len(found.with_standing(s)) for s in Standing}
+    standings = {s.value: found.count(s) for s in Standing}
     return {
         "version": VERSION,
         "unit": code,

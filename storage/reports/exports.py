@@ -41,7 +41,7 @@ from storage.models import (
 from storage.reports import areas
 from storage.reports.aggregates import Counts
 from storage.reports.areas import Area, AreaKind
-from storage.reports.completeness import Standing
+from storage.reports.completeness import Completeness, Standing, everyone
 from storage.reports.incidents import kind_name, status_name
 from storage.reports.labels import (
     AUDIENCE_NAMES,
@@ -403,7 +403,7 @@ def _intakes_section(sheet: WriteOnlyWorksheet, report: Report, t: Translate) ->
     _append(sheet, [])
 
 
-def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
+def _breakdown_sheet(book: Workbook, report: Report, done: Completeness, t: Translate) -> None:
     summary = report.summary
     sheet = book.create_sheet(t("Breakdowns"))
     sheet.column_dimensions["A"].width = 42
@@ -494,7 +494,6 @@ def _breakdown_sheet(book: Workbook, report: Report, t: Translate) -> None:
     _append(sheet, [])
     _append(sheet, [t("Trusted addresses active on the bot"), summary.trusted_addresses])
     _append(sheet, [])
-    done = report.completeness
     _append(sheet, [_cell(sheet, t("Completeness"), BOLD)])
     _header(sheet, [t("Collaborator"), t("Place"), t("Standing")])
     standing_names = {
@@ -532,7 +531,8 @@ async def write_xlsx(
     than a cell object per value and keeps memory flat."""
     book = Workbook(write_only=True)
     _targets_sheet(book, report, t)
-    _breakdown_sheet(book, report, t)
+    # Every collaborator by name: the report itself only counts those who logged.
+    _breakdown_sheet(book, report, await everyone(session, report.completeness), t)
     sheet = book.create_sheet(t("Activities"))
     _header(sheet, raw_header(t))
     # A probe row, replaced below, that makes openpyxl create the date style.

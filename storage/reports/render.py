@@ -296,8 +296,8 @@ def summary_text(
                 t(
                     "Collaborators: {all} (logged sessions: {reported}; said there was no activity: {declared}; silent: {silent})"
                 ).format(
-                    all=t.number(len(completeness.collaborators)),
-                    reported=t.number(len(completeness.with_standing(Standing.REPORTED))),
+                    all=t.number(completeness.total),
+                    reported=t.number(completeness.count(Standing.REPORTED)),
                     declared=t.number(len(declared)),
                     silent=t.number(len(silent)),
                 )

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -31,6 +31,7 @@ from storage.models import (
     ActivityKind,
     ActivityRollup,
     ActivityTopic,
+    NoActivityReport,
     ReporterMonth,
     Role,
     SessionLanguage,
@@ -45,6 +46,7 @@ from storage.models import (
 )
 from storage.reports import areas, rollups
 from storage.reports.aggregates import Counts, summarize
+from storage.reports.completeness import Standing, completeness, everyone
 from storage.reports.periods import Period, local_day, month_period
 from tests.conftest import TEST_URL
 
@@ -388,3 +390,170 @@ def test_a_moment_belongs_to_its_local_month(instant):
     in_may = instant < datetime(2024, 5, 31, 17, 0, tzinfo=UTC)
     assert (day in may) is in_may
     assert (begin <= instant < finish) is in_may
+
+
+# Completeness: what a report computes (the reporters counted, not listed;
+# communes from the rollups) against a straightforward count by hand.
+people = st.lists(
+    st.tuples(
+        st.integers(0, 1000),  # place
+        st.sampled_from([Role.COLLABORATOR, Role.TEAM_MEMBER, Role.COMMUNE_COORDINATOR]),
+        st.sampled_from([UserStatus.ACTIVE, UserStatus.ACTIVE, UserStatus.DEACTIVATED]),
+        st.integers(-60, DAYS),  # the day they joined, from FIRST
+        st.sets(st.integers(0, 13), max_size=4),  # months declared "no activity"
+    ),
+    min_size=1,
+    max_size=8,
+)
+# Days at the edges of PERIODS (read from the activities, not the rollups) often.
+EDGE_DAYS = [
+    (d - FIRST).days
+    for d in (date(2024, 6, 3), date(2024, 2, 12), date(2024, 4, 19), date(2024, 12, 20))
+]
+logged = st.lists(
+    st.tuples(
+        st.integers(0, 1000),  # place
+        st.integers(0, 1000),  # reporter
+        st.one_of(st.integers(0, DAYS - 1), st.sampled_from(EDGE_DAYS)),  # day
+        st.booleans(),  # deleted afterwards
+    ),
+    max_size=20,
+)
+
+
+async def _people_scenario(db: Db, shape, who, made):
+    async with db.sessions.begin() as session:
+        await session.execute(delete(NoActivityReport))
+        await _reset(session)
+        places = await _tree(session, shape)
+        users = []
+        for n, (where, role, status, joined, months) in enumerate(who):
+            user = User(
+                telegram_id=100 + n,
+                display_name=f"Người {n}",
+                role=role,
+                unit_id=places[where % len(places)].id,
+                status=status,
+                bot_blocked=False,
+                created_at=datetime.combine(FIRST, datetime.min.time(), UTC)
+                + timedelta(days=joined),
+            )
+            session.add(user)
+            await session.flush()
+            users.append(user)
+            for m in sorted(months):
+                month = date(2024 + m // 12, m % 12 + 1, 1)
+                session.add(NoActivityReport(user_id=user.id, unit_id=user.unit_id, month=month))
+        rows = []
+        for n, (where, by, day, _gone) in enumerate(made):
+            row = Activity(
+                unit_id=places[where % len(places)].id,
+                reporter_id=users[by % len(users)].id,
+                kind=ActivityKind.DIRECT,
+                held_on=FIRST + timedelta(days=day),
+                language=SessionLanguage.VIETNAMESE,
+                photo_file_ids=[],
+                idempotency_key=f"people-{n}",
+                deleted=False,
+                **_counts((1, 1, 0, 0)),
+            )
+            row.topic_links = [ActivityTopic(topic=next(iter(Topic)))]
+            session.add(row)
+            rows.append(row)
+        await session.flush()
+        for row, (_w, _b, _d, gone) in zip(rows, made, strict=True):
+            row.deleted = gone  # the triggers take it off the rollups
+        await session.flush()
+    async with db.sessions() as session:
+        live = (
+            await session.execute(
+                select(Unit.path, Activity.unit_id, Activity.reporter_id, Activity.held_on)
+                .join(Unit, Unit.id == Activity.unit_id)
+                .where(Activity.deleted.is_(False))
+            )
+        ).all()
+        units = (await session.scalars(select(Unit).order_by(Unit.path))).all()
+    return live, units
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(shape=trees, who=people, made=logged, which=st.sampled_from(PERIODS))
+# Logged at a commune itself, then at a village, on a day at the period's
+# edge; and a session in a whole month, deleted (off the rollups again).
+@example(
+    shape=[[1], [0]],
+    who=[(0, Role.COLLABORATOR, UserStatus.ACTIVE, -30, {1})],
+    made=[(0, 0, EDGE_DAYS[0], False), (2, 0, 100, True)],
+    which=PERIODS[0],
+)
+@example(
+    shape=[[1, 2]],
+    who=[(1, Role.TEAM_MEMBER, UserStatus.ACTIVE, 10, {0, 1, 2})],
+    made=[(1, 0, EDGE_DAYS[1], False), (3, 0, 70, True)],
+    which=PERIODS[2],
+)
+def test_completeness_of_a_report_equals_counting_by_hand(db, shape, who, made, which):
+    live, units = db.run(_people_scenario(db, shape, who, made))
+    today = date(2025, 3, 1)
+    inside = [r for r in live if which.start <= r[3] <= which.end]
+
+    async def check() -> None:
+        async with db.sessions() as session:
+            for area in [areas.COUNTRY, *(areas.unit_area(u) for u in units)]:
+                full = await completeness(session, area, which, today, ZONE)
+                fast = await completeness(session, area, which, today, ZONE, reporters=False)
+                summary = await summarize(session, area, which, ZONE)
+                counted = await completeness(
+                    session,
+                    area,
+                    which,
+                    today,
+                    ZONE,
+                    reporters=False,
+                    counted=(summary.collaborators, summary.reporting),
+                )
+                # Places by hand: a commune is silent if nothing was logged at
+                # it or its villages; a village, if nothing at it. The country
+                # lists communes only.
+                levels = (
+                    (UnitLevel.COMMUNE,)
+                    if area is areas.COUNTRY
+                    else (UnitLevel.COMMUNE, UnitLevel.VILLAGE)
+                )
+                places = [u for u in units if u.path.startswith(area.path) and u.level in levels]
+                silent = [
+                    u.code for u in places if not any(r[0].startswith(u.path) for r in inside)
+                ]
+                for found in (full, fast, counted):
+                    named = [p.code for p in found.silent_communes + found.silent_villages]
+                    assert sorted(named) == sorted(silent)
+                    assert found.silent_communes == full.silent_communes
+                    assert found.silent_villages == full.silent_villages
+                    assert found.communes == sum(u.level is UnitLevel.COMMUNE for u in places)
+                    assert found.villages == sum(u.level is UnitLevel.VILLAGE for u in places)
+                # People: the full list is the reference for standings; who
+                # reported is also counted by hand.
+                reporters = {r[2] for r in inside}
+                assert sum(c.user_id in reporters for c in full.collaborators) == full.count(
+                    Standing.REPORTED
+                )
+                for found in (fast, counted):
+                    assert found.total == full.total == len(full.collaborators)
+                    assert found.total == summary.collaborators
+                    for standing in Standing:
+                        assert found.count(standing) == full.count(standing), standing
+                    assert found.silent == full.silent
+                    assert found.with_standing(Standing.DECLARED_NONE) == full.with_standing(
+                        Standing.DECLARED_NONE
+                    )
+                    assert found.unlisted == full.count(Standing.REPORTED)
+                    assert (await everyone(session, found)).collaborators == full.collaborators
+                    if found.unlisted:
+                        with pytest.raises(ValueError, match="reporters=False"):
+                            found.with_standing(Standing.REPORTED)
+
+    db.run(check())
