@@ -207,9 +207,16 @@ class Run:
             # Not answered before the kill, and not after it: the user acts again.
             self.tally.retried += 1
             before = self.length(step.chat)
-            await step.act()
+            gone = ""
+            try:
+                await step.act()
+            except Broken as exc:
+                # Nothing left to press: the first press took the buttons off
+                # before the kill (an approval's notice). A person waits for
+                # the answer then; it must still come.
+                gone = f" ({exc})"
             if not await self.answered(step, before, ANSWER_S):
-                raise Broken(f"{flow}: no answer to {step.name} after a retry")
+                raise Broken(f"{flow}: no answer to {step.name} after a retry{gone}")
 
     # Actions.
     def say(self, user: int, words: str) -> Callable[[], Awaitable[Any]]:

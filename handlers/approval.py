@@ -86,10 +86,16 @@ async def decided(update: Update, context: BotContext) -> None:
         approver = deciders.get(notice.approver_id)
         verdict_text = _verdict(translator(approver.language if approver else None), approved)
         verdict_text = verdict_text.format(name=esc(decider))
+        # Two steps, each on its own: a press handled again after a crash
+        # finds the buttons gone already ("message is not modified"), and the
+        # approver must still be told.
         try:
             await context.bot.edit_message_reply_markup(
                 notice.chat_id, notice.message_id, reply_markup=None
             )
+        except TelegramError as exc:  # already without buttons, or deleted, or blocked
+            log.info("could not take the buttons off notice %s: %s", notice.id, exc)
+        try:
             await context.bot.send_message(
                 notice.chat_id,
                 verdict_text,

@@ -267,3 +267,49 @@ async def test_an_approval_cut_short_by_a_crash_is_finished_when_delivered_again
     await bot.press_data(ADMIN, notice.message_id, approve)
     assert bot.answer() != ""
     assert len(bot.api.bot_messages(USER)) == told
+
+
+async def test_an_approval_cut_short_after_its_buttons_went_still_tells_the_approver(
+    bot, monkeypatch
+):
+    """The press took the buttons off the notice and the process died before
+    the approver's "Approved by": the press delivered again finds the buttons
+    gone ("message is not modified") and must still answer the approver, who
+    has nothing left to press (bench/crash_points.py: "no notice for request")."""
+    from telegram.ext import ExtBot
+
+    await bot.send(USER, "/start")
+    await bot.press(USER, label="English")
+    await bot.press(USER, label="Village collaborator")
+    await bot.send(USER, "quang ngai")
+    await bot.send(USER, "tra bong")
+    await bot.press(USER, label="Xã Trà Bồng")
+    await bot.press(USER, label="I work for the whole commune")
+    await bot.press(USER, label="✅ Send request")
+    async with bot.services.sessions() as session:
+        public_id = await session.scalar(select(RegistrationRequest.public_id))
+    approve = f"ap:{public_id}:y"
+    notice = next(m for m in bot.api.bot_messages(ADMIN) if approve in str(m.reply_markup))
+    send_message = ExtBot.send_message
+
+    async def dies_at_the_verdict(self: ExtBot, chat_id: int, text: str, *a: object, **k: object):
+        if k.get("reply_parameters") is not None:  # the verdict, in reply to the notice
+            raise Died
+        return await send_message(self, chat_id, text, *a, **k)  # type: ignore[arg-type]
+
+    def verdicts() -> list[object]:
+        return [
+            m for m in bot.api.bot_messages(ADMIN) if m.reply_to_message_id == notice.message_id
+        ]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ExtBot, "send_message", dies_at_the_verdict)
+        await bot.press_data(ADMIN, notice.message_id, approve)
+    press = bot.last_press
+    now = next(m for m in bot.api.bot_messages(ADMIN) if m.message_id == notice.message_id)
+    assert not now.reply_markup  # nothing left to press
+    assert verdicts() == []
+    await bot.crash()
+    await bot.redeliver(press)
+    assert len(verdicts()) == 1
+    assert any("approved" in (m.text or "") for m in bot.api.bot_messages(USER))
