@@ -175,6 +175,7 @@ class Tally:
 class Run:
     def __init__(self, api: LocalBotApi, bot: Bot, rng: random.Random, tally: Tally) -> None:
         self.api, self.bot, self.rng, self.tally = api, bot, rng, tally
+        self.pressed: dict[int, int] = {}  # chat -> the message whose button was pressed last
 
     async def answered(self, step: Step, before: int, limit: float) -> bool:
         deadline = time.monotonic() + limit
@@ -235,6 +236,7 @@ class Run:
             for button in message.buttons():
                 data = str(button.get("callback_data", ""))
                 if data and wanted(str(button.get("text", "")), data):
+                    self.pressed[user] = message.message_id
                     await self.api.press(user, message.message_id, data)
                     return
             labels = [b.get("text") for b in message.buttons()]
@@ -250,14 +252,26 @@ class Run:
 
     # What an answer must make possible.
     def button(self, chat: int, wanted: Callable[[str, str], bool]) -> Expect:
-        """The newest keyboard has a button whose (label, data) fits."""
+        """The newest keyboard, or the one just pressed, has a button whose
+        (label, data) fits. The pressed one counts: after a crash the bot
+        may ask the same question twice (the update runs again), the user
+        may press the first copy, and the bot answers by editing that one
+        (a multiple choice's ✅)."""
 
-        def ready(_before: int) -> bool:
-            message = keyboard(self.api, chat)
+        def fits(message: SentMessage | None) -> bool:
             return message is not None and any(
                 wanted(norm(str(b.get("text", ""))), str(b.get("callback_data", "")))
                 for b in message.buttons()
             )
+
+        def ready(_before: int) -> bool:
+            pressed = self.pressed.get(chat)
+            same = [
+                m
+                for m in self.api.world.chats.get(chat, [])
+                if m.message_id == pressed and m.from_bot and not m.deleted
+            ]
+            return fits(keyboard(self.api, chat)) or any(fits(m) for m in same)
 
         return ready
 
