@@ -45,6 +45,16 @@ class Row:
     people: tuple[int, ...]  # in the order of ``PEOPLE``
 
 
+# Tallies a report has read, for its other parts to share: see tally_key.
+Tallied = dict[tuple[Any, ...], list[Row]]
+
+
+def tally_key(area: Area, period: Period, by: Sequence[str]) -> tuple[Any, ...]:
+    """The key of a per-child tally of ``area`` over ``period`` grouped by
+    ``by`` in a :data:`Tallied`."""
+    return (area.kind, area.id, area.path, period.start, period.end, tuple(by))
+
+
 def rollup_level(area: Area) -> UnitLevel | None:
     """Which rollup serves an area: the provinces' for the country, the
     communes' for a province or a group; none below."""

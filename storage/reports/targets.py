@@ -35,7 +35,7 @@ from storage.reports.aggregates import Place
 from storage.reports.areas import Area, AreaKind
 from storage.reports.periods import Period
 from storage.reports.rollups import PEOPLE
-from storage.reports.tally import Row, activity_rows, tally
+from storage.reports.tally import Tallied, activity_rows, tally, tally_key
 from storage.reports.trusted import trusted_addresses
 from storage.text import fold
 from storage.users import Profile
@@ -474,10 +474,6 @@ class TargetReport:
         return [line for line in self.lines if line.area.status == Status.BEHIND]
 
 
-# Tallies already read for a report's lines: (area, grouping) -> rows.
-Tallied = dict[tuple[Any, ...], list[Row]]
-
-
 async def _tallied(
     session: AsyncSession, area: Area, spec: Spec, period: Period, cache: Tallied
 ) -> dict[str, int]:
@@ -487,7 +483,7 @@ async def _tallied(
     instead of one each. A session counts once per topic, as with
     ``tally(topic=...)``, so the filtered rows add up to the same figures."""
     by: tuple[str, ...] = ("kind", "topic") if spec.topic is not None else ("kind",)
-    key = (area.kind, area.id, area.path, period, by)
+    key = tally_key(area, period, by)
     rows = cache.get(key)
     if rows is None:
         rows = cache[key] = await tally(session, area, period, by)
@@ -602,11 +598,13 @@ async def progress(
     *,
     with_children: bool = False,
     children: Sequence[Place] | None = None,
+    tallied: Tallied | None = None,
 ) -> TargetReport:
     """Targets of ``area`` for ``year`` (and of its children with
     ``with_children``), each with what was achieved from 1 January to
     ``as_of``. A spec that only the children have gets the sum of their
-    targets at the area level (except shares)."""
+    targets at the area level (except shares). ``tallied``: tallies the
+    caller has already read (see :func:`summarize`)."""
     as_of = min(as_of, date(year, 12, 31))
     period = Period(date(year, 1, 1), max(as_of, date(year, 1, 1)))
     expected = elapsed_share(year, as_of)
@@ -633,7 +631,7 @@ async def progress(
             specs.setdefault(spec, target.label)
     own_by_spec = {Spec.of(t): t for t in own}
     lines = []
-    cache: Tallied = {}
+    cache: Tallied = {} if tallied is None else tallied
     for spec, label in specs.items():
         if not with_children and spec not in own_by_spec and spec.indicator not in ADDITIVE:
             continue  # a share has no meaning summed over the children
