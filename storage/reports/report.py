@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.reports import areas
 from storage.reports.aggregates import Counts, Summary, summarize
-from storage.reports.areas import Area
+from storage.reports.areas import Area, AreaKind
 from storage.reports.completeness import Completeness, Standing, completeness
 from storage.reports.labels import Translate
 from storage.reports.periods import Period
@@ -62,7 +62,9 @@ async def build_report(
     lists the collaborators who did not report and counts the others
     (``completeness.everyone`` lists them all)."""
     await serial_plans(session)
-    tallied: Tallied = {}  # the counts by child and kind, read once for both
+    # The counts by child and kind, read once for the summary and the
+    # targets' lines (the country has no targets of its own to share them).
+    tallied: Tallied | None = None if area.kind is AreaKind.COUNTRY else {}
     summary = await summarize(session, area, period, zone, tallied=tallied)
     targets = await progress(
         session,
