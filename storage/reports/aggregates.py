@@ -34,8 +34,8 @@ from storage.reports import areas
 from storage.reports.areas import Area, Query
 from storage.reports.incidents import IncidentFigures, incident_figures
 from storage.reports.periods import Period
-from storage.reports.plan_lines import PlanLines, plan_lines
-from storage.reports.tally import reported_in, tally
+from storage.reports.plan_lines import ClassCount, PlanLines, plan_lines
+from storage.reports.tally import Tallied, reported_in, tally, tally_key
 from storage.reports.trusted import trusted_addresses
 from storage.shelter.intakes import IntakeFigures, intake_figures
 from storage.text import fold
@@ -217,11 +217,26 @@ def gaps_first(rows: Iterable[ChildRow]) -> list[ChildRow]:
 
 
 async def summarize(
-    session: AsyncSession, area: Area, period: Period, zone: ZoneInfo, *, rollups: bool = True
+    session: AsyncSession,
+    area: Area,
+    period: Period,
+    zone: ZoneInfo,
+    *,
+    rollups: bool = True,
+    tallied: Tallied | None = None,
 ) -> Summary:
     """Every figure of the summary for one area and one period. ``rollups``
-    False counts from the activities only (slower; the tests compare)."""
-    per_child = await _sums_by(session, area, period, rollups, None)
+    False counts from the activities only (slower; the tests compare).
+    With ``tallied``, the counts by child are read by kind and kept there,
+    for the targets' lines of the same period (``targets.progress``)."""
+    if tallied is not None and rollups:
+        by_child_kind = await tally(session, area, period, ("kind",))
+        tallied[tally_key(area, period, ("kind",))] = by_child_kind
+        per_child: dict[Any, Counts] = {}
+        for row in by_child_kind:
+            per_child.setdefault(row.child, Counts()).add(Counts(row.sessions, *row.people))
+    else:
+        per_child = await _sums_by(session, area, period, rollups, None)
     people = await _collaborators(session, area, period, zone, rollups)
     rows = await child_rows(session, area, [*per_child, *people])
     counts, own = Counts(), Counts()
@@ -244,6 +259,7 @@ async def summarize(
         topic: part.sessions
         for topic, part in (await _sums_by(session, area, period, rollups, "topic")).items()
     }
+    training = by_kind.get(ActivityKind.TRAINING, Counts())
     collaborators = reporting = 0
     for path, (n, r) in people.items():
         collaborators += n
@@ -265,6 +281,11 @@ async def summarize(
         reporting=reporting,
         trusted_addresses=(await trusted_addresses(session, area)).total,
         incidents=await incident_figures(session, area, period, zone),
-        plan_lines=await plan_lines(session, area, period),
+        plan_lines=await plan_lines(
+            session,
+            area,
+            period,
+            trainings=ClassCount(training.sessions, training.total),
+        ),
         intakes=await intake_figures(session, area, period),
     )

@@ -29,6 +29,8 @@ from storage.users import Profile
 # How far back a member may declare a month without activity: this month and
 # the two before it, so a late report still fits before the deadline.
 DECLARE_MONTHS_BACK = 2
+# Up to this many collaborators' "no activity" months are looked up by id.
+MAX_LISTED_IDS = 2000
 
 
 class Standing(enum.Enum):
@@ -226,7 +228,12 @@ async def completeness(
             NoActivityReport.month >= period.start.replace(day=1),
             NoActivityReport.month <= period.end,
         )
-        if area.kind is not AreaKind.COUNTRY:  # the country's are all wanted
+        silent = [row[0] for row in found if row[5] is not None]
+        if len(silent) <= MAX_LISTED_IDS:
+            # Those whose months matter, by id: the collaborators' query again
+            # as a subquery cost more than these few lookups.
+            months = months.where(NoActivityReport.user_id.in_(silent))
+        elif area.kind is not AreaKind.COUNTRY:  # the country's are all wanted
             ids, _place, _child = collaborators_query(area, period, zone)
             months = months.where(NoActivityReport.user_id.in_(ids.add_columns(User.id)))
         for user_id, month in (await session.execute(months)).all():

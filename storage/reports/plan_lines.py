@@ -50,7 +50,11 @@ class PlanLines:
         return sum(self.costs.values())
 
 
-async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanLines:
+async def plan_lines(
+    session: AsyncSession, area: Area, period: Period, *, trainings: ClassCount | None = None
+) -> PlanLines:
+    """``trainings``: the area's training sessions and participants in the
+    period, if the caller has them (the summary counts them by kind)."""
     query, _place, _child = activity_rows(area, period)
     # From the (few) product rows, each checked against its activity: joining
     # the other way reads every activity of the period.
@@ -73,11 +77,14 @@ async def plan_lines(session: AsyncSession, area: Area, period: Period) -> PlanL
         a: ClassCount(int(n), int(people or 0))
         for a, n, people in (await session.execute(classes)).all()
     }
-    trainings = await tally(session, area, period, kind=ActivityKind.TRAINING, per_child=False)
+    if trainings is None:
+        rows = await tally(session, area, period, kind=ActivityKind.TRAINING, per_child=False)
+        trainings = ClassCount(
+            sum(r.sessions for r in rows), sum(r.people[PEOPLE.index("total")] for r in rows)
+        )
     rest = ClassCount(
-        sum(r.sessions for r in trainings) - sum(c.classes for c in by_audience.values()),
-        sum(r.people[PEOPLE.index("total")] for r in trainings)
-        - sum(c.participants for c in by_audience.values()),
+        trainings.classes - sum(c.classes for c in by_audience.values()),
+        trainings.participants - sum(c.participants for c in by_audience.values()),
     )
     if rest.classes > 0:
         by_audience[None] = rest

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.reports import areas
 from storage.reports.aggregates import Counts, Summary, summarize
-from storage.reports.areas import Area
+from storage.reports.areas import Area, AreaKind
 from storage.reports.completeness import Completeness, Standing, completeness
 from storage.reports.labels import Translate
 from storage.reports.periods import Period
 from storage.reports.render import MAX_NAMES, headline, summary_text
-from storage.reports.tally import tally
+from storage.reports.tally import Tallied, tally
 from storage.reports.targets import TargetReport, progress
 
 
@@ -62,7 +62,10 @@ async def build_report(
     lists the collaborators who did not report and counts the others
     (``completeness.everyone`` lists them all)."""
     await serial_plans(session)
-    summary = await summarize(session, area, period, zone)
+    # The counts by child and kind, read once for the summary and the
+    # targets' lines (the country has no targets of its own to share them).
+    tallied: Tallied | None = None if area.kind is AreaKind.COUNTRY else {}
+    summary = await summarize(session, area, period, zone, tallied=tallied)
     targets = await progress(
         session,
         area,
@@ -70,6 +73,7 @@ async def build_report(
         min(period.end, today),
         with_children=with_children,
         children=[row.place for row in summary.children],
+        tallied=tallied,
     )
     found = await completeness(
         session,

@@ -10,7 +10,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import exists, func, select
@@ -35,7 +35,7 @@ from storage.reports.aggregates import Place
 from storage.reports.areas import Area, AreaKind
 from storage.reports.periods import Period
 from storage.reports.rollups import PEOPLE
-from storage.reports.tally import activity_rows, tally
+from storage.reports.tally import Tallied, activity_rows, tally, tally_key
 from storage.reports.trusted import trusted_addresses
 from storage.text import fold
 from storage.users import Profile
@@ -135,6 +135,35 @@ class TargetInput(BaseModel):
         return Spec.of(self)
 
 
+@dataclass(frozen=True, slots=True)
+class TargetRow:
+    """What a report reads of a target (a child's), without an ORM object."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "indicator",
+        "activity_kind",
+        "topic",
+        "field",
+        "keyword",
+        "funding_source",
+        "register_kind",
+        "value",
+        "population",
+        "label",
+    )
+
+    indicator: Indicator
+    activity_kind: ActivityKind | None
+    topic: Topic | None
+    field: ParticipantField | None
+    keyword: str | None
+    funding_source: FundingSource | None
+    register_kind: RegisterKind | None
+    value: int
+    population: int | None
+    label: str | None
+
+
 @dataclass(frozen=True)
 class Spec:
     """What a target measures, without its value: targets of the same spec at
@@ -150,7 +179,7 @@ class Spec:
     register_kind: RegisterKind | None = None
 
     @classmethod
-    def of(cls, target: Target | TargetInput) -> Spec:
+    def of(cls, target: Target | TargetInput | TargetRow) -> Spec:
         counted = target.field
         if target.indicator in (Indicator.PARTICIPANTS, Indicator.SHARE) and counted is None:
             counted = ParticipantField.TOTAL
@@ -445,8 +474,41 @@ class TargetReport:
         return [line for line in self.lines if line.area.status == Status.BEHIND]
 
 
+async def _tallied(
+    session: AsyncSession, area: Area, spec: Spec, period: Period, cache: Tallied
+) -> dict[str, int]:
+    """Sessions or participants of ``spec`` under each child, from one tally
+    of the area grouped by kind (and topic, for a line with a topic) that
+    every such line of the report shares: one statement for all of them
+    instead of one each. A session counts once per topic, as with
+    ``tally(topic=...)``, so the filtered rows add up to the same figures."""
+    by: tuple[str, ...] = ("kind", "topic") if spec.topic is not None else ("kind",)
+    key = tally_key(area, period, by)
+    rows = cache.get(key)
+    if rows is None:
+        rows = cache[key] = await tally(session, area, period, by)
+    field_name = (spec.field or ParticipantField.TOTAL).value
+    found: dict[str, int] = {}
+    for row in rows:
+        if spec.activity_kind is not None and row.key[0] != spec.activity_kind:
+            continue
+        if spec.topic is not None and row.key[1] != spec.topic:
+            continue
+        value = (
+            row.sessions
+            if spec.indicator is Indicator.SESSIONS
+            else row.people[PEOPLE.index(field_name)]
+        )
+        found[row.child] = found.get(row.child, 0) + value
+    return found
+
+
 async def _measure(
-    session: AsyncSession, area: Area, spec: Spec, period: Period
+    session: AsyncSession,
+    area: Area,
+    spec: Spec,
+    period: Period,
+    cache: Tallied | None = None,
 ) -> tuple[int, dict[str, int]]:
     """The achieved value of ``spec`` over the area, and under each child of
     ``area`` (keyed by the child's path; the area's own path for what was
@@ -461,14 +523,7 @@ async def _measure(
         return await registers.counted(session, area, spec.register_kind, events, period)
     field_name = (spec.field or ParticipantField.TOTAL).value
     if not spec.keyword and spec.indicator is not Indicator.PLACES:
-        found: dict[str, int] = {}
-        for row in await tally(session, area, period, kind=spec.activity_kind, topic=spec.topic):
-            value = (
-                row.sessions
-                if spec.indicator is Indicator.SESSIONS
-                else row.people[PEOPLE.index(field_name)]
-            )
-            found[row.child] = found.get(row.child, 0) + value
+        found = await _tallied(session, area, spec, period, {} if cache is None else cache)
         return sum(found.values()), found
     query, _place, child = activity_rows(area, period)
     if spec.activity_kind is not None:
@@ -479,8 +534,15 @@ async def _measure(
                 ActivityTopic.activity_id == Activity.id, ActivityTopic.topic == spec.topic
             )
         )
-    if spec.keyword:
-        query = query.where((Activity.note.is_not(None)) | (Activity.kind_other.is_not(None)))
+    if not spec.keyword:
+        # Places without a keyword: distinct units per child, counted by the
+        # database rather than read row by row.
+        query = query.add_columns(child, func.count(func.distinct(Activity.unit_id))).group_by(
+            child
+        )
+        distinct = {str(path): int(n) for path, n in (await session.execute(query)).all()}
+        return sum(distinct.values()), distinct
+    query = query.where((Activity.note.is_not(None)) | (Activity.kind_other.is_not(None)))
     query = query.add_columns(
         child, Activity.unit_id, getattr(Activity, field_name), Activity.note, Activity.kind_other
     )
@@ -536,11 +598,13 @@ async def progress(
     *,
     with_children: bool = False,
     children: Sequence[Place] | None = None,
+    tallied: Tallied | None = None,
 ) -> TargetReport:
     """Targets of ``area`` for ``year`` (and of its children with
     ``with_children``), each with what was achieved from 1 January to
     ``as_of``. A spec that only the children have gets the sum of their
-    targets at the area level (except shares)."""
+    targets at the area level (except shares). ``tallied``: tallies the
+    caller has already read (see :func:`summarize`)."""
     as_of = min(as_of, date(year, 12, 31))
     period = Period(date(year, 1, 1), max(as_of, date(year, 1, 1)))
     expected = elapsed_share(year, as_of)
@@ -548,24 +612,26 @@ async def progress(
     if children is None:
         children = [Place.of(u) for u in await areas.children(session, area)]
     kids = list(children)
-    child_targets: dict[str, dict[Spec, Target]] = {}
+    child_targets: dict[str, dict[Spec, TargetRow]] = {}
     if kids:
-        found = (
-            await session.scalars(
-                select(Target)
-                .where(Target.unit_id.in_([k.id for k in kids]), Target.year == year)
-                .order_by(Target.position, Target.id)
-            )
-        ).all()
+        # Plain rows: a province's communes have hundreds of targets, and
+        # ORM objects for them cost more than the query.
+        found = await session.execute(
+            select(Target.unit_id, *(getattr(Target, name) for name in TargetRow.COLUMNS))
+            .where(Target.unit_id.in_([k.id for k in kids]), Target.year == year)
+            .order_by(Target.position, Target.id)
+        )
         paths = {k.id: k.path for k in kids}
-        for target in found:
-            child_targets.setdefault(paths[target.unit_id or 0], {})[Spec.of(target)] = target
+        for unit_id, *columns in found.all():
+            target = TargetRow(*columns)
+            child_targets.setdefault(paths[unit_id or 0], {})[Spec.of(target)] = target
     specs: dict[Spec, str | None] = {Spec.of(t): t.label for t in own}
     for targets in child_targets.values():
         for spec, target in targets.items():
             specs.setdefault(spec, target.label)
     own_by_spec = {Spec.of(t): t for t in own}
     lines = []
+    cache: Tallied = {} if tallied is None else tallied
     for spec, label in specs.items():
         if not with_children and spec not in own_by_spec and spec.indicator not in ADDITIVE:
             continue  # a share has no meaning summed over the children
@@ -578,11 +644,11 @@ async def progress(
             achieved = 0
             for kid in targeted:
                 sub = areas.Area(areas.AreaKind.UNIT, kid.id, kid.name, kid.path, kid.level)
-                achieved += (await _measure(session, sub, spec, period))[0]
+                achieved += (await _measure(session, sub, spec, period, cache))[0]
             top = Progress(spec, sum(t.value for t in kid_targets), achieved, None, expected, True)
             lines.append(TargetLine(spec, label, top))
             continue
-        total, measured = await _measure(session, area, spec, period)
+        total, measured = await _measure(session, area, spec, period, cache)
         if mine is not None:
             top = Progress(spec, mine.value, total, mine.population, expected)
         elif spec.indicator in ADDITIVE:
