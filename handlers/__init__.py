@@ -44,6 +44,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     completeness.register_buttons(application)  # group -1: "no activity this month"
     broadcast.register_buttons(application)  # group -1: stop a running broadcast
     reminders.register_buttons(application)  # group -1: reminders on and off
+    period_report.register_buttons(application)  # group -1: a notice's "Open the report"
     report.register(application)  # group -9 too: discreet mode remembers messages
     incidents.register(application)
     addresses.register(application)

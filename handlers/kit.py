@@ -213,6 +213,19 @@ def pressed_data(update: Update) -> str | None:
     return query.data if query is not None else None
 
 
+def in_other_conversation(update: Update, context: BotContext, own: str) -> bool:
+    """Whether the user is mid-way through a conversation other than ``own``
+    (its ``name``): a button that works in any state (group -1) then answers
+    by itself rather than end or enter a conversation, so that draft is kept.
+    Every conversation here is persistent, so the application tracks them all."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    key = (chat.id, user.id)
+    tracked: dict[str, Any] = context.application._conversation_handler_conversations
+    return any(name != own and key in steps for name, steps in tracked.items())
+
+
 # Wrong input at a step.
 def guards(
     ask: Ask,

@@ -23,6 +23,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -48,6 +49,7 @@ from storage.reports.periods import Period, ReportCalendar, parse_month_day
 from storage.reports.render import day, headline, period_name
 
 KEY = "prr"
+NAME = "period_report"  # the conversation's name (its persisted state)
 PICK, VIEW, WRITE, COMMENT, LIST = "PICK", "VIEW", "WRITE", "COMMENT", "LIST"
 KIND_CODES = {"h": CycleKind.HALF_YEAR, "a": CycleKind.ANNUAL}
 SECTION_CODES = {"r": "results", "d": "difficulties", "p": "proposals"}
@@ -175,17 +177,31 @@ def _section(t: Translator, name: str, text: str) -> str:
 
 
 async def ask_view(update: Update, context: BotContext) -> str | int:
-    t = context.t
     state = _state(context)
     state["step"] = VIEW
+    shown = await _view(context, int(state.get("id") or 0))
+    if shown is None:
+        await reply(update, esc(context.t(GONE)))
+        drop_draft(context, KEY)
+        return ConversationHandler.END
+    text, rows, report = shown
+    state.update(kind=report.kind.value, year=report.year)
+    await _ask(update, context, text, keyboard(rows))
+    return VIEW
+
+
+async def _view(
+    context: BotContext, report_id: int
+) -> tuple[str, list[list[tuple[str, str]]], PeriodReport] | None:
+    """The report as the reader sees it, and the buttons of what they may do
+    with it; None if it is gone or not theirs to see."""
+    t = context.t
     profile = context.profile
     zone = context.services.settings.zone
     async with context.services.sessions() as session:
-        report = await cycle.get(session, profile, int(state.get("id") or 0)) if profile else None
+        report = await cycle.get(session, profile, report_id) if profile else None
         if report is None or profile is None:
-            await reply(update, esc(t(GONE)))
-            drop_draft(context, KEY)
-            return ConversationHandler.END
+            return None
         unit = await session.get(Unit, report.unit_id)
         assert unit is not None
         calendar = _calendar(context)
@@ -197,7 +213,6 @@ async def ask_view(update: Update, context: BotContext) -> str | int:
         names = await document.unit_names(session, codes)
         owner = cycle.may_submit(profile, unit)
         decider = cycle.may_decide(profile, unit)
-    state.update(kind=report.kind.value, year=report.year)
     period = cycle.period_of(report.kind, report.year, calendar)
     title = f"{report_title(t, report.kind, report.year)} – {unit.name}"
     lines = [
@@ -235,11 +250,11 @@ async def ask_view(update: Update, context: BotContext) -> str | int:
     if decider:
         row.append((t("◀ All communes"), "pr:l"))
     rows += [row, [(t("✖ Close"), "pr:done")]]
-    text = "\n".join(lines)
-    if len(text) > 4000:
-        text = text[:3990].rsplit("\n", 1)[0] + "\n…"
-    await _ask(update, context, text, keyboard(rows))
-    return VIEW
+    return _clipped("\n".join(lines)), rows, report
+
+
+def _clipped(text: str) -> str:
+    return text[:3990].rsplit("\n", 1)[0] + "\n…" if len(text) > 4000 else text
 
 
 async def view_pressed(update: Update, context: BotContext) -> str | int:
@@ -572,6 +587,31 @@ async def ask_list(update: Update, context: BotContext) -> str | int:
     return LIST
 
 
+async def notice_pressed(update: Update, context: BotContext) -> None:
+    """Group -1: the "Open the report" button of a notice (or of the list)
+    pressed in the middle of another conversation (a /log draft...). The
+    report is shown read only, with how to act on it, and that conversation
+    and its draft stay as they were. Outside any conversation, or inside this
+    one, the press goes on to :func:`opened_from_notice`."""
+    if not kit.in_other_conversation(update, context, NAME):
+        return
+    t = context.t
+    found = _ID.match(kit.pressed_data(update) or "")
+    shown = await _view(context, int(found[2])) if found else None
+    if shown is None:
+        await answer(update, t("That button is no longer valid."))
+        await reply(update, esc(t(GONE)))
+        raise ApplicationHandlerStop
+    await answer(update)
+    text, _rows, report = shown
+    hint = t(
+        "You are in the middle of something else, and it is kept as it was. Finish it first, then press “📂 Open the report” again or send /periodreport to act on this report."
+    )
+    again = [[(t("📂 Open the report"), f"pr:o:{report.id}")]]
+    await reply(update, _clipped(f"{text}\n\n<i>{esc(hint)}</i>"), keyboard(again))
+    raise ApplicationHandlerStop
+
+
 async def opened_from_notice(update: Update, context: BotContext) -> str | int:
     """The "Open the report" button of a notice, outside the conversation."""
     drop_draft(context, KEY)
@@ -644,7 +684,7 @@ def build() -> ConversationHandler[BotContext]:
         ],
         states=states,
         fallbacks=kit.fallbacks(KEY, steps, leave=_leave),
-        name="period_report",
+        name=NAME,
         persistent=True,
         allow_reentry=True,
     )
@@ -660,4 +700,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(build())
 
 
-__all__ = ["build", "cycle_name", "register"]
+def register_buttons(application: Application) -> None:  # type: ignore[type-arg]
+    """Group -1: a notice's "Open the report" works in any state."""
+    application.add_handler(CallbackQueryHandler(notice_pressed, pattern=r"^pr:o:"), group=-1)
+
+
+__all__ = ["build", "cycle_name", "register", "register_buttons"]

@@ -2,7 +2,11 @@
 ``binhdang report`` and /export write for the unit and period
 (``storage.reports.exports.write_xlsx``: the plan's table, the breakdowns,
 the activities), with the narrative as the second sheet and, third, the
-figures as submitted beside today's, each difference a correction."""
+figures as submitted beside today's, each difference a correction.
+
+For a submitted report the plan's table and the breakdowns are those kept at
+submission (``storage.cycle.frozen``): a later correction changes the third
+sheet only. The activities listed are those of today."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cycle import reports
+from storage.cycle import frozen, reports
 from storage.cycle.figures import line_name, lines_of
 from storage.cycle.labels import SECTION_NAMES, STATE_NAMES, report_title
 from storage.models import PeriodReport, Unit
@@ -121,8 +125,9 @@ async def write_period_report(
     built = await build_report(
         session, unit_area(unit), period, today=today, zone=zone, with_children=True
     )
+    kept = frozen.thaw(report.figures) if reports.is_frozen(report) else None
     buffer = io.BytesIO()
-    await exports.write_xlsx(session, built, buffer, t)
+    await exports.write_xlsx(session, kept or built, buffer, t)
     buffer.seek(0)
     book = load_workbook(buffer)
     _narrative(

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox
 from storage import calendar as events
+from storage.cycle import frozen
 from storage.cycle.figures import Correction, Lines, corrections, lines_of
 from storage.cycle.labels import report_title
 from storage.models import (
@@ -47,6 +48,7 @@ from storage.reports.areas import unit_area
 from storage.reports.labels import Translate
 from storage.reports.periods import Period, ReportCalendar, half_period, year_period
 from storage.reports.render import day
+from storage.reports.report import build_report
 from storage.users import Profile
 
 Texts = Callable[[str | None], Translate]  # a translator for a user's language
@@ -282,6 +284,23 @@ async def live_document(
     return await document.summary_document(session, unit_area(unit), period, today=today, zone=zone)
 
 
+async def _frozen_document(
+    session: AsyncSession,
+    report: PeriodReport,
+    unit: Unit,
+    today: date,
+    zone: ZoneInfo,
+    report_calendar: ReportCalendar,
+) -> dict[str, Any]:
+    """What a submission keeps: the figures' document, and the built report
+    the export lays out as the plan's table (``storage.cycle.frozen``)."""
+    period = period_of(report.kind, report.year, report_calendar)
+    built = await build_report(
+        session, unit_area(unit), period, today=today, zone=zone, with_children=True
+    )
+    return {**document.of_report(built, unit.code), frozen.KEY: frozen.freeze(built)}
+
+
 async def submit(
     session: AsyncSession,
     profile: Profile,
@@ -307,9 +326,7 @@ async def submit(
     if not all(getattr(report, s).strip() for s in SECTIONS):
         return Result(Outcome.INCOMPLETE, report)
     today = now.astimezone(zone).date()
-    figures = await live_document(
-        session, report, today=today, zone=zone, report_calendar=report_calendar
-    )
+    figures = await _frozen_document(session, report, unit, today, zone, report_calendar)
     changed = await session.execute(
         update(PeriodReport)
         .where(
@@ -464,6 +481,13 @@ class Figures:
     corrections: list[Correction]
 
 
+def is_frozen(report: PeriodReport) -> bool:
+    """Whether the report shows the figures of its last submission."""
+    return report.figures is not None and (
+        report.state not in OPEN_STATES or report.submissions > 0
+    )
+
+
 async def figures(
     session: AsyncSession,
     report: PeriodReport,
@@ -477,7 +501,7 @@ async def figures(
             session, report, today=today, zone=zone, report_calendar=report_calendar
         )
     )
-    if report.figures is None or (report.state in OPEN_STATES and report.submissions == 0):
+    if not is_frozen(report):
         return Figures(live, False, [])
     frozen = lines_of(report.figures)
     return Figures(frozen, True, corrections(frozen, live))

@@ -10,7 +10,14 @@ from sqlalchemy import select
 from scheduler import jobs
 from storage import audit
 from storage.models import PeriodReport, Role
-from tests.handlers.activities_helpers import COORDINATOR, STRANGER, setup_people
+from tests.handlers.activities_helpers import (
+    COORDINATOR,
+    STRANGER,
+    conversation_state,
+    draft,
+    setup_people,
+    tap,
+)
 from tests.handlers.conftest import USER
 from tests.harness import texts
 from tests.storage.helpers import person
@@ -160,3 +167,53 @@ async def test_who_may_not(bot):
     message = bot.api.bot_messages(STRANGER)[-1].message_id
     replies = texts(await bot.press_data(STRANGER, message, f"pr:o:{report.id}"))
     assert replies == ["That report is no longer available, or not one you can see."]
+
+
+async def test_open_the_report_in_the_middle_of_another_conversation(bot):
+    """A notice's "📂 Open the report" works in any state (group -1): a
+    coordinator mid-/log sees the report and how to act on it, and the /log
+    draft is still there, at the same question."""
+    await _world(bot)
+    await bot.send(COORDINATOR, "/periodreport")
+    await bot.press(COORDINATOR, label="Annual report 2026")
+    for label, text in (("✍️ Results", "Kết quả"), ("✍️ Difficulties", "Khó khăn")):
+        await bot.press(COORDINATOR, label=label)
+        await bot.send(COORDINATOR, text)
+    await bot.press(COORDINATOR, label="✍️ Proposals")
+    await bot.send(COORDINATOR, "Đề xuất")
+    await bot.press(COORDINATOR, label="📤 Submit to the level above")
+    await bot.press(COORDINATOR, label="✖ Close")
+    await _deliver(bot)
+    await bot.press(PROVINCE, label="📂 Mở báo cáo")
+    await bot.press(PROVINCE, label="↩️ Trả lại kèm ý kiến")
+    await bot.send(PROVINCE, "Bổ sung số liệu tháng 11.")
+    # The commune coordinator has begun logging an activity when the notice comes.
+    await bot.send(COORDINATOR, "/log")
+    await tap(bot, "Other", COORDINATOR)
+    await bot.send(COORDINATOR, "Hội chợ việc làm")
+    assert bot.labels(COORDINATOR) == ["Today (11/20/26)", "Yesterday (11/19/26)"]
+    await _deliver(bot)
+    notice = bot.last(COORDINATOR)
+    assert notice.text.startswith("↩️ The Annual report 2026 of Xã Trà Bồng was returned")
+    report = await _report(bot)
+    opening = f"pr:o:{report.id}"
+    replies = texts(await bot.press_data(COORDINATOR, notice.message_id, opening))
+    assert len(replies) == 1, replies
+    assert replies[0].startswith("📝 Annual report 2026 – Xã Trà Bồng")
+    assert "State: Returned for correction" in replies[0]
+    assert "↩️ Bổ sung số liệu tháng 11." in replies[0]
+    assert "Finish it first, then press “📂 Open the report” again" in replies[0]
+    assert bot.labels(COORDINATOR) == ["📂 Open the report"]
+    assert bot.answer() == ""
+    # The /log draft is kept: the date answered now goes on to the place.
+    assert draft(bot, COORDINATOR)["kind_other"] == "Hội chợ việc làm"
+    assert conversation_state(bot, COORDINATOR) is not None
+    await bot.send(COORDINATOR, "18/11")
+    assert "Thôn 1" in bot.labels(COORDINATOR)
+    assert draft(bot, COORDINATOR)["kind_other"] == "Hội chợ việc làm"
+    # Outside any conversation the same button opens the report to act on it.
+    await bot.send(COORDINATOR, "/cancel")
+    assert conversation_state(bot, COORDINATOR) is None
+    view = texts(await bot.press_data(COORDINATOR, notice.message_id, opening))[0]
+    assert "Finish it first" not in view
+    assert "✍️ Results" in bot.labels(COORDINATOR)

@@ -209,6 +209,113 @@ async def test_frozen_figures_and_a_later_correction(world):
     assert "Activities" in book.sheetnames
 
 
+def _sheet_rows(sheet) -> list[tuple]:
+    return [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
+
+
+def _row_of(rows: list[tuple], first: str) -> tuple:
+    return next(row for row in rows if row[0] == first or row[1] == first)
+
+
+async def test_export_of_a_submitted_report_shows_the_plan_table_as_submitted(world):
+    """Submit, correct an activity (a count changes), export: the plan's table
+    and the breakdowns show the submitted figures, the corrections sheet
+    submitted / now / difference; a draft's export is live."""
+    from storage.models import Activity, Indicator, ParticipantField, Target, Unit, User
+
+    sessions, ids, _village_id = world
+    async with sessions.begin() as session:
+        chief = await session.get(User, ids["chief"])
+        commune = await session.get(Unit, chief.unit_id)
+        session.add(
+            Target(
+                unit_id=commune.id,
+                year=2026,
+                indicator=Indicator.PARTICIPANTS,
+                field=ParticipantField.WOMEN,
+                value=50,
+                label="Phụ nữ được tiếp cận",
+            )
+        )
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).done
+        stored = await session.get(PeriodReport, report_id)
+        kept = stored.figures[cycle.frozen.KEY]["report"]
+        assert all(c["telegram_id"] == 0 for c in kept["completeness"]["collaborators"])
+    async with sessions.begin() as session:
+        first = await session.scalar(select(Activity).order_by(Activity.id))
+        first.women, first.total = 30, 33  # 12 -> 30 women after submission
+
+    t = translator("en")
+
+    async def export() -> object:
+        async with sessions() as session:
+            report = await session.get(PeriodReport, report_id)
+            out = io.BytesIO()
+            await write_period_report(
+                session, report, out, t, today=date(2026, 6, 20), zone=ZONE, report_calendar=CAL
+            )
+        out.seek(0)
+        return load_workbook(out)
+
+    book = await export()
+    assert book.sheetnames[:3] == ["Targets", "Narrative", "As submitted"]
+    targets = _sheet_rows(book["Targets"])
+    line = _row_of(targets, "Phụ nữ được tiếp cận")
+    assert line[3:5] == (50, 20)  # target, achieved as submitted (not 38)
+    breakdowns = _sheet_rows(book["Breakdowns"])
+    total = next(row for row in breakdowns if row[0] == "Xã Trà Bồng, Quảng Ngãi" and row[1] == 2)
+    assert total[3] == 20  # women as submitted
+    frozen_rows = {
+        row[0]: row[1:] for row in book["As submitted"].iter_rows(min_row=4, values_only=True)
+    }
+    assert frozen_rows["Women"] == (20, 38, 18)
+    (target_line,) = [v for k, v in frozen_rows.items() if k.startswith("Target:")]
+    assert target_line == (20, 38, 18)
+    # The activities listed are today's: the corrected count shows there.
+    women = [row[11] for row in book["Activities"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(women) == [8, 30]
+
+    # Returned, corrected and submitted again: the export shows the new figures.
+    async with sessions.begin() as session:
+        province = await _profile(session, ids["province"])
+        assert (await _decide(session, province, report_id, 1, False, "Sửa lại")).done
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 1, now=LATER)).done
+    book = await export()
+    line = _row_of(_sheet_rows(book["Targets"]), "Phụ nữ được tiếp cận")
+    assert line[3:5] == (50, 38)
+    frozen_rows = {
+        row[0]: row[1:] for row in book["As submitted"].iter_rows(min_row=4, values_only=True)
+    }
+    assert frozen_rows["Women"] == (38, 38, None)
+
+
+async def test_a_frozen_report_that_no_longer_decodes_falls_back_to_live(world):
+    sessions, ids, _village_id = world
+    report_id = await _prepared(sessions, ids)
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).done
+        report = await session.get(PeriodReport, report_id)
+        figures = dict(report.figures)
+        assert cycle.frozen.thaw(figures) is not None
+        figures[cycle.frozen.KEY] = {"version": 1, "report": {"summary": {}}}
+        assert cycle.frozen.thaw(figures) is None
+        assert cycle.frozen.thaw({k: v for k, v in figures.items() if k != "workbook"}) is None
+        report.figures = figures
+    async with sessions() as session:
+        report = await session.get(PeriodReport, report_id)
+        out = io.BytesIO()
+        await write_period_report(
+            session, report, out, translator("en"), today=NOW.date(), zone=ZONE, report_calendar=CAL
+        )
+    out.seek(0)
+    assert load_workbook(out).sheetnames[:3] == ["Targets", "Narrative", "As submitted"]
+
+
 async def test_permissions(world):
     sessions, ids, _ = world
     report_id = await _prepared(sessions, ids)
