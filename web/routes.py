@@ -596,11 +596,11 @@ async def media(request: web.Request) -> web.StreamResponse:
     try:
         found = await request.app[APPLICATION].bot.get_file(file_id)
     except TelegramError:
-        raise web.HTTPBadGateway(text="Telegram did not give the file") from None
+        raise web.HTTPBadGateway(text=seen.t("Telegram did not give the file.")) from None
     url = str(found.file_path)
     async with aiohttp.ClientSession() as client, client.get(url) as upstream:
         if upstream.status != 200:
-            raise web.HTTPBadGateway(text="Telegram did not give the file")
+            raise web.HTTPBadGateway(text=seen.t("Telegram did not give the file."))
         first = await upstream.content.read(64 * 1024)
         kind = _media_type(first, which)
         answer = web.StreamResponse(
