@@ -7,6 +7,7 @@ import asyncio
 import shlex
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +19,7 @@ from bot.runtime import Intake, ProcessRuntime
 from bot.services import Services
 from bot.settings import Settings
 from handlers import dashboard
+from storage import outbox
 from web import initdata
 
 SPLIT_AT = 4096  # Telegram's limit of one text message
@@ -141,6 +143,21 @@ def show_answer(api: LocalBotApi, transcript: Transcript, update_id: int) -> Non
         transcript.toast(answer.text, bool(answer.show_alert))
 
 
+async def outbox_settled(services: Services, patience_s: float = 5.0) -> None:
+    """Wait a little for what the bot queued (notices, alerts) to be sent, so
+    that the transcript shows it after the line that caused it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience_s
+    while loop.time() < deadline:
+        async with services.sessions() as session:
+            due = await outbox.next_due(session)
+            busy = await outbox.claimed_ids(session)
+        soon = services.clock() + timedelta(seconds=2)
+        if not busy and (due is None or due > soon):
+            return
+        await asyncio.sleep(0.05)
+
+
 async def run_chat(
     settings: Settings,
     read_line: Callable[[], str],
@@ -223,6 +240,7 @@ async def run_chat(
                 update_id = await dispatch(api, transcript, line)
                 if update_id is not None:
                     await application.wait_processed(update_id)
+                    await outbox_settled(services)
                     show_answer(api, transcript, update_id)
     await services.engine.dispose()
     return 0

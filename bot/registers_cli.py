@@ -15,7 +15,6 @@ from bot.app import prepare_database
 from bot.services import Services
 from bot.settings import Settings
 from storage import registers, units
-from storage.reports import areas
 
 
 def add_parser(commands: Any) -> None:
@@ -37,7 +36,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
                 unit = await units.get_by_code(session, args.area)
                 if unit is None:
                     raise ValueError(f"no unit has the code {args.area}")
-                text = await registers.export_csv(session, areas.unit_area(unit))
+                _area, text = await registers.export_for(session, None, unit.id)
             args.file.write_text(text, encoding="utf-8")
             return f"registers: {max(text.count(chr(10)) - 1, 0)} lines written to {args.file}"
         text = args.file.read_text(encoding="utf-8-sig")

@@ -275,8 +275,16 @@ async def _art36(update: Update, context: BotContext, incident_id: int) -> None:
         outcome, code = await art36.notify_for_incident(
             session, profile, incident_id, services.clock(), translator
         )
-    if outcome.result in (art36.Art36Result.NOT_ALLOWED, art36.Art36Result.NO_COMMUNE):
+    if outcome.result is art36.Art36Result.NOT_ALLOWED:
         await _refused(update, t, incidents.Done(Result.NOT_ALLOWED))
+        return
+    if outcome.result is art36.Art36Result.NO_COMMUNE:
+        await query.answer(
+            t(
+                "This report has no commune, so no commune People's Committee can be named for the Art. 36 notice."
+            ),
+            show_alert=True,
+        )
         return
     wake_sender(context)
     await query.answer(t("Saved."))

@@ -2,61 +2,67 @@
 
 from __future__ import annotations
 
-import logging
-
-from telegram import ReplyParameters, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator, translator
 from handlers.common import role_name
-from handlers.ui import esc, keyboard, send_to
-from storage import registration, units
-from storage.models import RegistrationRequest, User
+from handlers.ui import esc
+from scheduler.jobs import wake_sender
+from storage import approvals, outbox, registration
+from storage.models import Role
 
-log = logging.getLogger(__name__)
 # ap:<public id>:<y|n>; a bare number is a button sent before public ids.
 PATTERN = r"^ap:[A-Za-z0-9_-]{1,24}:[yn]$"
 
 
-async def notify_approvers(
-    context: BotContext, request_id: int, approvers: list[tuple[int, int, str | None]]
-) -> int:
-    """Send the request to each approver in their language; returns how many got it."""
-    async with context.services.sessions() as session:
-        request = await session.get(RegistrationRequest, request_id)
-        assert request is not None
-        applicant = await session.get(User, request.user_id)
-        unit = await units.get_unit(session, request.unit_id)
-        assert applicant is not None and unit is not None
-        place = await units.describe(session, unit)
-    public_id = request.public_id
-    if request.new_village_name:
-        place = f"{request.new_village_name} (+), {place}"
-    delivered = 0
-    for approver_id, telegram_id, language in approvers:
+class Texts:
+    """The approval messages in each recipient's language
+    (:class:`storage.approvals.ApprovalTexts`), for the bot and the dashboard."""
+
+    def _request_text(self, t: Translator, applicant: str, role: Role, place: str) -> str:
+        return t("New registration request:\n{name} asks to be {role} at {place}.").format(
+            name=esc(applicant), role=esc(role_name(t, role)), place=esc(place)
+        )
+
+    def request(
+        self, language: str | None, applicant: str, role: Role, place: str, public_id: str
+    ) -> outbox.Message:
         t = translator(language)
-        text = t("New registration request:\n{name} asks to be {role} at {place}.").format(
-            name=esc(applicant.display_name or applicant.telegram_id),
-            role=esc(role_name(t, request.role)),
-            place=esc(place),
+        return outbox.Message(
+            text=self._request_text(t, applicant, role, place),
+            buttons=(
+                (
+                    outbox.Button(text=t("✅ Approve"), callback_data=f"ap:{public_id}:y"),
+                    outbox.Button(text=t("❌ Reject"), callback_data=f"ap:{public_id}:n"),
+                ),
+            ),
         )
-        markup = keyboard(
-            [[(t("✅ Approve"), f"ap:{public_id}:y"), (t("❌ Reject"), f"ap:{public_id}:n")]]
+
+    def request_decided(
+        self, language: str | None, applicant: str, role: Role, place: str
+    ) -> outbox.Message:
+        return outbox.Message(text=self._request_text(translator(language), applicant, role, place))
+
+    def verdict(self, language: str | None, approved: bool, decider: str) -> outbox.Message:
+        return outbox.Message(
+            text=_verdict(translator(language), approved).format(name=esc(decider))
         )
-        message = await send_to(context, telegram_id, text, markup)
-        if message is None:
-            continue
-        delivered += 1
-        async with context.services.sessions.begin() as session:
-            await registration.record_notice(
-                session, request_id, approver_id, telegram_id, message.message_id
-            )
-    return delivered
+
+    def applicant(
+        self, language: str | None, approved: bool, role: Role, place: str
+    ) -> outbox.Message:
+        return outbox.Message(text=applicant_text(translator(language), approved, role, place))
+
+
+TEXTS = Texts()
 
 
 async def decided(update: Update, context: BotContext) -> None:
+    """A tap on Approve or Reject. The decision and every message it causes
+    (the applicant, the other approvers) are one use-case: the messages are
+    queued in the decision's transaction and sent by the outbox."""
     query = update.callback_query
     assert query is not None and query.data is not None
     t = context.t
@@ -65,12 +71,11 @@ async def decided(update: Update, context: BotContext) -> None:
     if profile is None:
         await query.answer(t("You cannot decide this request."), show_alert=True)
         raise ApplicationHandlerStop
-    async with context.services.sessions.begin() as session:
-        decision = await registration.decide(session, raw_id, profile, verdict == "y", key=query.id)
-        deciders = {
-            n.approver_id: (await session.get(User, n.approver_id)) for n in decision.notices
-        }
-        place = await units.describe(session, decision.unit) if decision.unit else ""
+    services = context.services
+    async with services.sessions.begin() as session:
+        decision = await approvals.decide(
+            session, raw_id, profile, verdict == "y", services.clock(), TEXTS, key=query.id
+        )
     outcome = decision.outcome
     if outcome in (registration.Outcome.NOT_FOUND, registration.Outcome.NOT_ALLOWED):
         await query.answer(t("You cannot decide this request."), show_alert=True)
@@ -79,46 +84,17 @@ async def decided(update: Update, context: BotContext) -> None:
         name = decision.decided_by.display_name if decision.decided_by else "?"
         await query.answer(t("This request was already decided by {name}.").format(name=name))
         raise ApplicationHandlerStop
+    wake_sender(context.application)
     await query.answer()
-    approved = outcome is registration.Outcome.APPROVED
-    decider = decision.decided_by.display_name if decision.decided_by else ""
-    for notice in decision.notices:
-        approver = deciders.get(notice.approver_id)
-        verdict_text = _verdict(translator(approver.language if approver else None), approved)
-        verdict_text = verdict_text.format(name=esc(decider))
-        # Two steps, each on its own: a press handled again after a crash
-        # finds the buttons gone already ("message is not modified"), and the
-        # approver must still be told.
-        try:
-            await context.bot.edit_message_reply_markup(
-                notice.chat_id, notice.message_id, reply_markup=None
-            )
-        except TelegramError as exc:  # already without buttons, or deleted, or blocked
-            log.info("could not take the buttons off notice %s: %s", notice.id, exc)
-        try:
-            await context.bot.send_message(
-                notice.chat_id,
-                verdict_text,
-                reply_parameters=ReplyParameters(
-                    notice.message_id, allow_sending_without_reply=True
-                ),
-            )
-        except TelegramError as exc:  # that approver blocked the bot or deleted the message
-            log.info("could not update notice %s: %s", notice.id, exc)
-    applicant = decision.applicant
-    request = decision.request
-    assert applicant is not None and request is not None
-    text = applicant_text(translator(applicant.language), approved, request, place)
-    await send_to(context, applicant.telegram_id, text)
     raise ApplicationHandlerStop
 
 
-def applicant_text(t: Translator, approved: bool, request: RegistrationRequest, place: str) -> str:
+def applicant_text(t: Translator, approved: bool, role: Role, place: str) -> str:
     """What the applicant is told of the decision (the bot and the dashboard)."""
     if approved:
         return t(
             "Your registration is approved: you are {role} at {place}. Send /help to see what you can do."
-        ).format(role=esc(role_name(t, request.role)), place=esc(place))
+        ).format(role=esc(role_name(t, role)), place=esc(place))
     return t(
         "Your registration request was not approved. You can ask your commune officer, or send /start to try again."
     )

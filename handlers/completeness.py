@@ -22,6 +22,7 @@ from storage.reports.areas import Area
 from storage.reports.completeness import Declared, declarable_months, month_of
 from storage.reports.periods import Period, local_day
 from storage.reports.render import period_name
+from storage.users import Profile
 
 NO_ACTIVITY = r"^na:\d{6}$"
 
@@ -97,10 +98,13 @@ async def no_activity_pressed(update: Update, context: BotContext) -> None:
 
 
 # The coordinator's reminder.
-async def queue_nudges(services: Services, area: Area, period: Period, actor_id: int | None) -> int:
+async def queue_nudges(
+    services: Services, area: Area, period: Period, actor: Profile | None
+) -> int:
     """Queue the reminders of the area's silent collaborators, each in their
-    language (``scheduler.nudges``). The bot's button and the dashboard both
-    call this; the caller wakes the sender."""
+    language (``scheduler.nudges``), if ``actor`` may (else
+    ``nudges.NudgeRefused``). The bot's button and the dashboard both call
+    this; the caller wakes the sender."""
     settings = services.settings
     now = services.clock()
 
@@ -116,7 +120,7 @@ async def queue_nudges(services: Services, area: Area, period: Period, actor_id:
         now,
         settings.zone,
         message_in,
-        actor_id=actor_id,
+        actor=actor,
     )
 
 
@@ -134,9 +138,14 @@ async def nudge(update: Update, context: BotContext, area: Area, period: Period)
     """The button under a summary: remind the silent collaborators."""
     query = update.callback_query
     assert query is not None
-    profile = context.profile
-    actor = profile.id if profile is not None else None
-    queued = await queue_nudges(context.services, area, period, actor)
+    if context.profile is None:
+        await query.answer(context.t("That button is no longer valid."))
+        return
+    try:
+        queued = await queue_nudges(context.services, area, period, context.profile)
+    except nudges.NudgeRefused:
+        await query.answer(context.t("That button is no longer valid."))
+        return
     jobs.wake_sender(context.application)
     text = nudged_text(context.t, queued)
     await query.answer(text)

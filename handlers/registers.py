@@ -14,11 +14,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.ui import esc, keyboard, reply
-from storage import registers, units
+from storage import registers
 from storage.models import MemberRole, RegisterKind, RegisterStatus
 from storage.registers import EntryView, RegisterImportError
 from storage.reports import areas
-from storage.reports.areas import Area
 from storage.reports.labels import (
     REGISTER_EVENT_NAMES,
     REGISTER_NAMES,
@@ -28,15 +27,6 @@ from storage.reports.labels import (
 MAX_CSV_BYTES = 500_000
 MAX_LINES = 40  # a list longer than this is in the CSV file
 CAPTION = filters.CaptionRegex(r"^/registers(?:@\w+)?\s*$")
-
-
-async def _area(context: BotContext) -> Area | None:
-    profile = context.profile
-    if profile is None or not profile.is_coordinator or profile.unit_id is None:
-        return None
-    async with context.services.sessions() as session:
-        unit = await units.get_unit(session, profile.unit_id)
-    return areas.unit_area(unit) if unit is not None else None
 
 
 def entry_line(t: Translator, entry: EntryView) -> str:
@@ -103,13 +93,13 @@ def listing(t: Translator, place: str, found: list[EntryView]) -> str:
 
 async def show(update: Update, context: BotContext) -> None:
     t = context.t
-    area = await _area(context)
-    if area is None:
+    try:
+        async with context.services.sessions() as session:
+            area, found = await registers.entries_for(session, context.profile)
+            place = await areas.describe(session, area)
+    except registers.RegisterRefused:
         await reply(update, t("Only coordinators can manage the registers."))
         return
-    async with context.services.sessions() as session:
-        found = await registers.entries_under(session, area)
-        place = await areas.describe(session, area)
     await reply(update, listing(t, place, found), keyboard([[(t("📥 CSV file"), "rg:csv")]]))
 
 
@@ -117,13 +107,13 @@ async def csv_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     t = context.t
-    area = await _area(context)
-    if area is None:
+    try:
+        async with context.services.sessions() as session:
+            area, text = await registers.export_for(session, context.profile)
+    except registers.RegisterRefused:
         await query.answer(t("That button is no longer valid."))
         return
     await query.answer()
-    async with context.services.sessions() as session:
-        text = await registers.export_csv(session, area)
     chat = update.effective_chat
     assert chat is not None
     data = io.BytesIO(("\ufeff" + text).encode("utf-8"))
@@ -156,8 +146,12 @@ async def csv_received(update: Update, context: BotContext) -> None:
     t = context.t
     message = update.effective_message
     assert message is not None and message.document is not None
-    area = await _area(context)
-    if area is None or context.profile is None:
+    try:
+        if context.profile is None:
+            raise registers.RegisterRefused()
+        async with context.services.sessions() as session:
+            await registers.area_for(session, context.profile)
+    except registers.RegisterRefused:
         await reply(update, t("Only coordinators can manage the registers."))
         return
     if (message.document.file_size or 0) > MAX_CSV_BYTES:

@@ -25,7 +25,8 @@ from handlers.common import language_keyboard, role_name
 from handlers.flow import draft, drop_draft
 from handlers.kit import BUTTONS, Ask, fallbacks, guards, pressed_data, remember_buttons
 from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
-from storage import invites, registration, units, users
+from scheduler.jobs import wake_sender
+from storage import approvals, invites, registration, units, users
 from storage.models import Role, UnitLevel, UserStatus
 from storage.text import clean_name, search_key, starts_like_formula
 
@@ -422,24 +423,21 @@ async def confirmed(update: Update, context: BotContext) -> str | int:
     assert profile is not None
     await settle(query, t("✅ Send request"))
     unit_id = state.get("village") or state.get("commune") or state["province"]
-    async with context.services.sessions.begin() as session:
-        submitted = await registration.submit(
+    services = context.services
+    async with services.sessions.begin() as session:
+        filed = await approvals.submit(
             session,
             profile.id,
             Role(state["role"]),
             unit_id,
+            services.clock(),
+            approval.TEXTS,
             state.get("new_village"),
             key=state.get("key"),
         )
-        request_id = submitted.request.id
-        approvers = [
-            (a.id, a.telegram_id, a.language)
-            for a in submitted.approvers
-            if a.id not in submitted.notified
-        ]
     drop_draft(context, KEY)
-    delivered = len(submitted.notified)
-    delivered += await approval.notify_approvers(context, request_id, approvers)
+    wake_sender(context.application)
+    delivered = filed.reached
     if delivered:
         await reply(
             update,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,6 @@ from storage.models import (
     UnitLevel,
     User,
     UserStatus,
-    utcnow,
 )
 from storage.users import Profile
 
@@ -91,8 +91,10 @@ async def submit(
     unit_id: int,
     new_village_name: str | None = None,
     key: str | None = None,
+    now: datetime | None = None,
 ) -> Submitted:
     """File a request; an earlier pending request of the same user is superseded.
+    ``now``: the services clock (filed at that time; default the wall clock).
     The same ``key`` (the draft's) again returns the request already filed,
     with the approvers who were sent it, whatever happened to it since."""
     if key is not None:
@@ -123,6 +125,8 @@ async def submit(
         new_village_name=new_village_name,
         submission_key=key,
     )
+    if now is not None:
+        request.created_at = now
     session.add(request)
     if user.status is not UserStatus.ACTIVE:
         user.status = UserStatus.PENDING
@@ -204,6 +208,7 @@ async def decide(
     request_ref: int | str,
     actor: Profile,
     approve: bool,
+    now: datetime,
     key: str | None = None,
 ) -> Decision:
     """Approve or reject request ``request_ref``: its id (an ``int``, from the
@@ -222,7 +227,7 @@ async def decide(
     if request is None:
         return Decision(Outcome.NOT_ALLOWED)
     if not await may_decide(session, actor, request):
-        await audit.record(session, actor.id, ENTITY, request.id, "denied", {}, utcnow())
+        await audit.record(session, actor.id, ENTITY, request.id, "denied", {}, now)
         return Decision(Outcome.NOT_ALLOWED)
     applicant = await session.get(User, request.user_id)
     notices = list(
@@ -254,7 +259,7 @@ async def decide(
         .values(
             status=RequestStatus.APPROVED if approve else RequestStatus.REJECTED,
             decided_by_id=actor.id,
-            decided_at=utcnow(),
+            decided_at=now,
             decision_key=key,
         )
         .execution_options(synchronize_session=False)
@@ -292,5 +297,6 @@ async def decide(
             "before": {"status": RequestStatus.PENDING.value},
             "after": {"status": request.status.value},
         },
+        now,
     )
     return Decision(outcome, request, applicant, decided_by, unit, notices)

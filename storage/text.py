@@ -51,6 +51,17 @@ def starts_like_formula(text: str) -> bool:
     return text.lstrip(" ").startswith(FORMULA_STARTS)
 
 
+def starts_like_bullet(text: str) -> bool:
+    """Whether text starts as a list typed by hand (``- 3 chị em``, ``+ họp
+    thôn``): a dash or plus, one or more spaces, then text that does not
+    itself start a formula. Exports write it as data (:func:`defused`)."""
+    stripped = text.lstrip(" ")
+    if stripped[:1] not in ("-", "+") or stripped[1:2] != " ":
+        return False
+    rest = stripped[1:].lstrip(" ")
+    return bool(rest) and not rest[0].isspace() and not starts_like_formula(rest)
+
+
 def defused(value: str) -> str:
     """A text field as data, never a formula, for a CSV export: prefixed with
     ``'`` when it starts with ``= + - @``, a tab or a carriage return

@@ -11,19 +11,17 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.i18n import Translator, translator
-from handlers.approval import applicant_text
+from bot.i18n import Translator
+from handlers.approval import TEXTS
 from handlers.common import role_name
 from handlers.people.texts import refusal, status_name
 from scheduler import jobs
-from storage import outbox, people, registration, units
+from storage import people, registration, units
 from storage.models import Role, Unit, UnitLevel, UserStatus
 from storage.reports import areas
 from storage.reports.areas import AreaKind
 from web.auth import APPLICATION, Viewer, refuse, services_of, viewer
 from web.render import crumbs, e, link, tabs
-
-DECISION_KIND = "registration_decision"
 
 
 # Rendering.
@@ -221,8 +219,11 @@ async def _act(request: web.Request, action: Any) -> web.Response:
 
 
 async def api_decide(request: web.Request) -> web.Response:
-    """Approve or reject a request; the applicant is told through the outbox."""
+    """Approve or reject a request: the same use-case as the bot's buttons
+    (:func:`storage.approvals.decide`), which queues the applicant's answer
+    and the other approvers' updates through the outbox."""
     decided: list[bool] = []
+    services = services_of(request)
 
     async def action(session: Any, seen: Viewer, form: Any) -> str:
         t = seen.t
@@ -230,7 +231,7 @@ async def api_decide(request: web.Request) -> web.Response:
         if not public_id or len(public_id) > 24:
             raise people.PeopleError("not_found")
         decision = await people.decide_request(
-            session, seen.profile, public_id, form.get("approve") == "y"
+            session, seen.profile, public_id, form.get("approve") == "y", services.clock(), TEXTS
         )
         outcome = decision.outcome
         if outcome is registration.Outcome.NOT_FOUND:
@@ -240,21 +241,8 @@ async def api_decide(request: web.Request) -> web.Response:
         if outcome is registration.Outcome.ALREADY_DECIDED:
             name = decision.decided_by.display_name if decision.decided_by else "?"
             return t("This request was already decided by {name}.").format(name=name)
-        approved = outcome is registration.Outcome.APPROVED
-        applicant, asked = decision.applicant, decision.request
-        assert applicant is not None and asked is not None
-        place = await units.describe(session, decision.unit) if decision.unit else ""
-        text = applicant_text(translator(applicant.language), approved, asked, place)
-        await outbox.enqueue(
-            session,
-            kind=DECISION_KIND,
-            chat_id=applicant.telegram_id,
-            user_id=applicant.id,
-            message=outbox.Message(text=text),
-            dedupe_key=f"{DECISION_KIND}:{asked.id}",
-            ref=f"{DECISION_KIND}:{asked.id}",
-        )
         decided.append(True)
+        approved = outcome is registration.Outcome.APPROVED
         return t("✅ Approved.") if approved else t("❌ Rejected.")
 
     answer = await _act(request, action)

@@ -24,6 +24,7 @@ from handlers.addresses import _problem_text
 from handlers.export import file_name
 from handlers.hotline import address_card
 from scheduler import jobs
+from scheduler import nudges as scheduler_nudges
 from storage import dashboard, units
 from storage import trusted_addresses as directory
 from storage.models import ActivityKind, Indicator, Target, Topic, Unit, UnitLevel
@@ -285,7 +286,11 @@ async def api_nudge(request: web.Request) -> web.Response:
     services = services_of(request)
     async with services.sessions() as session:
         where = await scope(request, seen, session)
-    queued = await nudges.queue_nudges(services, where.area, where.period, seen.profile.id)
+    try:
+        queued = await nudges.queue_nudges(services, where.area, where.period, seen.profile)
+    except scheduler_nudges.NudgeRefused:
+        t = seen.t
+        return _message(t("You can only see your own area and the places under it."), 403)
     jobs.wake_sender(request.app[APPLICATION])
     return web.json_response({"queued": queued, "message": nudges.nudged_text(seen.t, queued)})
 
@@ -596,11 +601,11 @@ async def media(request: web.Request) -> web.StreamResponse:
     try:
         found = await request.app[APPLICATION].bot.get_file(file_id)
     except TelegramError:
-        raise web.HTTPBadGateway(text="Telegram did not give the file") from None
+        raise web.HTTPBadGateway(text=seen.t("Telegram did not give the file.")) from None
     url = str(found.file_path)
     async with aiohttp.ClientSession() as client, client.get(url) as upstream:
         if upstream.status != 200:
-            raise web.HTTPBadGateway(text="Telegram did not give the file")
+            raise web.HTTPBadGateway(text=seen.t("Telegram did not give the file."))
         first = await upstream.content.read(64 * 1024)
         kind = _media_type(first, which)
         answer = web.StreamResponse(

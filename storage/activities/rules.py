@@ -35,7 +35,7 @@ from storage.models.activities import (
     Topic,
     TrainingAudience,
 )
-from storage.text import clean_name, fold, starts_like_formula
+from storage.text import clean_name, fold, starts_like_bullet, starts_like_formula
 
 MAX_PARTICIPANTS = 10_000
 MAX_NOTE = 1000
@@ -546,13 +546,15 @@ def clean_text(text: str, field: str, max_length: int) -> str:
 
 
 def clean_note(text: str) -> str:
-    """A free-text note: line breaks kept, at most :data:`MAX_NOTE` characters."""
+    """A free-text note: line breaks kept, at most :data:`MAX_NOTE` characters.
+    A note may be a list (``- 3 chị em\n- 2 cháu``); other formula starts
+    (``=``, ``@``, ``-1``) are refused, as in names."""
     note = text.strip()
     if len(note) > MAX_NOTE:
         raise ActivityProblem(Problem.TEXT_TOO_LONG, field="note", length=len(note), max=MAX_NOTE)
     if not note:
         raise ActivityProblem(Problem.TEXT_EMPTY, field="note")
-    if starts_like_formula(note):
+    if starts_like_formula(note) and not starts_like_bullet(note):
         raise ActivityProblem(Problem.TEXT_FORMULA, field="note")
     return note
 

@@ -5,7 +5,7 @@ table and the breakdowns, kept as JSON in the period report's frozen figures
 figures as submitted, in the reader's language, whatever was corrected since.
 
 The encoding follows the dataclasses' own type hints: enums by value, dates in
-ISO form, durations in seconds, dicts as ``[key, value]`` pairs (their keys are
+ISO form, durations in seconds, time zones by name, dicts as ``[key, value]`` pairs (their keys are
 enums, dates or ``None``). Nothing beyond what the workbook shows is kept: the
 collaborators' Telegram ids and languages are dropped. A frozen report that no
 longer decodes (the dataclasses changed since) gives ``None``, and the export
@@ -21,6 +21,7 @@ import typing
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage.reports.report import Report
 
@@ -38,6 +39,8 @@ def _encode(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
+    if isinstance(value, ZoneInfo):
+        return value.key
     if isinstance(value, dict):
         return [[_encode(k), _encode(v)] for k, v in value.items()]
     if isinstance(value, list | tuple):
@@ -85,6 +88,8 @@ def _decode(kind: Any, data: Any) -> Any:
             return date.fromisoformat(data)
         if kind is timedelta:
             return timedelta(seconds=data)
+        if kind is ZoneInfo:
+            return ZoneInfo(data)
         if kind is float and isinstance(data, int | float):
             return float(data)
         if isinstance(data, kind):

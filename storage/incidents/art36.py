@@ -126,11 +126,15 @@ async def notify_commune_committee(
     ``incident:<id>`` for a report, your own for a shelter intake. With
     ``incident_id`` the actor must be allowed to act on that report now."""
     commune = await _commune_of(session, unit_id)
-    if commune is None:
-        return Art36Outcome(Art36Result.NO_COMMUNE)
     incident = await session.get(Incident, incident_id) if incident_id is not None else None
     if incident_id is not None and incident is None:
         return Art36Outcome(Art36Result.NOT_ALLOWED)
+    if commune is None:
+        # Said only to someone who may act on the report: a stranger learns nothing.
+        if incident is not None and not await may_open(session, actor, incident):
+            await refuse(session, actor, incident, "art36", now)
+            return Art36Outcome(Art36Result.NOT_ALLOWED)
+        return Art36Outcome(Art36Result.NO_COMMUNE)
     allowed = (
         await may_open(session, actor, incident)
         if incident is not None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import registration
+from storage import approvals, registration
 from storage.models import (
     RegistrationRequest,
     RequestStatus,
@@ -84,10 +84,15 @@ async def count_pending(session: AsyncSession, actor: Profile, now: datetime) ->
 
 
 async def decide_request(
-    session: AsyncSession, actor: Profile, request_id: int | str, approve: bool
+    session: AsyncSession,
+    actor: Profile,
+    request_id: int | str,
+    approve: bool,
+    now: datetime,
+    texts: approvals.ApprovalTexts,
 ) -> registration.Decision:
     """Approve or reject one request (its id, or the public id a button
-    carries): ``storage.registration.decide``, which checks the permission
-    first and audits the decision. The caller tells the applicant and updates
-    the approvers' copies (``Decision.notices``)."""
-    return await registration.decide(session, request_id, actor, approve)
+    carries): :func:`storage.approvals.decide`, which checks the permission
+    first, audits the decision and queues the applicant's answer and the
+    approvers' updates, as the bot does."""
+    return await approvals.decide(session, request_id, actor, approve, now, texts)

@@ -41,6 +41,7 @@ from storage.registers.records import (
     EventInput,
     Member,
     RegisterError,
+    area_for,
     entries_under,
     save,
 )
@@ -186,6 +187,15 @@ async def import_csv(
         else:
             done.updated += 1
     return done
+
+
+async def export_for(
+    session: AsyncSession, actor: Profile | None, unit_id: int | None = None
+) -> tuple[Area, str]:
+    """The CSV of the registers the actor may read (``records.area_for``:
+    raises ``RegisterRefused`` otherwise)."""
+    area = await area_for(session, actor, unit_id)
+    return area, await export_csv(session, area)
 
 
 async def export_csv(session: AsyncSession, area: Area) -> str:

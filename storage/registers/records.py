@@ -260,6 +260,38 @@ class EntryView:
     address_name: str | None = None  # its name there
 
 
+class RegisterRefused(RegisterError):
+    """The actor may not read or manage the registers of that place (từ chối):
+    not a coordinator, or the place is not under theirs."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("not_allowed", detail)
+
+
+async def area_for(
+    session: AsyncSession, actor: Profile | None, unit_id: int | None = None
+) -> Area:
+    """The area whose registers ``actor`` reads and manages: ``unit_id``
+    (default: the actor's own unit). ``None`` is the operator (CLI), who
+    names a unit. Raises :class:`RegisterRefused` for anyone else: someone
+    who is not a coordinator, or a unit that is not under theirs."""
+    unit_id = unit_id if unit_id is not None else (actor.unit_id if actor else None)
+    unit = await session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is None:
+        raise RegisterRefused("no unit")
+    if not await _allowed(session, actor, unit):
+        raise RegisterRefused(unit.code or str(unit.id))
+    return areas.unit_area(unit)
+
+
+async def entries_for(
+    session: AsyncSession, actor: Profile | None, unit_id: int | None = None
+) -> tuple[Area, list[EntryView]]:
+    """The entries the actor may read: under :func:`area_for`."""
+    area = await area_for(session, actor, unit_id)
+    return area, await entries_under(session, area)
+
+
 async def entries_under(
     session: AsyncSession, area: Area, kind: RegisterKind | None = None
 ) -> list[EntryView]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from scheduler import jobs
 from storage import units
 from storage.models import RegistrationRequest, RequestStatus, Role, User, UserStatus
 from tests.handlers.conftest import USER
@@ -9,6 +10,15 @@ from tests.harness import texts
 from tests.storage.helpers import person, tra_bong
 
 FIRST, SECOND, OUTSIDER = 501, 502, 503
+
+
+async def deliver(bot) -> None:
+    """What the bot queued in the outbox is sent (the tests drive the sender)."""
+    await jobs.sender_of(bot.app).drain()
+
+
+def told(bot, chat_id: int) -> list[str]:
+    return texts(bot.api.bot_messages(chat_id))
 
 
 async def _people(bot, sessions) -> None:
@@ -33,6 +43,7 @@ async def _request(bot, sessions, people: bool = True) -> int:
     await bot.press(USER, label="Xã Trà Bồng")
     await bot.press(USER, label="I work for the whole commune")
     await bot.press(USER, label="✅ Send request")
+    await deliver(bot)
     async with sessions() as session:
         return await session.scalar(select(RegistrationRequest.id))
 
@@ -40,13 +51,15 @@ async def _request(bot, sessions, people: bool = True) -> int:
 async def test_first_decision_wins_and_the_others_see_who(bot, sessions):
     request_id = await _request(bot, sessions)
     assert len(bot.api.bot_messages(FIRST)) == len(bot.api.bot_messages(SECOND)) == 1
-    replies = await bot.press(FIRST, label="✅ Approve")
-    assert "✅ Approved by User 501." in texts(replies, FIRST)
-    assert "✅ Đã được User 501 duyệt." in texts(replies, SECOND)
-    assert any("approved" in t for t in texts(replies, USER))
-    replies = await bot.press_data(
-        SECOND, bot.api.bot_messages(SECOND)[0].message_id, f"ap:{request_id}:n"
-    )
+    await bot.press(FIRST, label="✅ Approve")
+    await deliver(bot)
+    assert "✅ Approved by User 501." in told(bot, FIRST)
+    assert "✅ Đã được User 501 duyệt." in told(bot, SECOND)
+    assert any("approved" in t for t in told(bot, USER))
+    # Every copy of the request lost its buttons.
+    assert bot.api.bot_messages(FIRST)[0].buttons() == []
+    assert bot.api.bot_messages(SECOND)[0].buttons() == []
+    await bot.press_data(SECOND, bot.api.bot_messages(SECOND)[0].message_id, f"ap:{request_id}:n")
     assert bot.answer() == "Yêu cầu này đã được User 501 xử lý."
     async with sessions() as session:
         request = await session.get(RegistrationRequest, request_id)
@@ -73,8 +86,9 @@ async def test_an_approver_who_blocked_the_bot_is_skipped(bot, sessions):
     async with sessions() as session:
         first = await session.scalar(select(User).where(User.telegram_id == FIRST))
     assert first.bot_blocked is True
-    replies = await bot.press(SECOND, label="✅ Duyệt")
-    assert any("approved" in t for t in texts(replies, USER))
+    await bot.press(SECOND, label="✅ Duyệt")
+    await deliver(bot)
+    assert any("approved" in t for t in told(bot, USER))
 
 
 async def test_an_unexpected_error_is_apologised_for_and_the_step_kept(bot, monkeypatch):

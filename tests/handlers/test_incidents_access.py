@@ -230,3 +230,28 @@ async def test_committee_says_why_a_contact_was_not_kept(bot, world):
     # A phone number in international form is a number, not a formula.
     replies = await bot.send(COORDINATOR, "/committee UBND xã Trà Bồng; +84 255 3822 000")
     assert "📞 +84 255 3822 000" in texts(replies)[0]
+
+
+async def test_art36_on_a_report_without_a_commune_says_so(bot, world):
+    """A report filed for the whole province has no commune: the one who may
+    act on it is told that no committee can be named, not "not allowed"; a
+    stranger still learns nothing."""
+    from storage.models import EscalationLevel
+    from tests.handlers.report_helpers import PROVINCE
+
+    await file_report(bot)
+    (incident,) = await incidents_in_db(bot)
+    async with bot.services.sessions.begin() as session:
+        found = await session.get(Incident, incident.id)
+        assert found is not None
+        found.unit_id = world.province.id
+        found.level = EscalationLevel.PROVINCE
+    help_message = (await bot.send(PROVINCE, "/help"))[0]
+    await bot.press_data(PROVINCE, help_message.message_id, f"ia:a36:{incident.id}")
+    assert bot.answer() == (
+        "This report has no commune, so no commune People's Committee can be named"
+        " for the Art. 36 notice."
+    )
+    help_message = (await bot.send(COLLABORATOR, "/help"))[0]
+    await bot.press_data(COLLABORATOR, help_message.message_id, f"ia:a36:{incident.id}")
+    assert bot.answer() == "You are not allowed to open this report."

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from scheduler import jobs
 from storage.models import RegistrationRequest, Role, Unit, User, UserStatus
 from tests.handlers.conftest import ADMIN, USER
 from tests.harness import texts
@@ -30,13 +31,15 @@ async def test_full_registration_with_a_new_village_and_approval(bot, sessions):
     assert "Thôn Nước Nia (new), Xã Trà Bồng, Quảng Ngãi" in summary
 
     replies = await bot.press(USER, label="✅ Send request")
-    to_admin = texts(replies, ADMIN)
+    assert "has been sent" in texts(replies, USER)[-1]
+    await jobs.sender_of(bot.app).drain()  # the request goes through the outbox
+    to_admin = texts(bot.api.bot_messages(ADMIN))
     assert len(to_admin) == 1
     assert "Yêu cầu đăng ký mới" in to_admin[0]  # the admin reads Vietnamese
-    assert "has been sent" in texts(replies, USER)[-1]
 
-    replies = await bot.press(ADMIN, label="✅ Duyệt")
-    assert any("approved" in t for t in texts(replies, USER))
+    await bot.press(ADMIN, label="✅ Duyệt")
+    await jobs.sender_of(bot.app).drain()
+    assert any("approved" in t for t in texts(bot.api.bot_messages(USER)))
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.telegram_id == USER))
         village = await session.get(Unit, user.unit_id)

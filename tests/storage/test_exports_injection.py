@@ -109,3 +109,51 @@ def test_activity_texts_that_start_a_formula_are_refused():
             call()
         assert caught.value.problem is rules.Problem.TEXT_FORMULA
     assert rules.clean_note("Họp dân - 20 người") == "Họp dân - 20 người"
+
+
+def test_a_note_written_as_a_list_is_accepted_and_real_formulas_are_not():
+    import pytest
+
+    from storage.activities import rules
+
+    listed = "- 3 chị em tham gia\n- 2 cháu được tư vấn"
+    assert rules.clean_note(listed) == listed
+    assert rules.clean_note("+ họp thôn\n+ phát tờ rơi") == "+ họp thôn\n+ phát tờ rơi"
+    assert rules.clean_note("  -   Tổ dệt") == "-   Tổ dệt"
+    for text in ("-5", "- =1+2", "+ @SUM(A1)", "-  -1", "+84 912", "=A1", "- ", "-\tx"):
+        with pytest.raises(rules.ActivityProblem) as caught:
+            rules.clean_note(text)
+        assert caught.value.problem in (rules.Problem.TEXT_FORMULA, rules.Problem.TEXT_EMPTY)
+    # Names stay strict: a list is not a name.
+    with pytest.raises(rules.ActivityProblem):
+        rules.clean_text("- Tổ dệt", "kind_other", 200)
+    # An export still writes such text as data.
+    assert defused(listed) == "'" + listed and restored(defused(listed)) == listed
+
+
+async def test_text_written_as_a_list_is_data_in_both_exports(session):
+    commune, _province = await tra_bong(session)
+    lan = await member(session, commune)
+    await log(
+        session,
+        activity(commune, lan, date(2024, 6, 1), kind=ActivityKind.OTHER, kind_other="- họp thôn"),
+    )
+    report = await build_report(
+        session,
+        areas.unit_area(commune),
+        parse_period("2024H1"),
+        today=date(2024, 6, 20),
+        zone=NOW.tzinfo,
+        with_children=True,
+    )
+    out = io.BytesIO()
+    await exports.write_csv(session, report, out, translator("en"))
+    fields = [f for row in csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))) for f in row]
+    assert not [f for f in fields if f.startswith(FORMULA_STARTS)]
+    assert "'- họp thôn" in fields
+    book_out = io.BytesIO()
+    await exports.write_xlsx(session, report, book_out, translator("en"))
+    book = openpyxl.load_workbook(io.BytesIO(book_out.getvalue()))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "- họp thôn" in {c.value for c in cells}

@@ -232,8 +232,8 @@ async def _decision_race(sessions: Sessions) -> None:
     request_id = world["request"]
     results = await _race(
         sessions,
-        lambda s: registration.decide(s, request_id, c1, True),
-        lambda s: registration.decide(s, request_id, c2, False),
+        lambda s: registration.decide(s, request_id, c1, True, NOW),
+        lambda s: registration.decide(s, request_id, c2, False, NOW),
     )
     outcomes = sorted(r.outcome.value for r in results)
     assert outcomes in (["already_decided", "approved"], ["already_decided", "rejected"])

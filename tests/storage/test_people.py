@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from handlers.approval import TEXTS
 from storage import audit, people, registration, units
 from storage.models import (
     ActivityRollup,
@@ -86,7 +87,9 @@ async def test_a_request_decided_from_the_list_is_audited(session):
     applicant = await person(session, 30)
     submitted = await registration.submit(session, applicant.id, Role.COLLABORATOR, commune.id)
     actor = await profile(session, coordinator)
-    decision = await people.decide_request(session, actor, submitted.request.id, approve=True)
+    decision = await people.decide_request(
+        session, actor, submitted.request.id, approve=True, now=NOW, texts=TEXTS
+    )
     assert decision.outcome is Outcome.APPROVED
     assert applicant.status is UserStatus.ACTIVE
     assert await _entries(session, registration.ENTITY, submitted.request.id) == [
@@ -102,7 +105,9 @@ async def test_a_request_decided_from_the_list_is_audited(session):
         )
     ]
     assert await people.pending_requests(session, actor, NOW) == []
-    again = await people.decide_request(session, actor, submitted.request.id, approve=False)
+    again = await people.decide_request(
+        session, actor, submitted.request.id, approve=False, now=NOW, texts=TEXTS
+    )
     assert again.outcome is Outcome.ALREADY_DECIDED
 
 
@@ -116,7 +121,12 @@ async def test_a_stranger_decides_nothing(session):
         session, applicant.id, Role.COLLABORATOR, coordinator.unit_id
     )
     decision = await people.decide_request(
-        session, await profile(session, stranger), submitted.request.id, approve=True
+        session,
+        await profile(session, stranger),
+        submitted.request.id,
+        approve=True,
+        now=NOW,
+        texts=TEXTS,
     )
     assert decision.outcome is Outcome.NOT_ALLOWED
     assert applicant.status is UserStatus.PENDING

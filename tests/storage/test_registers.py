@@ -195,3 +195,28 @@ async def test_an_activity_names_a_team_of_its_own_commune(session):
             NOW,
         )
     assert caught.value.problem is Problem.HELD_BY_ELSEWHERE
+
+
+async def test_storage_refuses_registers_outside_the_actors_area(session):
+    """The permission is storage's, shared by the bot, the dashboard and the
+    CLI: a coordinator reads the registers of their area only."""
+    commune, _province, v1, v2, chief = await _world(session)
+    await registers.import_csv(session, chief, _csv(commune, v1, v2), NOW)
+    other = await place(session, "Xã Bình Sơn", "Quảng Ngãi")
+    outsider = await profile(session, await person(session, 8, Role.COMMUNE_COORDINATOR, other))
+    collaborator = await profile(session, await person(session, 9, Role.COLLABORATOR, commune))
+    area, found = await registers.entries_for(session, chief)
+    assert area == areas.unit_area(commune) and len(found) == 6
+    area, found = await registers.entries_for(session, chief, v1.id)  # a village under theirs
+    assert {e.place for e in found} == {"Thôn 1"}
+    for actor, unit_id in ((outsider, commune.id), (collaborator, None), (collaborator, v1.id)):
+        with pytest.raises(registers.RegisterRefused) as refused:
+            await registers.entries_for(session, actor, unit_id)
+        assert refused.value.code == "not_allowed"
+        with pytest.raises(registers.RegisterRefused):
+            await registers.export_for(session, actor, unit_id)
+    # The outsider's own commune has nothing: allowed, and empty.
+    assert (await registers.entries_for(session, outsider))[1] == []
+    # The operator (CLI) names the unit.
+    _area, text = await registers.export_for(session, None, commune.id)
+    assert "CLB trường THCS Trà Bồng" in text

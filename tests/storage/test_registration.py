@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from storage import registration, units
 from storage.models import RequestStatus, Role, UserStatus
 from storage.registration import Outcome, RegistrationError
 from tests.storage.helpers import person, place, profile, tra_bong
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 
 async def test_request_goes_to_the_commune_coordinators_first(session):
@@ -61,7 +65,7 @@ async def test_approval_creates_the_new_village_and_activates(session):
         session, applicant.id, Role.COLLABORATOR, commune.id, new_village_name="Thôn Mới"
     )
     decision = await registration.decide(
-        session, submitted.request.id, await profile(session, coordinator), approve=True
+        session, submitted.request.id, await profile(session, coordinator), approve=True, now=NOW
     )
     assert decision.outcome is Outcome.APPROVED
     assert applicant.status is UserStatus.ACTIVE
@@ -77,9 +81,11 @@ async def test_second_decision_reports_who_decided(session):
     second = await person(session, 11, Role.COMMUNE_COORDINATOR, commune)
     applicant = await person(session, 20)
     submitted = await registration.submit(session, applicant.id, Role.TEAM_MEMBER, commune.id)
-    await registration.decide(session, submitted.request.id, await profile(session, first), False)
+    await registration.decide(
+        session, submitted.request.id, await profile(session, first), False, NOW
+    )
     again = await registration.decide(
-        session, submitted.request.id, await profile(session, second), True
+        session, submitted.request.id, await profile(session, second), True, NOW
     )
     assert again.outcome is Outcome.ALREADY_DECIDED
     assert again.decided_by.id == first.id
@@ -93,11 +99,13 @@ async def test_coordinators_cannot_decide_outside_their_subtree(session):
     applicant = await person(session, 20)
     submitted = await registration.submit(session, applicant.id, Role.COLLABORATOR, commune.id)
     decision = await registration.decide(
-        session, submitted.request.id, await profile(session, outsider), True
+        session, submitted.request.id, await profile(session, outsider), True, NOW
     )
     assert decision.outcome is Outcome.NOT_ALLOWED
     assert submitted.request.status is RequestStatus.PENDING
-    missing = await registration.decide(session, 999_999, await profile(session, outsider), True)
+    missing = await registration.decide(
+        session, 999_999, await profile(session, outsider), True, NOW
+    )
     assert missing.outcome is Outcome.NOT_ALLOWED  # the same answer: nothing learnt
 
 

@@ -396,3 +396,30 @@ async def test_the_summary_page_offers_the_report_files(world: World, client):
         assert json.loads(await r.read()) == await cli_json(world, world.commune.code, "2026-11")
     async with client.get(world.url + links["json"].replace("format=json", "format=csv")) as r:
         assert r.status == 401  # the signature covers the format
+
+
+async def test_a_file_telegram_does_not_give_is_said_in_the_viewers_language(
+    world: World, client, monkeypatch
+):
+    from telegram.error import NetworkError
+
+    async with client.get(
+        f"{world.url}/app/view/activities",
+        params={"unit": world.commune.code, "period": "2026-11"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        page = await r.text()
+    start = page.index('src="/app/media/') + 5
+    src = page[start : page.index('"', start)].replace("&amp;", "&")
+
+    async def refused(*args: object, **kwargs: object) -> None:
+        raise NetworkError("bad gateway")
+
+    assert world.bot.app is not None
+    monkeypatch.setattr(type(world.bot.app.bot), "get_file", refused)
+    async with client.get(world.url + src) as r:
+        assert r.status == 502
+        said = await r.text()
+    english = "Telegram did not give the file."
+    assert said == translator("vi")(english)
+    assert said != english

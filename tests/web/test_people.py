@@ -112,3 +112,55 @@ async def test_a_request_outside_the_area_is_refused(world: World, client):
     async with world.bot.services.sessions() as session:
         user = await users.get_by_telegram_id(session, NEWCOMER)
         assert user is not None and user.status is not UserStatus.ACTIVE
+
+
+async def test_a_decision_on_the_page_updates_every_approvers_copy(world: World, client):
+    """The page decides through the bot's use-case: the applicant is told, and
+    every approver who got the request in the bot sees its buttons go and
+    learns who decided (all through the outbox)."""
+    from handlers.approval import TEXTS
+    from storage import approvals
+
+    second = 5021
+    world.bot.api.add_user(second, first_name="Vy", language_code="en")
+    world.bot.api.add_user(NEWCOMER, first_name="Thảo", language_code="vi")
+    async with world.bot.services.sessions.begin() as session:
+        await person(session, second, Role.COMMUNE_COORDINATOR, world.commune, language="en")
+        newcomer = await person(session, NEWCOMER)
+        filed = await approvals.submit(
+            session,
+            newcomer.id,
+            Role.COLLABORATOR,
+            world.village.id,
+            world.bot.clock(),
+            TEXTS,
+        )
+        public_id = filed.request.public_id
+    assert filed.reached == 2
+    await jobs.sender_of(world.bot.app).drain()
+    for approver in (COMMUNE, second):
+        (copy,) = world.bot.api.bot_messages(approver)
+        assert f"ap:{public_id}:y" in str(copy.reply_markup)
+    async with client.post(
+        f"{world.url}/app/api/people/decide",
+        data={"id": public_id, "approve": "y"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        assert r.status == 200
+    await jobs.sender_of(world.bot.app).drain()
+    copy, verdict = world.bot.api.bot_messages(second)
+    assert not copy.reply_markup
+    assert (verdict.text or "").startswith("✅ Approved by ")
+    assert not world.bot.api.bot_messages(COMMUNE)[0].reply_markup
+    told = world.bot.api.bot_messages(NEWCOMER)
+    assert len(told) == 1 and "được duyệt" in (told[0].text or "")
+    # Deciding again changes nothing and tells nobody again.
+    async with client.post(
+        f"{world.url}/app/api/people/decide",
+        data={"id": public_id, "approve": "n"},
+        headers=world.headers(COMMUNE),
+    ) as r:
+        assert r.status == 200
+    await jobs.sender_of(world.bot.app).drain()
+    assert len(world.bot.api.bot_messages(NEWCOMER)) == 1
+    assert len(world.bot.api.bot_messages(second)) == 2
