@@ -28,7 +28,7 @@ from handlers.ui import advance, columns, esc, keyboard, reply, settle, text_of
 from scheduler.jobs import wake_sender
 from storage import approvals, invites, registration, units, users
 from storage.models import Role, UnitLevel, UserStatus
-from storage.text import clean_name, search_key, starts_like_formula
+from storage.text import clean_name, fold, search_key, starts_like_formula
 
 KEY = "reg"
 LANG, ROLE, PROVINCE, COMMUNE, VILLAGE, VILLAGE_NEW, CONFIRM = (
@@ -274,6 +274,9 @@ async def commune_typed(update: Update, context: BotContext) -> str:
             keyboard([[(t("◀ Change province"), "rb:province")]]),
         )
         return COMMUNE
+    exact = [h for h in hits if fold(h.name) == fold(text)]
+    if len(exact) == 1:  # the name on a button typed in full ("xã trà bồng"): chosen
+        return await _commune_set(update, context, (exact[0].id, exact[0].name))
     rows = [[(h.name, f"rc:{h.id}")] for h in hits]
     rows.append([(t("◀ Change province"), "rb:province")])
     await reply(update, t("Which one is yours?"), keyboard(rows))
@@ -287,6 +290,11 @@ async def commune_chosen(update: Update, context: BotContext) -> str:
     unit = await _unit_from(update, context, UnitLevel.COMMUNE, parent=state.get("province"))
     if unit is None:
         return await ask_commune(update, context)
+    return await _commune_set(update, context, unit)
+
+
+async def _commune_set(update: Update, context: BotContext, unit: tuple[int, str]) -> str:
+    state = draft(context, KEY)
     state.update(commune=unit[0], village=None, new_village=None)
     if UnitLevel.VILLAGE in _needs(Role(state["role"])):
         return await advance(update, unit[1], ask_village(update, context))
@@ -345,6 +353,10 @@ async def village_typed(update: Update, context: BotContext) -> str:
         commune = await units.get_unit(session, state["commune"])
         assert commune is not None
         hits = await units.search(session, text_of(update), level=UnitLevel.VILLAGE, within=commune)
+    exact = [h for h in hits if fold(h.name) == fold(text_of(update))]
+    if len(exact) == 1:  # the name on a button typed in full: chosen
+        state.update(village=exact[0].id, new_village=None)
+        return await advance(update, exact[0].name, ask_confirm(update, context))
     rows = [[(h.name, f"rv:{h.id}")] for h in hits]
     rows.append([(t("➕ My village is not listed"), "rv:new")])
     await reply(

@@ -461,6 +461,20 @@ async def test_registration_buttons_answered_by_typing_their_labels(bot):
     assert texts(replies)
 
 
+async def test_a_commune_on_the_list_typed_in_full_is_chosen(bot):
+    await bot.send(VISITOR, "/start")
+    assert bot.app is not None
+    await bot.send(VISITOR, "Tiếng Việt")
+    await bot.send(VISITOR, "Cán bộ xã")
+    await bot.send(VISITOR, "quảng ngãi")
+    replies = await bot.send(VISITOR, "tra bong")  # several: Trà Bồng, Tây Trà Bồng, …
+    assert "Xã Trà Bồng" in str(replies[-1].reply_markup)
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "COMMUNE"
+    replies = await bot.send(VISITOR, "xã trà bồng")  # the button's name, typed
+    assert bot.app.user_data[VISITOR]["reg"]["step"] == "CONFIRM"
+    assert "Xã Trà Bồng, Quảng Ngãi" in " ".join(texts(replies))
+
+
 async def test_hotline_in_the_middle_of_registration_asks_the_same_again(bot):
     await bot.send(VISITOR, "/start")
     question = bot.api.bot_messages(VISITOR)[-1].text
