@@ -23,7 +23,6 @@ from storage.models import (
     OutboxStatus,
     Priority,
     RegistrationRequest,
-    RequestStatus,
     Role,
     Unit,
     User,
@@ -173,11 +172,28 @@ async def decide(
     )
     # Copies not sent yet are withdrawn; those sent are updated below.
     await outbox.cancel(session, copies_ref(request.id))
+    decider = await session.get(User, request.decided_by_id) if request.decided_by_id else None
+    shown = _Decided(
+        applicant=_name(applicant),
+        decider=_name(decider),
+        place=await _request_place(session, request),
+        approved=approved,
+    )
     told: set[int] = set()
     for notice in decision.notices:
-        await _update_copy(session, request, notice, texts, notice.approver_id not in told)
+        await _update_copy(session, request, notice, texts, shown, notice.approver_id not in told)
         told.add(notice.approver_id)
     return decision
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """What every approver's update says, read once per decision."""
+
+    applicant: str
+    decider: str
+    place: str
+    approved: bool
 
 
 async def _update_copy(
@@ -185,17 +201,14 @@ async def _update_copy(
     request: RegistrationRequest,
     notice: ApprovalNotice,
     texts: ApprovalTexts,
+    shown: _Decided,
     tell: bool,
 ) -> None:
     """An approver's copy of a decided request loses its buttons; with
     ``tell``, a message says who decided (once per request and approver)."""
     approver = await session.get(User, notice.approver_id)
     language = approver.language if approver else None
-    applicant = await session.get(User, request.user_id)
-    decider = await session.get(User, request.decided_by_id) if request.decided_by_id else None
-    approved = request.status is RequestStatus.APPROVED
-    place = await _request_place(session, request)
-    copy = texts.request_decided(language, _name(applicant), request.role, place)
+    copy = texts.request_decided(language, shown.applicant, request.role, shown.place)
     await outbox.enqueue(
         session,
         kind=UPDATE_KIND,
@@ -213,7 +226,7 @@ async def _update_copy(
         kind=VERDICT_KIND,
         chat_id=notice.chat_id,
         user_id=notice.approver_id,
-        message=texts.verdict(language, approved, _name(decider)),
+        message=texts.verdict(language, shown.approved, shown.decider),
         priority=Priority.URGENT,
         dedupe_key=f"{VERDICT_KIND}:{request.id}:{notice.approver_id}",
         ref=ref_of(request.id),
