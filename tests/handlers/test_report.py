@@ -241,7 +241,11 @@ async def test_an_unauthorised_user_is_refused_and_audited(bot, world):
     async with bot.services.sessions() as session:
         collaborator = await session.scalar(select(User).where(User.telegram_id == COLLABORATOR))
         refused = (
-            await session.scalars(select(AuditEntry).where(AuditEntry.actor_id == collaborator.id))
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.actor_id == collaborator.id)
+                .order_by(AuditEntry.id)
+            )
         ).all()
     assert [(e.entity, e.entity_id, e.action) for e in refused] == [
         ("incident", incident.id, "open_denied"),
