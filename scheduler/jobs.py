@@ -33,6 +33,7 @@ from scheduler.runtime import Runtime, Texts
 from scheduler.sender import Sender, SenderConfig
 from scheduler.throttle import Throttle
 from storage import outbox
+from storage.db import is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ def attach(
     """Create the sender of this Application (before it starts)."""
     path = journal_path(runtime)
     journal = SentJournal(path) if path is not None else None
-    config = SenderConfig(lease_s=runtime.settings.outbox_lease_s)
+    config = SenderConfig(
+        lease_s=runtime.settings.outbox_lease_s,
+        one_transaction_at_a_time=is_sqlite(runtime.settings.database_url),
+    )
     sender = Sender(
         application.bot, runtime.sessions, runtime.clock, throttle, config, journal=journal
     )

@@ -76,6 +76,9 @@ CLAIM_BATCH = 8
 # A request is not started this close to the end of its lease: it has the
 # margin to reach Telegram before another sender may take the entry over.
 LEASE_MARGIN = timedelta(seconds=2)
+# A chat whose turn comes sooner than this may be claimed for: its entry waits
+# in the throttle that long at most, holding one slot.
+TURN_SOON_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class SenderConfig:
     max_attempts: int = 12  # transient errors (5xx, timeouts) before giving up
     backoff_cap_s: float = 300.0
     lease_s: float = 15.0  # how long a claim is this sender's alone
+    one_transaction_at_a_time: bool = True  # SQLite; a server takes several
     owner: str = field(default_factory=lambda: default_owner())
 
 
@@ -185,11 +189,15 @@ class Sender:
         self.stats = SenderStats()
         self._changed = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._chats_in_flight: dict[int, int] = {}
         self._stopping = False
         self._runner: asyncio.Task[None] | None = None
-        # One transaction at a time: SQLite has one writer anyway, and the in-memory
-        # database of the tests shares one connection between all sessions.
-        self._db_lock = asyncio.Lock()
+        # One transaction at a time on SQLite: it has one writer anyway, and the
+        # in-memory database of the tests shares one connection between all
+        # sessions. A server runs claims, reads and marks side by side.
+        self._db_lock: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.config.one_transaction_at_a_time else _Unlocked()
+        )
         self._payloads: dict[int, outbox.Message] = {}
         self._expired_at = float("-inf")
         self._woken = False
@@ -277,19 +285,22 @@ class Sender:
                     await self._wait(None)  # fewer, larger claims; after wake() the next slot
                     continue
                 self._woken = False
-                claimed = await self._claim(room)
+                # drain() sends everything due: a chat's spacing is waited out in the throttle.
+                claimed = await self._claim(room, skip_spaced=not until_idle)
                 for item in claimed:
                     self._spawn(item)
                 if claimed and len(claimed) == room:
                     continue  # more may be due
-                if until_idle and not self._in_flight and not claimed:
-                    return
-                if self._in_flight or until_idle:
+                if self._in_flight:
                     await self._wait(None)
+                elif until_idle:
+                    return
                 else:
                     if self.journal is not None:
                         self.journal.clear_if_settled()
-                    await self._wait(await self._idle_timeout())
+                    timeout = await self._idle_timeout()
+                    turn = self.throttle.next_turn_in()  # a chat left out for its spacing
+                    await self._wait(timeout if turn is None else min(timeout, turn))
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
@@ -315,16 +326,24 @@ class Sender:
     def _spawn(self, item: outbox.Claimed) -> None:
         task = asyncio.create_task(self._deliver(item), name=f"outbox-{item.id}")
         self._in_flight.add(task)
-        task.add_done_callback(self._done)
+        chats = self._chats_in_flight
+        chats[item.chat_id] = chats.get(item.chat_id, 0) + 1
+        task.add_done_callback(lambda done: self._done(done, item.chat_id))
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: asyncio.Task[None], chat_id: int) -> None:
         self._in_flight.discard(task)
+        left = self._chats_in_flight.pop(chat_id, 1) - 1
+        if left:
+            self._chats_in_flight[chat_id] = left
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery task failed", exc_info=task.exception())
         self._changed.set()
 
-    async def _claim(self, limit: int) -> list[outbox.Claimed]:
+    async def _claim(self, limit: int, *, skip_spaced: bool) -> list[outbox.Claimed]:
         now = self.clock()
+        busy = set(self._chats_in_flight)
+        if skip_spaced:
+            busy |= self.throttle.spaced_chats(TURN_SOON_S)
         expire = time.monotonic() - self._expired_at >= EXPIRY_EVERY_S
         expired: list[outbox.Outcome] = []
         try:
@@ -338,6 +357,7 @@ class Sender:
                     limit,
                     owner=self.config.owner,
                     lease=timedelta(seconds=self.config.lease_s),
+                    busy_chats=busy,
                 )
         except SQLAlchemyError:
             log.exception("cannot claim from the outbox")
@@ -463,10 +483,15 @@ class Sender:
     async def _write_marks(self) -> None:
         while self._marks:
             batch, self._marks = self._marks, []
+            plain = [m for m in batch if m.plain]
             try:
                 async with self._db_lock, self.sessions.begin() as session:
+                    await outbox.finish_sent(
+                        session, [(m.item.id, m.message_id or 0, m.at) for m in plain]
+                    )
                     for mark in batch:
-                        await mark.write(session, hooks=True)
+                        if not mark.plain:
+                            await mark.write(session, hooks=True)
             except Exception as exc:
                 if isinstance(exc, SQLAlchemyError):
                     log.exception("cannot record %d outbox outcomes; one by one now", len(batch))
@@ -507,6 +532,11 @@ class Sender:
         return False
 
 
+class _Unlocked(contextlib.AbstractAsyncContextManager[None]):
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class _Journalled:
     id: int
@@ -520,6 +550,15 @@ class _Mark:
     message_id: int | None
     error: str | None
     done: asyncio.Future[bool]
+
+    @property
+    def plain(self) -> bool:
+        """Sent, and of a kind without hooks: one statement marks many."""
+        return (
+            self.status is OutboxStatus.SENT
+            and self.message_id is not None
+            and not outbox.has_hooks(self.item.kind)
+        )
 
     async def write(self, session: AsyncSession, *, hooks: bool) -> None:
         await outbox.finish(

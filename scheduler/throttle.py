@@ -115,6 +115,18 @@ class Throttle:
         if not lock.locked() and len(self._chat_locks) > 10_000:
             self._forget_idle_chats()
 
+    def spaced_chats(self, within_s: float) -> set[int]:
+        """Chats whose next turn is more than ``within_s`` away."""
+        later = self._now() + within_s
+        return {chat for chat, free_at in self._chat_free_at.items() if free_at > later}
+
+    def next_turn_in(self) -> float | None:
+        """Seconds until the soonest chat that is waiting for its turn has
+        it; None if none is waiting."""
+        now = self._now()
+        waits = [free_at - now for free_at in self._chat_free_at.values() if free_at > now]
+        return min(waits) if waits else None
+
     def refund(self) -> None:
         """A request the server refused before counting it (403, 5xx)."""
         self._refill()

@@ -10,15 +10,27 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from storage.models import User
 from storage.models.outbox import OutboxEntry, OutboxPayload, OutboxStatus, Priority
@@ -370,6 +382,9 @@ async def cancel(session: AsyncSession, ref: str) -> int:
 
 # The sender's steps. Each runs in a transaction of its own.
 DEFAULT_LEASE = timedelta(seconds=15)
+# A claim reads this many times the entries it may take, so that one chat's
+# queue ahead of the others still leaves entries for other chats.
+CLAIM_WINDOW = 4
 
 
 def _lapsed(now: datetime) -> Any:
@@ -421,28 +436,54 @@ async def claim(
     *,
     owner: str = "",
     lease: timedelta = DEFAULT_LEASE,
+    busy_chats: Collection[int] = (),
 ) -> list[Claimed]:
     """Take up to ``limit`` due entries, most urgent first, and mark them
     ``sending`` by ``owner`` until ``now + lease``. Entries another sender
     holds are skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and their
     unexpired lease everywhere); an entry whose lease lapsed is taken over,
     with ``taken_over`` set: its first claimer may have sent it. The caller
-    commits before sending anything."""
+    commits before sending anything.
+
+    At most one entry per chat is taken, and none for a chat that has an
+    entry ``sending`` under a live lease or that is in ``busy_chats`` (the
+    caller's own, still in flight or waiting for their turn). A chat gets one
+    message a second, so fifty alerts to one coordinator would otherwise fill
+    every slot of the sender and hold a broadcast to everyone else behind
+    them; it also keeps one chat's messages in order."""
     due = and_(
         OutboxEntry.status == OutboxStatus.PENDING,
         OutboxEntry.not_before <= now,
+    )
+    live = aliased(OutboxEntry)
+    held = (
+        select(live.id)
+        .where(
+            live.chat_id == OutboxEntry.chat_id,
+            live.status == OutboxStatus.SENDING,
+            live.lease_until > now,
+        )
+        .exists()
     )
     query = (
         select(OutboxEntry)
         .where(
             or_(due, _lapsed(now)),
             or_(OutboxEntry.expires_at.is_(None), OutboxEntry.expires_at > now),
+            ~held,
         )
         .order_by(OutboxEntry.priority, OutboxEntry.not_before, OutboxEntry.id)
-        .limit(limit)
+        .limit(limit * CLAIM_WINDOW)
         .with_for_update(skip_locked=True)
     )
-    entries = (await session.scalars(query)).all()
+    if busy_chats:
+        query = query.where(OutboxEntry.chat_id.not_in(list(busy_chats)))
+    entries: list[OutboxEntry] = []
+    chats: set[int] = set()
+    for entry in (await session.scalars(query)).all():
+        if entry.chat_id not in chats and len(entries) < limit:
+            chats.add(entry.chat_id)
+            entries.append(entry)
     claimed = []
     for entry in entries:
         taken_over = entry.status is OutboxStatus.SENDING
@@ -535,6 +576,35 @@ async def finish(
     if hooks:
         await _run_hooks(session, outcome)
     return outcome
+
+
+async def finish_sent(session: AsyncSession, sent: Sequence[tuple[int, int, datetime]]) -> None:
+    """Record many ``(entry id, message id, when)`` as sent in one statement
+    (executemany). For kinds without outcome hooks (:func:`has_hooks`); an
+    entry already final is left as it is."""
+    if not sent:
+        return
+    table = cast(Table, OutboxEntry.__table__)
+    await session.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("entry"),
+            # not IN (...): an expanding list cannot go in an executemany
+            or_(table.c.status == OutboxStatus.PENDING, table.c.status == OutboxStatus.SENDING),
+        )
+        .values(
+            status=OutboxStatus.SENT,
+            finished_at=bindparam("at"),
+            message_id=bindparam("sent_id"),
+            error=None,
+        ),
+        [{"entry": entry, "sent_id": message, "at": at} for entry, message, at in sent],
+    )
+
+
+def has_hooks(kind: str) -> bool:
+    """Whether an outcome of this kind runs hooks (:func:`on_outcome`)."""
+    return bool(_hooks.get(kind))
 
 
 async def release(
@@ -702,7 +772,9 @@ __all__ = [
     "enqueue_many",
     "expire_due",
     "finish",
+    "finish_sent",
     "get",
+    "has_hooks",
     "message_of",
     "next_due",
     "on_outcome",

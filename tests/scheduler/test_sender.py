@@ -244,6 +244,41 @@ async def test_urgent_goes_before_queued_bulk(sessions):
     assert sorted(bot.delivered[1:]) == list(range(100, 140))
 
 
+async def alerts_to(sessions, chat: int, count: int) -> None:
+    async with sessions.begin() as session:
+        for n in range(count):
+            await outbox.enqueue(
+                session,
+                kind="alert",
+                chat_id=chat,
+                message=outbox.Message(text=f"alert {n}"),
+                priority=Priority.URGENT,
+            )
+
+
+async def test_alerts_to_one_chat_do_not_hold_a_broadcast_behind_them(sessions):
+    """One chat gets a message a second: ten urgent alerts to one coordinator
+    take one slot of the sender, not all of them, and go in order."""
+    clock = Clock()
+    await alerts_to(sessions, 1, 10)
+    await enqueue(sessions, *range(100, 120), kind="bulk", priority=Priority.BULK)
+    bot = ScriptedBot()
+    throttle = Throttle(rate_per_s=10_000, chat_interval_s=1.0)
+    sender = Sender(bot, sessions, clock, throttle, SenderConfig(max_in_flight=8))
+    await sender.start()
+    try:
+        for _ in range(1000):
+            if bot.delivered.count(1) >= 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await sender.stop()
+    second_alert = [n for n, chat in enumerate(bot.delivered) if chat == 1][1]
+    assert sorted(bot.delivered[:second_alert]) == [1, *range(100, 120)]
+    alerts = [text for _, chat, text in bot.calls if chat == 1]
+    assert alerts == [f"alert {n}" for n in range(len(alerts))]
+
+
 async def test_expired_reminder_is_not_sent(sessions):
     clock = Clock()
     async with sessions.begin() as session:

@@ -104,6 +104,42 @@ async def test_claim_takes_the_most_urgent_due_entries_first(session):
     assert await outbox.next_due(session) == NOW + timedelta(minutes=5)
 
 
+async def test_a_claim_takes_one_entry_per_chat_and_none_for_a_busy_chat(session):
+    for n in range(5):
+        await outbox.enqueue(
+            session, kind="alert", chat_id=1, message=text(f"a{n}"), priority=Priority.URGENT
+        )
+    bulk = [outbox.Recipient(chat_id=n) for n in range(100, 104)]
+    await outbox.enqueue_many(session, kind="b", recipients=bulk, message=text())
+    first = await outbox.claim(session, NOW, 3, owner="a")
+    assert [c.chat_id for c in first] == [1, 100, 101]
+    # chat 1 has an entry in flight (a live lease): its next one waits
+    second = await outbox.claim(session, NOW, 10, owner="b")
+    assert [c.chat_id for c in second] == [102, 103]
+    await outbox.finish(session, first[0].id, OutboxStatus.SENT, NOW, message_id=1)
+    # the sender's own busy chats are left out too
+    assert await outbox.claim(session, NOW, 10, owner="a", busy_chats={1}) == []
+    (next_alert,) = await outbox.claim(session, NOW, 10, owner="a")
+    assert (next_alert.chat_id, next_alert.id) == (1, first[0].id + 1)
+
+
+async def test_many_sent_marks_in_one_statement_leave_final_entries_alone(session):
+    bulk = [outbox.Recipient(chat_id=n) for n in (1, 2, 3)]
+    await outbox.enqueue_many(session, kind="b", recipients=bulk, message=text())
+    one, two, three = await outbox.claim(session, NOW, 3)
+    await outbox.finish(session, three.id, OutboxStatus.FAILED, NOW, error="Chat not found")
+    later = NOW + timedelta(seconds=1)
+    await outbox.finish_sent(
+        session, [(one.id, 501, NOW), (two.id, 502, later), (three.id, 503, NOW)]
+    )
+    rows = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.chat_id))).all()
+    assert [(r.status, r.message_id, r.finished_at) for r in rows] == [
+        (OutboxStatus.SENT, 501, NOW),
+        (OutboxStatus.SENT, 502, later),
+        (OutboxStatus.FAILED, None, NOW),
+    ]
+
+
 async def test_a_claim_is_a_lease_that_only_lapses(session):
     """Another sender's unexpired claim is left alone; an expired one is
     taken over (and says so); a final mark is never changed."""
