@@ -18,7 +18,10 @@ next answer did not come, or came wrong), the broadcast's ``delivered``,
 held at the kill), ``failover_s`` (from the kill to the next broadcast
 delivery), ``broadcast_ratio`` (its rate over the whole broadcast against
 30/s), ``forged_accepted`` (forged requests answered 2xx, or answered at all
-by the bot).
+by the bot). The reports' alerts reach the province coordinator (the area has
+no trusted address) through the same 30/s as the broadcast, and so do the
+progress edits: ``budget_shared`` counts them during the broadcast, and
+``budget_ratio`` is the rate of everything that budget carried.
 
     .venv/bin/python bench/instances.py --instances 2 --users 200 --kill-at 0.5 \\
         --db postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -307,10 +310,13 @@ class Count:
         self.killed_at: float | None = None
         self.back_at: float | None = None
         self.forged_answers = 0
+        self.coordinator_at: list[float] = []  # alerts and progress edits: the same budget
 
     def hook(self, message: SentMessage) -> None:
         if message.chat_id in self.forged and message.from_bot:
             self.forged_answers += 1
+        if message.chat_id == COORDINATOR and message.from_bot:
+            self.coordinator_at.append(time.monotonic())
         if message.chat_id in self.recipients and (message.text or "").startswith(HEADER):
             now = time.monotonic()
             self.copies[message.chat_id] = self.copies.get(message.chat_id, 0) + 1
@@ -552,6 +558,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     first = count.first_at or started
     seconds = max(count.last_at - first, 1e-9)
     delivered = len(count.copies)
+    shared = sum(first <= t <= count.last_at for t in count.coordinator_at)
     lost = len(driver.confirmed - activities) + len(set(codes) - set(stored))
     # A report is anonymous: one stored beyond the receipts given is a duplicate.
     duplicates = sum(n - 1 for n in per_user.values() if n > 1)
@@ -584,6 +591,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "ambiguous": ambiguous,
         "failover_s": round(failover, 2),
         "broadcast_ratio": round(delivered / seconds / LIMIT_PER_S, 4),
+        # The whole outbox budget in the same time: the broadcast, and the
+        # alerts and progress edits sent to the coordinator meanwhile.
+        "budget_ratio": round((delivered + shared) / seconds / LIMIT_PER_S, 4),
+        "budget_shared": shared,
         "forged_accepted": forged_accepted + count.forged_answers,
     }
 
