@@ -147,6 +147,26 @@ async def _keep_register_names_apart(session: AsyncSession, kept: Unit, dropped:
     return renamed
 
 
+async def _first_wins(session: AsyncSession, keep_id: int, drop_id: int) -> None:
+    """Two coordinators merging the same two villages at once, maybe the
+    opposite ways: the first wins and the second is refused, instead of both
+    villages ending up deactivated. On PostgreSQL the second waits for the
+    rows the first locked; on SQLite, for the write lock the conditional
+    UPDATE takes. Either way it then sees the first one's result."""
+    await session.execute(
+        select(Unit.id).where(Unit.id.in_([keep_id, drop_id])).order_by(Unit.id).with_for_update()
+    )
+    kept_active = select(Unit.id).where(Unit.id == keep_id, Unit.active.is_(True)).exists()
+    result = await session.execute(
+        update(Unit)
+        .where(Unit.id == drop_id, Unit.active.is_(True), kept_active)
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise PeopleError("not_found")
+
+
 async def merge_villages(
     session: AsyncSession, actor: Profile, keep_id: int, drop_id: int
 ) -> Merged:
@@ -162,6 +182,7 @@ async def merge_villages(
     dropped = await _village(session, actor, drop_id)
     if kept.parent_id != dropped.parent_id:
         raise PeopleError("different_commune")
+    await _first_wins(session, kept.id, dropped.id)
     moved: dict[str, int] = {}
     renamed = await _keep_register_names_apart(session, kept, dropped)
     if renamed:

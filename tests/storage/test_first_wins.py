@@ -19,7 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import translator
-from storage import broadcasts, incidents, migrate, registration, trusted_addresses
+from storage import (
+    broadcasts,
+    incidents,
+    migrate,
+    people,
+    registration,
+    trusted_addresses,
+    units,
+)
 from storage.db import is_sqlite, make_engine, make_sessionmaker
 from storage.incidents import Result, actions
 from storage.models import (
@@ -37,6 +45,7 @@ from storage.models import (
     User,
     UserStatus,
 )
+from storage.people import PeopleError, places
 from storage.users import profile_of
 from tests.conftest import TEST_URL
 from tests.storage.helpers import tra_bong
@@ -283,3 +292,40 @@ async def test_two_takes_at_the_same_moment_on_postgresql(server_sessions):
 
 async def test_two_decisions_at_the_same_moment_on_postgresql(server_sessions):
     await _decision_race(server_sessions)
+
+
+async def _merge_race(sessions: Sessions) -> None:
+    """Two coordinators merge the same two villages the opposite ways at once:
+    one merge wins; before, both villages ended up deactivated."""
+    world = await _people(sessions)
+    c1, c2 = world["coordinators"]
+    async with sessions.begin() as session:
+        commune = await session.get(Unit, c1.unit_id)
+        one = await units.add_village(session, commune, "Thôn Một")
+        two = await units.add_village(session, commune, "Thôn Hai")
+        ids = (one.id, two.id)
+
+    async def merge(actor: Any, keep: int, drop: int) -> Any:
+        async with sessions.begin() as session:
+            return await people.merge_villages(session, actor, keep, drop)
+
+    results = await asyncio.gather(
+        merge(c1, ids[0], ids[1]), merge(c2, ids[1], ids[0]), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, PeopleError)]
+    assert len(refused) == 1 and refused[0].code == "not_found"
+    async with sessions() as session:
+        active = (
+            await session.scalars(select(Unit.id).where(Unit.id.in_(ids), Unit.active.is_(True)))
+        ).all()
+    assert len(active) == 1
+    assert await _count(sessions, "merge", "unit") == 1
+
+
+async def test_two_opposite_merges_at_the_same_moment_on_a_sqlite_file(file_sessions, monkeypatch):
+    _gate(monkeypatch, places, "_village")
+    await _merge_race(file_sessions)
+
+
+async def test_two_opposite_merges_at_the_same_moment_on_postgresql(server_sessions):
+    await _merge_race(server_sessions)
