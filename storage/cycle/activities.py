@@ -12,7 +12,8 @@ shows the submitted values, and a last column says what happened since:
 - corrected after submission: which shown values changed, and to what;
 - deleted after submission;
 - moved out of the period or of the commune (a correction of its date or
-  place): listed, as it was submitted, with its date or place now;
+  place): listed, as it was submitted, with its date or place now (one
+  moved to another province is not found);
 - logged after submission: listed after the submitted ones, with today's
   values, marked as not in the submitted figures;
 - changed after submission with no trail (only ``updated_at`` says so):
@@ -58,6 +59,7 @@ SHOWN = {
 }
 COUNTS = ("total", "women", "men", "girls", "boys", "ethnic_minority")
 TITLE = N_("After submission")
+CHUNK = 5000  # ids in one IN (...): under SQLite's and asyncpg's limits
 
 
 @dataclass
@@ -104,6 +106,10 @@ async def _rows(session: AsyncSession, area: Area, period: Period, at: datetime)
         .scalar_subquery()
     )
     place = select(Unit.id).where(in_subtree(Unit.path, area.path)).scalar_subquery()
+    # Moved out since: looked for in the area's province (a move to another
+    # province is not), so that the changes made elsewhere are not all read.
+    province = f"/{area.path.strip('/').split('/')[0]}/"
+    nearby = select(Unit.id).where(in_subtree(Unit.path, province)).scalar_subquery()
     query = (
         select(Activity, User.display_name)
         .join(User, User.id == Activity.reporter_id)
@@ -112,21 +118,23 @@ async def _rows(session: AsyncSession, area: Area, period: Period, at: datetime)
                 Activity.held_on.between(period.start, period.end)
                 & Activity.unit_id.in_(place)
                 & (Activity.deleted.is_(False) | (Activity.updated_at > at)),
-                Activity.id.in_(later),  # perhaps moved out since
+                Activity.id.in_(later) & Activity.unit_id.in_(nearby),
             )
         )
         .order_by(Activity.held_on, Activity.id)
     )
     rows = {a.id: Row(a, name, _values(a)) for a, name in (await session.execute(query)).all()}
-    trail = await session.scalars(
-        select(AuditEntry)
-        .where(
-            AuditEntry.entity == ENTITY,
-            AuditEntry.entity_id.in_(list(rows)),
-            AuditEntry.at > at,
+    ids = list(rows)
+    trail: list[AuditEntry] = []
+    for start in range(0, len(ids), CHUNK):
+        trail += await session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity == ENTITY,
+                AuditEntry.entity_id.in_(ids[start : start + CHUNK]),
+                AuditEntry.at > at,
+            )
         )
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    )
+    trail.sort(key=lambda e: (e.at, e.id), reverse=True)
     for entry in trail:  # the latest first: each undone in turn
         row = rows[entry.entity_id]
         if entry.action == "delete":
