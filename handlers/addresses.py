@@ -575,7 +575,10 @@ async def _toggles_typed(
     chosen (a chosen one stays chosen); with Done typed too, back to the card."""
     t = context.t
     typed = read_choices(
-        text_of(update), [(label, value) for value, label in options], done=[t("Done ➜")]
+        text_of(update),
+        [(label, value) for value, label in options],
+        done=[t("Done ➜")],
+        partial=True,
     )
     if typed.unknown is not None or not (typed.picked or typed.done):
         await reply(

@@ -440,7 +440,7 @@ async def _checklist_typed(
     each named one is chosen (a chosen one stays chosen); with Done typed
     too, the step ends as the Done button would end it."""
     t = context.t
-    typed = read_choices(text_of(update), options, done=[t("✅ Done")])
+    typed = read_choices(text_of(update), options, done=[t("✅ Done")], partial=True)
     if typed.unknown is not None or not (typed.picked or typed.done):
         await reply(
             update,

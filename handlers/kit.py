@@ -8,7 +8,10 @@ conversation is made of, written once.
 - :func:`match_label` / :func:`match_labels`: typing a button's visible
   label counts as pressing it (accents, case, emoji and markup ignored; the
   words in a label's parentheses count too: "họp dân" for "Truyền thông
-  trực tiếp (họp dân, sinh hoạt)").
+  trực tiếp (họp dân, sinh hoạt)"). At a step that takes nothing but its
+  buttons, whole words of one label that no other button has count too
+  ("ẩn danh" for "🙈 Giữ ẩn danh"); words that several buttons have
+  choose nothing, and the question is asked again.
 - :func:`take_text`: the parts of a text that Telegram split at 4,096
   characters, joined again before the step reads them.
 - :func:`fallbacks`: /help, /hotline, /language, /start and /cancel answer
@@ -81,14 +84,37 @@ def label_forms(label: str) -> set[str]:
     return {f for f in forms if f}
 
 
-def match_label(text: str, options: Iterable[tuple[str, T]]) -> T | None:
-    """The value of the one option whose label (or a word of it) is ``text``."""
+def _one(found: Iterable[T]) -> T | None:
+    unique = list(dict.fromkeys(found))
+    return unique[0] if len(unique) == 1 else None
+
+
+def match_label(text: str, options: Iterable[tuple[str, T]], *, partial: bool = False) -> T | None:
+    """The value of the one option whose label is ``text``; failing that, of
+    the one option with a piece of label (a comma-separated part, a word in
+    its parentheses) that is ``text``, if no other option's label has those
+    words ("bạo lực" is a part of "Bạo lực, xâm hại trẻ em" but also in
+    "Bạo lực gia đình": nothing).
+
+    With ``partial`` (for a step that takes nothing but its buttons), any
+    words of one label, whole and in a row, are enough ("ẩn danh" for
+    "🙈 Giữ ẩn danh"), on the same condition that no other label has them.
+    Free-text steps must not pass it: a name or a detail typed there would
+    be read as a button."""
     typed = fold_label(text)
     if not typed:
         return None
-    found = [value for label, value in options if typed in label_forms(label)]
-    unique = list(dict.fromkeys(found))
-    return unique[0] if len(unique) == 1 else None
+    options = list(options)
+    whole = [
+        value
+        for label, value in options
+        if typed in (fold_label(label), fold_label(_PARENS.sub(" ", label)))
+    ]
+    if whole:
+        return _one(whole)
+    if not partial and not any(typed in label_forms(label) for label, _ in options):
+        return None
+    return _one(value for label, value in options if f" {typed} " in f" {fold_label(label)} ")
 
 
 def _parts(text: str) -> list[str]:
@@ -123,12 +149,17 @@ def read_choices(
     options: Sequence[tuple[str, T]],
     done: Sequence[str] = (),
     groups: Sequence[tuple[str, Sequence[T]]] = (),
+    *,
+    partial: bool = False,
 ) -> Choices[T]:
     """A typed answer to a multi-choice step: the labels named, separated by
     commas, semicolons or "và"/"and" ("phụ nữ, trẻ em"), each matched as by
     :func:`match_label`; ``groups`` are words that name several values at
     once ("trẻ em": girls and boys); a part that is one of the ``done``
-    labels ("xong") finishes the step."""
+    labels ("xong") finishes the step. With ``partial`` (a checklist that
+    takes nothing but its buttons), a part that is no label nor group is
+    read as whole words of one button's label that no other button has
+    ("cao tuổi" for "Người cao tuổi"), the Done button among them."""
     picked: list[T] = []
     finished = False
     unknown: str | None = None
@@ -140,14 +171,23 @@ def read_choices(
             finished = True
             continue
         value = match_label(part, options)
+        index = match_label(part, group_options) if value is None else None
         if value is not None:
             found: Sequence[T] = [value]
+        elif index is not None:
+            found = groups[index][1]
         else:
-            index = match_label(part, group_options)
-            if index is None:
+            buttons: list[tuple[str, tuple[bool, T | None]]] = [
+                (label, (False, v)) for label, v in options
+            ] + [(label, (True, None)) for label in done]
+            hit = match_label(part, buttons, partial=True) if partial else None
+            if hit is None:
                 unknown = unknown if unknown is not None else part.strip()
                 continue
-            found = groups[index][1]
+            if hit[0]:
+                finished = True
+                continue
+            found = [hit[1]] if hit[1] is not None else []
         picked += [v for v in found if v not in picked]
     return Choices(picked, finished, unknown)
 
@@ -170,17 +210,18 @@ def remember_buttons(state: dict[str, Any], markup: object) -> None:
         ]
 
 
-def typed_button(update: Update, buttons: object) -> str | None:
+def typed_button(update: Update, buttons: object, *, partial: bool = False) -> str | None:
     """The data of the remembered button (``[[label, data], ...]``) whose
     label the message is; the update then reads as that button's press
-    (:func:`pressed_data`), so the step's own button handler can run."""
+    (:func:`pressed_data`), so the step's own button handler can run.
+    ``partial``: as for :func:`match_label`, at a step with nothing but buttons."""
     message = update.effective_message
     if message is None or not message.text or not isinstance(buttons, list):
         return None
     options = [
         (str(p[0]), str(p[1])) for p in buttons if isinstance(p, list | tuple) and len(p) == 2
     ]
-    data = match_label(message.text, options)
+    data = match_label(message.text, options, partial=partial)
     if data is not None:
         _typed_data.set((update.update_id, data))
     return data
@@ -242,7 +283,10 @@ def guards(
     (the step's button handler), a typed label is read as that button."""
 
     async def wrong_message(update: Update, context: BotContext) -> object:
-        typed = typed_button(update, buttons_of(context)) if buttons_of is not None else None
+        # Text reaching the guards is text at a step of buttons only: whole
+        # words of one button's label choose it.
+        buttons = buttons_of(context) if buttons_of is not None else None
+        typed = typed_button(update, buttons, partial=True) if buttons is not None else None
         if press is not None and typed is not None:
             return await press(update, context)
         line = reason or (TYPE_TEXT if expects_text else CHOOSE_BUTTON)

@@ -304,7 +304,7 @@ async def affected_typed(update: Update, context: BotContext) -> str | int:
     options = [(t(name), a.value) for a, name in AFFECTED_NAMES.items()]
     groups = [(t(words), [a.value for a in members]) for words, members in AFFECTED_GROUPS]
     text = text_of(update)
-    typed = read_choices(text, options, done=[t("Done ➜")], groups=groups)
+    typed = read_choices(text, options, done=[t("Done ➜")], groups=groups, partial=True)
     if typed.unknown is not None or not (typed.picked or typed.done):
         await say(
             update,

@@ -5,8 +5,9 @@ the activities), with the narrative as the second sheet and, third, the
 figures as submitted beside today's, each difference a correction.
 
 For a submitted report the plan's table and the breakdowns are those kept at
-submission (``storage.cycle.frozen``): a later correction changes the third
-sheet only. The activities listed are those of today."""
+submission (``storage.cycle.frozen``), and the activities are listed as they
+were submitted, each with what happened to it since (``storage.cycle.activities``):
+a later correction changes the third sheet and the activities' marks only."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cycle import frozen, reports
+from storage.cycle.activities import as_submitted
 from storage.cycle.figures import line_name, lines_of
 from storage.cycle.labels import SECTION_NAMES, STATE_NAMES, report_title
 from storage.models import PeriodReport, Unit
@@ -126,8 +128,11 @@ async def write_period_report(
         session, unit_area(unit), period, today=today, zone=zone, with_children=True
     )
     kept = frozen.thaw(report.figures) if reports.is_frozen(report) else None
+    listed = None
+    if kept is not None and report.submitted_at is not None:
+        listed = await as_submitted(session, unit_area(unit), period, report.submitted_at, t, zone)
     buffer = io.BytesIO()
-    await exports.write_xlsx(session, kept or built, buffer, t)
+    await exports.write_xlsx(session, kept or built, buffer, t, listed=listed)
     buffer.seek(0)
     book = load_workbook(buffer)
     _narrative(

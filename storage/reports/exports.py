@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
@@ -110,17 +111,65 @@ async def _place_names(session: AsyncSession, area: Area) -> dict[int, tuple[str
     return found
 
 
+_TOPIC_ORDER = {topic.value: n for n, topic in enumerate(Topic)}
+
+
+@dataclass(frozen=True)
+class RawLabels:
+    """What a raw row's codes read as: places by unit id (province, commune,
+    village), kinds, languages and topics in the reader's language."""
+
+    places: dict[int, tuple[str, str, str]]
+    kinds: dict[str, str]
+    languages: dict[str, str]
+    topics: dict[str, str]
+
+    def row(
+        self,
+        id_: int,
+        held_on: date,
+        unit_id: int,
+        kind: str,
+        other: str | None,
+        topics: list[str],
+        language: str,
+        ethnic: str | None,
+        counts: tuple[int, int, int, int, int, int],
+        reporter: str | None,
+    ) -> tuple[Any, ...]:
+        """The values of :func:`raw_header`'s columns; ``counts``: total,
+        women, men, girls, boys, ethnic-minority participants."""
+        found = sorted((v for v in topics if v in _TOPIC_ORDER), key=_TOPIC_ORDER.__getitem__)
+        return (
+            f"HD-{id_}",
+            held_on,
+            *self.places.get(unit_id, ("", "", "")),
+            self.kinds.get(kind, kind),
+            other or "",
+            "; ".join(self.topics[v] for v in found),
+            self.languages.get(language, language),
+            ethnic or "",
+            *counts,
+            reporter or "",
+        )
+
+
+async def raw_labels(session: AsyncSession, area: Area, t: Translate) -> RawLabels:
+    return RawLabels(
+        await _place_names(session, area),
+        {k.value: t(KIND_NAMES[k]) for k in ActivityKind},
+        {v.value: t(LANGUAGE_NAMES[v]) for v in SessionLanguage},
+        {topic.value: t(TOPIC_NAMES[topic]) for topic in Topic},
+    )
+
+
 async def raw_rows(
     session: AsyncSession, area: Area, start: date, end: date, t: Translate
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """The live activities of the area and period in batches, oldest first,
     as the values of :func:`raw_header`'s columns: nothing personal beyond
     the reporter's display name (no notes, photos or voice notes)."""
-    names = await _place_names(session, area)
-    kinds = {k.value: t(KIND_NAMES[k]) for k in ActivityKind}
-    languages = {v.value: t(LANGUAGE_NAMES[v]) for v in SessionLanguage}
-    order = {topic.value: n for n, topic in enumerate(Topic)}
-    topic_names = {topic.value: t(TOPIC_NAMES[topic]) for topic in Topic}
+    labels = await raw_labels(session, area, t)
     topics = (
         select(group_join(type_coerce(ActivityTopic.topic, String)))
         .where(ActivityTopic.activity_id == Activity.id)
@@ -150,25 +199,24 @@ async def raw_rows(
         .order_by(Activity.held_on, Activity.id)
         .execution_options(yield_per=BATCH)
     )
-    nowhere = ("", "", "")
     result = await session.stream(query)
     async for batch in result.partitions(BATCH):
         rows = []
         for row in batch:
             (id_, held_on, unit_id, kind, other, topic_text, language, ethnic, *rest) = row
-            found = sorted((v for v in (topic_text or "").split(",") if v), key=order.__getitem__)
+            counts = (rest[0], rest[1], rest[2], rest[3], rest[4], rest[5])
             rows.append(
-                (
-                    f"HD-{id_}",
+                labels.row(
+                    id_,
                     held_on,
-                    *names.get(unit_id, nowhere),
-                    kinds[kind],
-                    other or "",
-                    "; ".join(topic_names[v] for v in found),
-                    languages[language],
-                    ethnic or "",
-                    *rest[:6],
-                    rest[6] or "",
+                    unit_id,
+                    kind,
+                    other,
+                    (topic_text or "").split(","),
+                    language,
+                    ethnic,
+                    counts,
+                    rest[6],
                 )
             )
         yield rows
@@ -520,10 +568,15 @@ async def write_xlsx(
     out: IO[bytes],
     t: Translate,
     progress: Progressed | None = None,
+    *,
+    listed: Activities | None = None,
 ) -> int:
     """Targets, breakdowns and raw activities, written to ``out``. The report
     should be built ``with_children`` so that each commune's targets show.
-    Returns the number of raw rows.
+    Returns the number of raw rows. ``listed``: other rows than the live
+    ones of the report's area and period (a submitted period report's, as
+    submitted), with the titles of the columns they have beyond
+    :func:`raw_header`'s, which are text.
 
     openpyxl lays out the first two sheets and the header of the third; the
     rows of activities (tens of thousands for a province) are then streamed
@@ -534,7 +587,7 @@ async def write_xlsx(
     # Every collaborator by name: the report itself only counts those who logged.
     _breakdown_sheet(book, report, await everyone(session, report.completeness), t)
     sheet = book.create_sheet(t("Activities"))
-    _header(sheet, raw_header(t))
+    _header(sheet, raw_header(t) + (listed.titles if listed is not None else []))
     # A probe row, replaced below, that makes openpyxl create the date style.
     sheet.append(["", _cell(sheet, date(2000, 1, 1), number_format="DD/MM/YYYY")])
     template = io.BytesIO()
@@ -559,7 +612,12 @@ async def write_xlsx(
             head = re.sub(r"<dimension [^>]*/>", "", head)
             with target.open(item.filename, "w") as stream:
                 stream.write(f"{head}<sheetData>{header}".encode())
-                done = await _stream_rows(session, report, stream, t, date_style, progress)
+                rows = (
+                    listed.rows
+                    if listed is not None
+                    else raw_rows(session, report.area, report.period.start, report.period.end, t)
+                )
+                done = await _stream_rows(report, rows, stream, date_style, progress)
                 stream.write(tail.encode())
     return done
 
@@ -579,7 +637,9 @@ def _xml_row(number: int, values: tuple[Any, ...], date_style: str) -> str:
     """One ``<row>`` of sheet XML: inline strings, numbers, and the date as an
     Excel serial day with the date style."""
     cells = []
-    for column, kind, value in zip(_LETTERS, _KINDS, values, strict=True):
+    kinds = _KINDS + [_TEXT] * (len(values) - len(_KINDS))
+    letters = [get_column_letter(i) for i in range(1, len(values) + 1)]
+    for column, kind, value in zip(letters, kinds, values, strict=True):
         if value is None or value == "":
             continue
         if kind is _NUMBER:
@@ -594,23 +654,28 @@ def _xml_row(number: int, values: tuple[Any, ...], date_style: str) -> str:
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-_LETTERS = [get_column_letter(i) for i in range(1, len(_KINDS) + 1)]
+@dataclass(frozen=True)
+class Activities:
+    """Rows for the activities sheet in batches, each row the values of
+    :func:`raw_header`'s columns and then of ``titles``' (text)."""
+
+    rows: AsyncIterator[list[tuple[Any, ...]]]
+    titles: list[str]
 
 
 async def _stream_rows(
-    session: AsyncSession,
     report: Report,
+    rows: AsyncIterator[list[tuple[Any, ...]]],
     stream: IO[bytes],
-    t: Translate,
     date_style: str,
     progress: Progressed | None,
 ) -> int:
     done = 0
     expected = report.summary.counts.sessions
-    async for batch in raw_rows(session, report.area, report.period.start, report.period.end, t):
+    async for batch in rows:
         first = done + 2
-        rows = "".join(_xml_row(n, row, date_style) for n, row in enumerate(batch, start=first))
-        stream.write(rows.encode())
+        xml = "".join(_xml_row(n, row, date_style) for n, row in enumerate(batch, start=first))
+        stream.write(xml.encode())
         done += len(batch)
         if progress is not None:
             progress(done, expected)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from handlers import kit
-from handlers.kit import SPLIT_AT, read_choices
+from handlers.kit import SPLIT_AT, match_label, read_choices
 from storage import units
 from storage.activities import USUAL_MAX, usual_limits
 from storage.models import ActivityKind, Broadcast, Role
@@ -72,6 +72,35 @@ def test_several_choices_typed_with_a_group_word_and_done():
     typed = read_choices("phụ nữ, hàng xóm", options, done=["Xong ➜"], groups=groups)
     assert typed.unknown == "hàng xóm"
     assert read_choices("xong", options, done=["Xong ➜"]).done
+
+
+def test_whole_words_of_one_label_choose_it_only_where_asked_and_only_if_no_other_has_them():
+    contact = [
+        ("🙈 Giữ ẩn danh", "anon"),
+        ("💬 Liên hệ với tôi qua Telegram", "tg"),
+        ("📞 Để lại số điện thoại", "phone"),
+    ]
+    assert match_label("ẩn danh", contact, partial=True) == "anon"
+    assert match_label("AN DANH", contact, partial=True) == "anon"
+    assert match_label("ẩn danh", contact) is None  # a free-text step: only the label
+    assert match_label("danh ẩn", contact, partial=True) is None  # the words in a row
+    assert match_label("dan", contact, partial=True) is None  # whole words: not "danh"
+    kinds = [
+        ("Bạo lực gia đình", "dv"),
+        ("Bạo lực tình dục, quấy rối", "sv"),
+        ("Bạo lực, xâm hại trẻ em", "child"),
+    ]
+    assert match_label("bạo lực", kinds, partial=True) is None  # in three labels
+    assert match_label("tinh duc", kinds, partial=True) == "sv"
+    when = [("Không rõ", "unknown"), ("Không muốn nói", "secret"), ("Không", "no")]
+    assert match_label("không", when, partial=True) == "no"  # a label itself comes first
+    assert match_label("không", when[:2], partial=True) is None
+    # A checklist: a part that is a word of one label, or of the Done button.
+    people = [("Phụ nữ", "woman"), ("Người cao tuổi", "older"), ("Người khuyết tật", "dis")]
+    typed = read_choices("cao tuổi, khuyết tật, xong", people, done=["Xong ➜"], partial=True)
+    assert (typed.picked, typed.done, typed.unknown) == (["older", "dis"], True, None)
+    assert read_choices("người", people, done=["Xong ➜"], partial=True).unknown == "người"
+    assert read_choices("cao tuổi", people, done=["Xong ➜"]).unknown == "cao tuổi"
 
 
 # /broadcast.
@@ -162,6 +191,48 @@ async def test_report_who_is_affected_typed_in_vietnamese(bot):
     await bot.send(VISITOR, "xong")  # the Done button, typed: not a piece of the report
     assert draft(bot, VISITOR, "report")["step"] == "CONTACT"
     assert draft(bot, VISITOR, "report")["text_len"] == length
+
+
+async def test_report_buttons_chosen_by_words_only_one_of_them_has(bot):
+    await bot.send(VISITOR, "/report")
+    await bot.send(VISITOR, "không")
+    replies = await bot.send(VISITOR, "bạo lực")  # in three of the buttons: none is chosen
+    assert texts(replies) == ["Vui lòng chọn một trong các nút bên dưới.", "Chuyện gì đã xảy ra?"]
+    assert draft(bot, VISITOR, "report")["step"] == "KIND"
+    assert "Bạo lực gia đình" in bot.labels(VISITOR)  # asked again, with the buttons
+    await bot.send(VISITOR, "tình dục")  # "Bạo lực tình dục, quấy rối"
+    assert draft(bot, VISITOR, "report")["kind"] == "sexual_violence"
+    await bot.send(VISITOR, "cao tuổi, xong")  # "Người cao tuổi", then Done
+    assert draft(bot, VISITOR, "report")["affected"] == ["older"]
+    assert draft(bot, VISITOR, "report")["step"] == "PLACE"
+    await bot.send(VISITOR, "trà bồng")
+    await bot.send(VISITOR, "xã trà bồng")
+    await bot.send(VISITOR, "hôm nay")
+    await bot.send(VISITOR, "bỏ qua")
+    assert draft(bot, VISITOR, "report")["step"] == "CONTACT"
+    assert "🙈 Giữ ẩn danh" in bot.labels(VISITOR)
+    replies = await bot.send(VISITOR, "ẩn danh")  # "🙈 Giữ ẩn danh"
+    assert draft(bot, VISITOR, "report")["contact"] == "anonymous"
+    assert draft(bot, VISITOR, "report")["step"] == "SUMMARY"
+    assert not any(t.startswith("Vui lòng chọn") for t in texts(replies))
+
+
+async def test_report_stay_anonymous_typed_without_accents_or_in_english(bot):
+    for user, answers, typed in (
+        (VISITOR, ("không", "bạo lực gia đình", "phụ nữ, xong"), "an danh"),
+        (REPORTER, ("no", "domestic violence", "woman, done"), "anonymous"),
+    ):
+        await bot.send(user, "/report")
+        for answer in answers:
+            await bot.send(user, answer)
+        await bot.send(user, "trà bồng")
+        await bot.send(user, "xã trà bồng")
+        await bot.send(user, "hôm nay" if user == VISITOR else "today")
+        await bot.send(user, "bỏ qua" if user == VISITOR else "skip")
+        assert draft(bot, user, "report")["step"] == "CONTACT"
+        await bot.send(user, typed)
+        assert draft(bot, user, "report")["contact"] == "anonymous"
+        assert draft(bot, user, "report")["step"] == "SUMMARY"
 
 
 async def test_report_who_is_affected_typed_in_english_with_done(bot):

@@ -25,6 +25,7 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = ReportCalendar()
 NOW = datetime(2026, 6, 2, 3, 0, tzinfo=UTC)  # 2 June 2026, 10:00 local
 LATER = datetime(2026, 6, 20, 3, 0, tzinfo=UTC)
+EARLIER = datetime(2026, 5, 25, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -41,11 +42,13 @@ async def world(sessions):
             "neighbour": await person(session, 3, Role.COMMUNE_COORDINATOR, neighbour),
             "collaborator": await person(session, 4, Role.COLLABORATOR, village),
         }
-        await log(
+        logged = await log(
             session,
             activity(village, people["collaborator"], date(2026, 3, 8), women=12, men=3),
             activity(village, people["collaborator"], date(2026, 5, 20), women=8, men=6),
         )
+        for row in logged:  # logged before the report is submitted (NOW)
+            row.created_at = row.updated_at = EARLIER
         ids = {k: u.id for k, u in people.items()}
     return sessions, ids, village.id
 
@@ -274,9 +277,12 @@ async def test_export_of_a_submitted_report_shows_the_plan_table_as_submitted(wo
     assert frozen_rows["Women"] == (20, 38, 18)
     (target_line,) = [v for k, v in frozen_rows.items() if k.startswith("Target:")]
     assert target_line == (20, 38, 18)
-    # The activities listed are today's: the corrected count shows there.
-    women = [row[11] for row in book["Activities"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(women) == [8, 30]
+    # Changed behind the audited use cases' back: listed as it is now, and said so.
+    listed = {row[11]: row[17] for row in book["Activities"].iter_rows(min_row=2, values_only=True)}
+    assert listed == {
+        8: None,
+        30: "Changed after submission, with no record of the values before: shown as they are now",
+    }
 
     # Returned, corrected and submitted again: the export shows the new figures.
     async with sessions.begin() as session:
@@ -291,6 +297,96 @@ async def test_export_of_a_submitted_report_shows_the_plan_table_as_submitted(wo
         row[0]: row[1:] for row in book["As submitted"].iter_rows(min_row=4, values_only=True)
     }
     assert frozen_rows["Women"] == (38, 38, None)
+
+
+async def test_export_of_a_submitted_report_lists_the_activities_as_submitted(world):
+    """After submission one activity is corrected, one deleted, one moved out
+    of the period, one logged: the activities sheet lists them as submitted
+    (adding up to the submitted figures), each with what happened since; the
+    one logged late comes last, marked; a draft's sheet is live, unmarked."""
+    from storage import activities as records
+    from storage.models import Activity, Unit, User
+
+    sessions, ids, village_id = world
+    async with sessions.begin() as session:
+        collaborator = await session.get(User, ids["collaborator"])
+        (moved,) = await log(
+            session, activity(await session.get(Unit, village_id), collaborator, date(2026, 4, 10))
+        )
+        moved.created_at = moved.updated_at = EARLIER
+    t = translator("en")
+
+    async def sheet(report_id: int) -> list[tuple]:
+        async with sessions() as session:
+            report = await session.get(PeriodReport, report_id)
+            out = io.BytesIO()
+            await write_period_report(
+                session, report, out, t, today=date(2026, 6, 20), zone=ZONE, report_calendar=CAL
+            )
+        out.seek(0)
+        return list(load_workbook(out)["Activities"].iter_rows(values_only=True))
+
+    report_id = await _prepared(sessions, ids)
+    draft = await sheet(report_id)
+    assert len(draft[0]) == 17 and len(draft) == 4  # live, no column of marks
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        assert (await _submit(session, chief, report_id, 0)).done
+    async with sessions.begin() as session:
+        chief = await _profile(session, ids["chief"])
+        first, second, third = (await session.scalars(select(Activity).order_by(Activity.id))).all()
+        values = records.draft_values(first)
+        values["participants"] = {**values["participants"], "women": 20, "total": 23}
+        await records.update(session, chief, first.id, records.validate(values, None, 60), LATER)
+        await records.delete(session, chief, second.id, LATER)
+        values = records.draft_values(third)
+        values["held_on"] = "2025-12-31"
+        await records.update(session, chief, third.id, records.validate(values, None, 60), LATER)
+        collaborator = await _profile(session, ids["collaborator"])
+        values["held_on"], values["participants"] = (
+            "2026-04-01",
+            {
+                "total": 2,
+                "women": 1,
+                "men": 1,
+                "girls": 0,
+                "boys": 0,
+                "ethnic_minority": 0,
+            },
+        )
+        late = await records.create(
+            session, collaborator, records.validate(values, None, 60), "late", LATER
+        )
+    rows = await sheet(report_id)
+    assert rows[0][17] == "After submission"
+    on = t.date(date(2026, 6, 20))
+    by_id = {row[0]: (row[1], row[11], row[17]) for row in rows[1:]}
+    assert by_id == {
+        f"HD-{first.id}": (
+            datetime(2026, 3, 8),
+            12,
+            f"Corrected on {on}: Participants: now 23; Women: now 20",
+        ),
+        f"HD-{second.id}": (datetime(2026, 5, 20), 8, f"Deleted on {on}"),
+        f"HD-{third.id}": (
+            datetime(2026, 4, 10),
+            10,
+            f"Corrected on {on}: Date: now {t.date(date(2025, 12, 31))}",
+        ),
+        f"HD-{late.activity_id}": (
+            datetime(2026, 4, 1),
+            1,
+            f"Logged on {on}, after submission: not in the submitted figures",
+        ),
+    }
+    assert rows[-1][0] == f"HD-{late.activity_id}"  # after the submitted ones
+    async with sessions() as session:
+        report = await session.get(PeriodReport, report_id)
+        submitted = cycle.lines_of(report.figures)
+    kept = [row for row in rows[1:] if not str(row[17] or "").startswith("Logged on")]
+    assert len(kept) == submitted["totals:sessions"] == 3
+    assert sum(row[10] for row in kept) == submitted["totals:total"]
+    assert sum(row[11] for row in kept) == submitted["totals:women"] == 30
 
 
 async def test_a_frozen_report_that_no_longer_decodes_falls_back_to_live(world):
