@@ -4,6 +4,7 @@ a desktop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from datetime import date
@@ -85,6 +86,32 @@ async def test_a_province_coordinator_drills_down_to_a_village(browser, world: W
         assert "Quảng Ngãi" in crumbs and "Xã Trà Bồng" in crumbs
         assert await page.select_option('select[name="period"]', "this_month")
         await shot(page, "summary-village")
+    finally:
+        await context.close()
+
+
+async def test_a_page_that_comes_late_does_not_replace_the_one_asked_for_since(
+    browser, world: World
+):
+    context, page = await page_for(browser, world, PROVINCE)
+    try:
+        held = asyncio.Event()
+
+        async def slow_first(route) -> None:
+            if not held.is_set():
+                held.set()
+                await asyncio.sleep(1.5)  # the province's page, on a loaded server
+            await route.continue_()
+
+        await page.route("**/app/view/**", slow_first)
+        await page.select_option('select[name="period"]', "last_month")
+        await page.click("form.period button")
+        async with page.expect_request_finished(lambda r: "period=last_month" in r.url):
+            await page.click('table.children a:text-is("Xã Trà Bồng")')
+            await page.wait_for_selector('h1:has-text("Trà Bồng")')
+        await page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+        assert "Trà Bồng" in (await page.text_content("h1") or "")
+        assert await page.get_attribute("#main", "aria-busy") is None
     finally:
         await context.close()
 
