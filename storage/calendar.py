@@ -352,7 +352,7 @@ async def deadlines(session: AsyncSession) -> list[CalendarEvent]:
                     CalendarEvent.unit_id.is_(None),
                     CalendarEvent.active.is_(True),
                 )
-                .order_by(CalendarEvent.start_month, CalendarEvent.start_day)
+                .order_by(CalendarEvent.start_month, CalendarEvent.start_day, CalendarEvent.id)
             )
         ).all()
     )

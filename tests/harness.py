@@ -4,6 +4,9 @@ the bot sent (to anyone) while handling that one update."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,6 +17,18 @@ from bot.services import Services
 from bot.settings import Settings
 
 TOKEN = "123456:test-token"
+
+
+async def eventually(condition: Callable[[], object], limit_s: float = 30.0) -> bool:
+    """Whether ``condition()`` holds within ``limit_s`` (asked every 20 ms):
+    for what a timer or another task does a moment later. The limit is for
+    a loaded CI machine, not the expected wait; the caller asserts."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
 
 
 class Clock:

@@ -95,6 +95,7 @@ async def doubts(
             Activity.kind == data.kind,
             *(getattr(Activity, f) == counts[f] for f in COUNT_FIELDS),
         )
+        .order_by(Activity.id)  # the first logged, if there are several
         .limit(1)
     )
     if same is not None:

@@ -214,7 +214,7 @@ async def holders(session: AsyncSession, unit_id: int) -> list[RegisterEntry]:
             RegisterEntry.kind.in_(HOLDER_KINDS),
             RegisterEntry.status == RegisterStatus.ACTIVE,
         )
-        .order_by(RegisterEntry.name)
+        .order_by(RegisterEntry.name, RegisterEntry.id)
     )
     return list(found.all())
 

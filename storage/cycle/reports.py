@@ -546,7 +546,7 @@ async def overview(
         await session.scalars(
             select(Unit)
             .where(Unit.parent_id == unit.id, Unit.level == UnitLevel.COMMUNE)
-            .order_by(Unit.name)
+            .order_by(Unit.name, Unit.id)
         )
     ).all()
     if not children:
@@ -623,6 +623,6 @@ async def reports_under(session: AsyncSession, path: str) -> list[tuple[PeriodRe
         select(PeriodReport, Unit)
         .join(Unit, Unit.id == PeriodReport.unit_id)
         .where(Unit.path.startswith(path, autoescape=True))
-        .order_by(PeriodReport.year.desc(), PeriodReport.kind, Unit.name)
+        .order_by(PeriodReport.year.desc(), PeriodReport.kind, Unit.name, PeriodReport.id)
     )
     return [(report, unit) for report, unit in rows.all()]

@@ -5,6 +5,7 @@ how many of them logged anything; trusted addresses; incidents."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -210,6 +211,15 @@ async def child_rows(
     return rows
 
 
+def _listed(member: Any) -> tuple[int, str]:
+    """Where a kind, language or topic stands in its own list: the order of
+    equal figures in a summary (the counts come grouped from the database,
+    in no defined order)."""
+    if isinstance(member, enum.Enum):
+        return [*type(member)].index(member), ""
+    return (1 << 30, str(member)) if member is not None else (-1, "")
+
+
 def gaps_first(rows: Iterable[ChildRow]) -> list[ChildRow]:
     return sorted(
         rows, key=lambda r: (r.counts.sessions, r.counts.total, r.reporting, fold(r.place.name))
@@ -271,9 +281,9 @@ async def summarize(
         place_name=await areas.describe(session, area),
         period=period,
         counts=counts,
-        by_kind=dict(sorted(by_kind.items(), key=lambda kv: -kv[1].sessions)),
-        by_language=by_language,
-        by_topic=dict(sorted(by_topic.items(), key=lambda kv: -kv[1])),
+        by_kind=dict(sorted(by_kind.items(), key=lambda kv: (-kv[1].sessions, _listed(kv[0])))),
+        by_language={k: by_language[k] for k in sorted(by_language, key=_listed)},
+        by_topic=dict(sorted(by_topic.items(), key=lambda kv: (-kv[1], _listed(kv[0])))),
         by_month=dict(sorted(by_month.items())),
         children=gaps_first(rows.values()),
         own=own,

@@ -138,7 +138,9 @@ async def visible_groups(session: AsyncSession, profile: Profile) -> list[Area]:
     if not profile.is_coordinator:
         return []
     found = []
-    for group in (await session.scalars(select(UnitGroup).order_by(UnitGroup.name))).all():
+    for group in (
+        await session.scalars(select(UnitGroup).order_by(UnitGroup.name, UnitGroup.id))
+    ).all():
         area = group_area(group)
         if await may_see(session, profile, area):
             found.append(area)

@@ -125,7 +125,9 @@ async def activities(
                 activity.voice_file_id is not None,
             )
         )
-    found = (await session.execute(reporters_query.distinct().order_by(User.display_name))).all()
+    found = (
+        await session.execute(reporters_query.distinct().order_by(User.display_name, User.id))
+    ).all()
     page.reporters = [(int(i), str(n)) for i, n in found]
     return page
 

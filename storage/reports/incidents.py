@@ -97,11 +97,18 @@ async def incident_figures(
     else:
         paths = [area.path]
     found = await stats(session, paths, begin, finish)
-    # Types by count, most first; statuses in the order a report goes through them.
+    # Types by count, most first, types of the same count in the order the
+    # feature lists them (the counts come grouped, in no defined order);
+    # statuses in the order a report goes through them.
+    listed = {k.value: i for i, k in enumerate(IncidentKind)}
+
+    def by_count(item: tuple[str, int]) -> tuple[int, int, str]:
+        return (-item[1], listed.get(item[0], len(listed)), item[0])
+
     return IncidentFigures(
         True,
         found.total,
-        dict(sorted(found.by_kind.items(), key=lambda kv: -kv[1])),
+        dict(sorted(found.by_kind.items(), key=by_count)),
         {s.value: found.by_status[s.value] for s in IncidentStatus if s.value in found.by_status},
         found.median_to_acknowledge,
         found.escalated,

@@ -407,6 +407,18 @@ def plan_lines_text(
     return lines
 
 
+def _most_first(summary: Summary) -> Callable[[tuple[str, int]], tuple[int, int, str]]:
+    """Sort key for (path, figure) by unit: the largest first; equal figures in
+    the order the summary lists its children, the area itself last (the
+    figures come grouped from the database, in no defined order)."""
+    listed = {row.place.path: i for i, row in enumerate(summary.children)}
+
+    def key(item: tuple[str, int]) -> tuple[int, int, str]:
+        return (-item[1], listed.get(item[0], len(listed)), item[0])
+
+    return key
+
+
 def costs_text(
     summary: Summary, t: Translate, esc: Callable[[object], str], bold: Callable[[str], str]
 ) -> list[str]:
@@ -422,7 +434,7 @@ def costs_text(
         name = t(FUNDING_NAMES[source]) if source else t("Source not recorded")
         lines.append(esc(f"• {name}: {t.number(amount)}"))
     names = {row.place.path: row.place.name for row in summary.children}
-    spent = sorted(found.costs_by_child.items(), key=lambda kv: -kv[1])
+    spent = sorted(found.costs_by_child.items(), key=_most_first(summary))
     for path, amount in spent[:MAX_CHILD_LINES]:
         name = names.get(path, summary.area.name)
         lines.append(esc(f"◦ {name}: {t.number(amount)}"))
@@ -497,6 +509,6 @@ def intakes_text(
         esc(" · ".join(f"{t(SUPPORT_NAMES[s])}: {t.number(n)}" for s, n in found.support.items()))
     )
     names = {row.place.path: row.place.name for row in summary.children}
-    for path, n in sorted(found.by_child.items(), key=lambda kv: -kv[1])[:MAX_CHILD_LINES]:
+    for path, n in sorted(found.by_child.items(), key=_most_first(summary))[:MAX_CHILD_LINES]:
         lines.append(esc(f"◦ {names.get(path, summary.area.name)}: {t.number(n)}"))
     return lines

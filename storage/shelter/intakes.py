@@ -112,7 +112,7 @@ async def shelters_for(session: AsyncSession, actor: Profile) -> list[RegisterEn
             RegisterEntry.status == RegisterStatus.ACTIVE,
             place.path.startswith(scope.path, autoescape=True),
         )
-        .order_by(RegisterEntry.name)
+        .order_by(RegisterEntry.name, RegisterEntry.id)
     )
     return list((await session.scalars(query)).all())
 

@@ -15,7 +15,7 @@ from storage import units
 from storage.models import Activity, NoActivityReport, Role
 from tests.handlers.conftest import ADMIN
 from tests.handlers.report_helpers import SECRET
-from tests.harness import BotHarness, texts
+from tests.harness import BotHarness, eventually, texts
 from tests.storage.helpers import person, tra_bong
 
 LAN = 4001  # a village collaborator who reads Vietnamese
@@ -431,18 +431,14 @@ async def test_report_buttons_answered_by_typing_their_labels(bot):
 
 
 async def test_a_part_left_alone_is_read_on_its_own_after_the_window(bot, monkeypatch):
-    import asyncio
-
     from handlers import kit
 
     monkeypatch.setattr(kit, "JOIN_SECONDS", 0.2)
     await bot.send(HOA, "/broadcast")
     before = len(bot.api.bot_messages(HOA))
     assert texts(await bot.send(HOA, "x" * SPLIT_AT), HOA) == []
-    for _ in range(100):  # the job reads it within a second or two
-        if len(bot.api.bot_messages(HOA)) > before:
-            break
-        await asyncio.sleep(0.05)
+    # The job reads it within a second or two.
+    assert await eventually(lambda: len(bot.api.bot_messages(HOA)) > before)
     reply = bot.api.bot_messages(HOA)[before].text or ""
     assert "4.096" in reply  # read as one text, too long for a broadcast
     assert bot.app is not None
@@ -554,19 +550,16 @@ async def test_the_summary_card_answered_by_typing_its_buttons(bot):
 
 
 async def test_a_part_kept_when_the_bot_restarted_is_still_read(bot, monkeypatch):
-    import asyncio
-
     from handlers import kit
 
-    monkeypatch.setattr(kit, "JOIN_SECONDS", 0.2)
+    # The restart must come before the first process's timer (the window and
+    # a second): a second and a half on a loaded machine, not 0.2 s.
+    monkeypatch.setattr(kit, "JOIN_SECONDS", 0.5)
     await bot.send(HOA, "/broadcast")
     assert texts(await bot.send(HOA, "x" * SPLIT_AT), HOA) == []
     await bot.restart()  # within the window: the timer of the first process is gone
     before = len(bot.api.bot_messages(HOA))
-    for _ in range(100):
-        if len(bot.api.bot_messages(HOA)) > before:
-            break
-        await asyncio.sleep(0.05)
+    assert await eventually(lambda: len(bot.api.bot_messages(HOA)) > before)
     reply = bot.api.bot_messages(HOA)[before].text or ""
     assert "4.096" in reply  # read, not dropped at the next message
     assert bot.app is not None

@@ -29,7 +29,7 @@ from tests.handlers.report_helpers import (
     incidents_in_db,
     setup_world,
 )
-from tests.harness import BotHarness, texts
+from tests.harness import BotHarness, eventually, texts
 from tests.storage.helpers import person
 
 HOA = 4102  # the commune coordinator of Trà Bồng, reads Vietnamese
@@ -357,10 +357,8 @@ async def test_a_held_part_alone_is_read_after_a_restart(bot, monkeypatch):
     assert dead is not None
     await dead.stop(wait=False)  # the job that would read it alone died with the process
     assert bot.app is not None
-    for _ in range(80):  # the new process reads it within a second or two
-        if len(bot.api.bot_messages(HOA)) > before:
-            break
-        await asyncio.sleep(0.05)
+    # The new process reads it within a second or two.
+    assert await eventually(lambda: len(bot.api.bot_messages(HOA)) > before)
     said = texts(bot.api.bot_messages(HOA)[before:])
     assert said and "4.096" in said[0]  # read as the answer, not dropped: too long
     assert kit.FRAGMENT not in bot.app.user_data[HOA]

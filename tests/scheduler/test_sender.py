@@ -14,7 +14,7 @@ from scheduler.sender import Sender, SenderConfig
 from scheduler.throttle import Throttle
 from storage import outbox, users
 from storage.models import OutboxEntry, OutboxStatus, Priority, Role, User
-from tests.harness import Clock
+from tests.harness import Clock, eventually
 from tests.storage.helpers import person, tra_bong
 
 
@@ -301,10 +301,7 @@ async def test_background_sender_is_woken_and_stops_cleanly(sessions):
     sender = make_sender(sessions, bot, clock, idle_poll_s=30)
     await enqueue(sessions, 11, 12)
     await sender.start()
-    for _ in range(200):
-        if len(bot.delivered) == 2:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(bot.delivered) == 2)
     await sender.stop()
     assert sorted(bot.delivered) == [11, 12]
     assert not sender.running

@@ -169,6 +169,14 @@ async def test_summary_of_a_commune(session):
         Topic.CHILD_MARRIAGE: 1,
         Topic.HOME_BIRTH: 1,
     }
+    # The most first; equal figures in the order of the lists (the database
+    # returns the groups in no defined order; SQLite sorts their values).
+    assert list(summary.by_kind) == [
+        ActivityKind.DIRECT,
+        ActivityKind.TRAINING,
+        ActivityKind.POLICY_DIALOGUE,
+    ]
+    assert list(summary.by_topic) == [Topic.GENDER_EQUALITY, Topic.CHILD_MARRIAGE, Topic.HOME_BIRTH]
     assert summary.by_language[SessionLanguage.ETHNIC].sessions == 1
     assert summary.by_month[date(2024, 5, 1)].total == 35
     assert summary.by_month[date(2024, 6, 1)].sessions == 1  # 1 June is before 5 June
@@ -232,6 +240,25 @@ async def test_incident_types_and_statuses_are_named_in_the_readers_language(ses
     assert named["Bạo lực gia đình"] == 2 and named["Mua bán người"] == 1
     assert named["Đang chờ người tiếp nhận"] == 2 and named["Đã tiếp nhận"] == 1
     assert not {"domestic_violence", "trafficking", "new", "taken"} & set(named)
+
+
+async def test_incident_types_of_the_same_count_are_in_the_order_of_the_list(session):
+    commune, _province, (v1, _v2, _v3) = await _commune_with_data(session)
+    session.add_all(
+        [
+            _incident(v1, 1, IncidentKind.CHILD_MARRIAGE, IncidentStatus.NEW),
+            _incident(v1, 2, IncidentKind.SEXUAL_VIOLENCE, IncidentStatus.NEW),
+            _incident(v1, 3, IncidentKind.DOMESTIC_VIOLENCE, IncidentStatus.NEW),
+            _incident(commune, 4, IncidentKind.DOMESTIC_VIOLENCE, IncidentStatus.TAKEN),
+        ]
+    )
+    await session.flush()
+    summary = await summarize(session, areas.unit_area(commune), parse_period("2024H1"), ZONE)
+    assert list(summary.incidents.by_kind.items()) == [
+        ("domestic_violence", 2),
+        ("sexual_violence", 1),
+        ("child_marriage", 1),
+    ]
 
 
 async def test_the_province_and_the_country_add_up_from_the_rollups(session):

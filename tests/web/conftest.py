@@ -20,7 +20,7 @@ from storage.models import Role, Unit
 from tests.harness import TOKEN, BotHarness
 from tests.storage.helpers import person, place, tra_bong
 from tests.storage.reports_data import activity, log
-from tests.web.browser import ARGS, CHROMIUM, IN_CI, missing
+from tests.web.browser import ARGS, CHROMIUM, IN_CI, LAUNCH_TIMEOUT_MS, missing
 from web import initdata
 
 PUBLIC = "https://dash.example.org"
@@ -133,7 +133,9 @@ async def browser() -> AsyncIterator[object]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as driver:
-        chromium = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = await driver.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS, timeout=LAUNCH_TIMEOUT_MS
+        )
         try:
             yield chromium
         finally:

@@ -4,6 +4,7 @@ a desktop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from datetime import date
@@ -17,6 +18,7 @@ from storage.reports.periods import month_period
 from storage.reports.render import summary_text
 from storage.reports.report import build_report
 from tests.harness import texts
+from tests.web.browser import new_context
 from tests.web.conftest import COMMUNE, MAI, PROVINCE, World
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -31,7 +33,7 @@ async def shot(page, name: str) -> None:
 
 
 async def page_for(browser, world: World, telegram_id: int, width: int = 1100, theme: str = ""):
-    context = await browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    context = await new_context(browser, viewport={"width": width, "height": 900}, locale="vi-VN")
     page = await context.new_page()
     url = world.app_url(telegram_id) + theme
     await page.goto(url)
@@ -54,6 +56,9 @@ async def test_a_province_coordinator_drills_down_to_a_village(browser, world: W
         assert "Quảng Ngãi" in (await page.text_content("h1") or "")
         await page.select_option('select[name="period"]', "this_month")
         await page.click("form.period button")
+        # The first page is this month's too: wait for the form's own page
+        # (its address is pushed once it is shown), not for the first one.
+        await page.wait_for_url("**period=this_month**")
         await page.wait_for_selector('section.page[data-period="2026-11"]')
         sessions, total = await figure(page, "sessions"), await figure(page, "total")
         assert (sessions, total) == ("2", "57")
@@ -81,6 +86,32 @@ async def test_a_province_coordinator_drills_down_to_a_village(browser, world: W
         assert "Quảng Ngãi" in crumbs and "Xã Trà Bồng" in crumbs
         assert await page.select_option('select[name="period"]', "this_month")
         await shot(page, "summary-village")
+    finally:
+        await context.close()
+
+
+async def test_a_page_that_comes_late_does_not_replace_the_one_asked_for_since(
+    browser, world: World
+):
+    context, page = await page_for(browser, world, PROVINCE)
+    try:
+        held = asyncio.Event()
+
+        async def slow_first(route) -> None:
+            if not held.is_set():
+                held.set()
+                await asyncio.sleep(1.5)  # the province's page, on a loaded server
+            await route.continue_()
+
+        await page.route("**/app/view/**", slow_first)
+        await page.select_option('select[name="period"]', "last_month")
+        await page.click("form.period button")
+        async with page.expect_request_finished(lambda r: "period=last_month" in r.url):
+            await page.click('table.children a:text-is("Xã Trà Bồng")')
+            await page.wait_for_selector('h1:has-text("Trà Bồng")')
+        await page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+        assert "Trà Bồng" in (await page.text_content("h1") or "")
+        assert await page.get_attribute("#main", "aria-busy") is None
     finally:
         await context.close()
 
@@ -147,7 +178,7 @@ async def test_a_commune_coordinator_is_refused_another_commune(browser, world: 
 
 
 async def test_tampered_init_data_is_refused(browser, world: World):
-    context = await browser.new_context()
+    context = await new_context(browser)
     page = await context.new_page()
     try:
         url = world.app_url(COMMUNE)
@@ -167,7 +198,7 @@ async def test_the_login_link_works_once(browser, world: World):
         user = await users.get_by_telegram_id(session, PROVINCE)
         assert user is not None
         secret = await dashboard.create_login_link(session, user.id, world.bot.clock())
-    office = await browser.new_context()
+    office = await new_context(browser)
     page = await office.new_page()
     try:
         await page.goto(f"{world.url}/app/login/{secret}")
@@ -178,7 +209,7 @@ async def test_the_login_link_works_once(browser, world: World):
         assert [c["httpOnly"] for c in cookies if c["name"] == "bd_session"] == [True]
     finally:
         await office.close()
-    second = await browser.new_context()
+    second = await new_context(browser)
     page = await second.new_page()
     try:
         await page.goto(f"{world.url}/app/login/{secret}")

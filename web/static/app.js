@@ -44,19 +44,30 @@
     return "/app/view/" + view + "?" + params.toString();
   }
 
+  // The last page asked for wins: a tap on a link while the period form's
+  // page is still on its way must not be overwritten by that older answer
+  // when it arrives later (a province's page takes longer than a village's).
+  var latest = 0;
+
   function load(search, push) {
+    var mine = ++latest;
     main.setAttribute("aria-busy", "true");
     return fetch(viewUrl(search), { headers: headers(), credentials: "same-origin" })
       .then(function (response) {
         return response.text().then(function (body) {
+          if (mine !== latest) return;
           main.innerHTML = body;
           main.dataset.status = String(response.status);
           if (push) history.pushState({ search: search }, "", "/app/" + search);
           window.scrollTo(0, 0);
         });
       })
-      .catch(function () { main.innerHTML = '<p class="error"></p>'; main.firstChild.textContent = main.dataset.failed; })
-      .then(function () { main.removeAttribute("aria-busy"); });
+      .catch(function () {
+        if (mine !== latest) return;
+        main.innerHTML = '<p class="error"></p>';
+        main.firstChild.textContent = main.dataset.failed;
+      })
+      .then(function () { if (mine === latest) main.removeAttribute("aria-busy"); });
   }
 
   document.addEventListener("click", function (event) {
