@@ -657,7 +657,8 @@ async def weekdays_typed(update: Update, context: BotContext) -> str:
 async def ask_until(update: Update, context: BotContext) -> str:
     draft(context, KEY)["step"] = UNTIL
     first = _first_local(context)
-    example = (first.date() if first else date.today()) + timedelta(days=14)
+    today = _now(context).astimezone(context.services.settings.zone).date()
+    example = (first.date() if first else today) + timedelta(days=14)
     await reply(
         update,
         context.t("Until which day should it repeat? Type a date, for example {example}:").format(
