@@ -334,6 +334,14 @@ async def village_chosen(update: Update, context: BotContext) -> str:
         return await advance(
             update, t("➕ My village is not listed"), ask_village_name(update, context)
         )
+    typed = state.get("typed_village")
+    if choice == "add" and isinstance(typed, str):
+        state.update(village=None, new_village=typed)
+        return await advance(
+            update, t("➕ Add “{name}”").format(name=typed), ask_confirm(update, context)
+        )
+    if choice == "add":  # a stale button of a draft that no longer has the name
+        return await ask_village_name(update, context)
     if choice == "commune":
         state.update(village=None, new_village=None)
         return await advance(
@@ -358,6 +366,15 @@ async def village_typed(update: Update, context: BotContext) -> str:
         state.update(village=exact[0].id, new_village=None)
         return await advance(update, exact[0].name, ask_confirm(update, context))
     rows = [[(h.name, f"rv:{h.id}")] for h in hits]
+    # The name just typed can be added as it is, without typing it again.
+    name = (
+        None
+        if starts_like_formula(text_of(update))
+        else clean_name(text_of(update), MAX_VILLAGE_NAME)
+    )
+    state["typed_village"] = name
+    if name is not None:
+        rows.append([(t("➕ Add “{name}”").format(name=name), "rv:add")])
     rows.append([(t("➕ My village is not listed"), "rv:new")])
     await reply(
         update,

@@ -94,6 +94,25 @@ async def test_wrong_input_at_each_step_keeps_the_step(bot):
     assert bot.labels(USER)[0] == "Xã Bình Sơn"
 
 
+async def test_a_village_name_typed_that_is_not_listed_is_added_with_one_tap(bot):
+    await _register_until_commune(bot)
+    await bot.send(USER, "tra bong")
+    await bot.press(USER, label="Xã Trà Bồng")
+    replies = await bot.send(USER, "  Thôn   Nước Nia ")
+    assert "No village with that name yet" in texts(replies)[0]
+    assert bot.labels(USER) == ["➕ Add “Thôn Nước Nia”", "➕ My village is not listed"]
+    replies = await bot.press(USER, label="➕ Add “Thôn Nước Nia”")
+    assert "Thôn Nước Nia (new), Xã Trà Bồng, Quảng Ngãi" in texts(replies, USER)[-1]
+    # a formula is never offered as a name
+    await bot.press(USER, label="↺ Start over")
+    await bot.press(USER, label="Village collaborator")
+    await bot.send(USER, "quang ngai")
+    await bot.send(USER, "tra bong")
+    await bot.press(USER, label="Xã Trà Bồng")
+    await bot.send(USER, "=HYPERLINK(1)")
+    assert bot.labels(USER) == ["➕ My village is not listed"]
+
+
 async def test_stale_button_from_an_earlier_step(bot):
     await bot.send(USER, "/start")
     first = bot.api.bot_messages(USER)[-1]
