@@ -32,7 +32,9 @@ CHUNK = 500  # rows a trip brings back; a statement with fewer needs no second t
 
 
 class Connection(aiosqlite.Connection):
-    """An aiosqlite connection whose cursors run a statement in one trip."""
+    """An aiosqlite connection whose cursors run a statement in one trip.
+    Unlike aiosqlite's, ``cursor()`` is not awaited (SQLAlchemy enters it
+    with ``async with``); the rest of aiosqlite's interface is unchanged."""
 
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)  # nothing to do on the thread until a statement runs
