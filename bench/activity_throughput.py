@@ -31,9 +31,12 @@ The bot runs with its own send throttle lifted (``send_rate_per_s=1000``):
 Telegram allows a bot about 30 messages/s, the local Bot API no limit.
 
 Diagnostics (environment): ``BENCH_PROFILE=path`` writes a cProfile of each
-child, ``BENCH_SQL_LOG=path`` counts the bot's SQL statements, ``BENCH_STEPS=1``
-prints the latency of each step and of each Bot API method, ``BENCH_GC=1`` the
-garbage collector's pauses in the bot.
+child (of the main thread's CPU time with ``BENCH_PROFILE_CPU=1``, else of the
+wall clock), ``BENCH_SQL_LOG=path`` counts the bot's SQL statements and new
+connections, ``BENCH_STEPS=1`` prints the latency of each step and of each Bot
+API method, ``BENCH_GC=1`` the garbage collector's pauses in the bot,
+``BENCH_THREADS=1`` the bot's CPU per update in its main thread and in the
+others.
 """
 
 from __future__ import annotations
@@ -134,6 +137,10 @@ def _count_statements(engine: AsyncEngine, path: str) -> None:
     def _commit(conn: Any) -> None:
         seen["COMMIT"] += 1
 
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(*args: Any) -> None:
+        seen["(a new connection)"] += 1
+
     def _dump() -> None:
         Path(path).write_text("\n".join(f"{n:7d} {s}" for s, n in seen.most_common()))
 
@@ -213,7 +220,10 @@ def child_main(args: argparse.Namespace) -> None:
     if profile_to:
         import cProfile
 
-        profiler = cProfile.Profile()
+        # BENCH_PROFILE_CPU=1: the main thread's CPU time, not the wall clock
+        # (which charges the waits, and other processes' turns, to whatever ran).
+        cpu_clock = bool(os.environ.get("BENCH_PROFILE_CPU"))
+        profiler = cProfile.Profile(time.thread_time) if cpu_clock else cProfile.Profile()
         profiler.enable()
     if args.serve == "bot":
         asyncio.run(serve_bot(args.api, args.db, args.schema))
@@ -378,6 +388,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def print_threads(bot: Child, before: dict[int, float], updates: int) -> None:
+    """Diagnostics: the CPU ms per update of the bot's main thread and of its
+    other threads (aiosqlite runs each connection's statements in a thread)."""
+    assert bot.process is not None
+    after = bot.thread_cpu_seconds()
+    main = after.get(bot.process.pid, 0.0) - before.get(bot.process.pid, 0.0)
+    others = sum(v - before.get(t, 0.0) for t, v in after.items() if t != bot.process.pid)
+    print(
+        f"  threads: main {main / updates * 1000:.2f} ms, others {others / updates * 1000:.2f} ms"
+        " CPU per update (ended threads not counted)",
+        flush=True,
+    )
+
+
 def print_steps(driver: Driver, api: LocalBotApi) -> None:
     """BENCH_STEPS=1: the latency of each step, and of each Bot API method."""
     if driver.by_step is None:
@@ -492,6 +516,18 @@ class Child:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu_seconds(self) -> dict[int, float]:
+        """CPU time of each of the child's threads so far, by thread id (Linux)."""
+        assert self.process is not None
+        found: dict[int, float] = {}
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                found[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+                    "SC_CLK_TCK"
+                )
+        return found
+
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
@@ -568,11 +604,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         driver.updates = 0
         before = len(driver.confirmed)
         cpu = bot.cpu_seconds()
+        threads = bot.thread_cpu_seconds()
         started = time.perf_counter()
         for _ in range(args.rounds):
             await asyncio.gather(*(driver.log_activity(u, _no_pause) for u in ids))
         seconds = time.perf_counter() - started
         cpu_ms = (bot.cpu_seconds() - cpu) / driver.updates * 1000
+        if os.environ.get("BENCH_THREADS"):
+            print_threads(bot, threads, driver.updates)
         rate = driver.updates / seconds
         logged = len(driver.confirmed) - before
         sat_p50, sat_p99 = percentile(driver.latencies, 0.5), percentile(driver.latencies, 0.99)

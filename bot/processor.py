@@ -185,8 +185,8 @@ class GroupCommit:
                 await asyncio.sleep(0)  # the updates ending in this round join
                 batch, self._pending = self._pending, []
                 try:
-                    async with self.persistence.sessions.begin() as session:
-                        await self.persistence.write(session, [entry for entry, _ in batch])
+                    async with self.persistence.engine.begin() as connection:
+                        await self.persistence.write(connection, [entry for entry, _ in batch])
                 except BaseException as exc:  # each caller gets it, and decides
                     for _, done in batch:
                         if not done.done():

@@ -19,20 +19,34 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from storage.sqlite_driver import use_one_trip_statements
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+SQLITE_POOL_SIZE = 20  # connections a file SQLite engine keeps open
+
+
 def make_engine(url: str, ping_idle_s: float | None = None, **kwargs: Any) -> AsyncEngine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout; a
+    """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and
+    one trip to aiosqlite's thread per statement (``storage.sqlite_driver``); a
     server's pooled connections are checked after ``ping_idle_s`` of idleness
     (default :data:`PING_AFTER_IDLE_S`)."""
     if is_sqlite(url):
         if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):
             kwargs.setdefault("poolclass", StaticPool)
+        else:
+            # SQLAlchemy's default keeps 5 connections and closes any other
+            # once it is returned; the bot runs up to 16 updates at once, so
+            # it opened a connection (a thread, PRAGMAs) about every 6
+            # updates (bench/activity_throughput.py, BENCH_SQL_LOG).
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
+        use_one_trip_statements(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
