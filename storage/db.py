@@ -37,7 +37,7 @@ def make_engine(url: str, ping_idle_s: float | None = None, **kwargs: Any) -> As
     if is_sqlite(url):
         if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):
             kwargs.setdefault("poolclass", StaticPool)
-        else:
+        elif "poolclass" not in kwargs:  # a caller's own pool takes no sizes
             # SQLAlchemy's default keeps 5 connections and closes any other
             # once it is returned; the bot runs up to 16 updates at once, so
             # it opened a connection (a thread, PRAGMAs) about every 6
@@ -57,8 +57,9 @@ def make_engine(url: str, ping_idle_s: float | None = None, **kwargs: Any) -> As
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
     engine = create_async_engine(url, **kwargs)
     ping_after_idle(engine, PING_AFTER_IDLE_S if ping_idle_s is None else ping_idle_s)
     return engine
