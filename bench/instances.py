@@ -26,7 +26,8 @@ progress edits: ``budget_shared`` counts them during the broadcast, and
     .venv/bin/python bench/instances.py --instances 2 --users 200 --kill-at 0.5 \\
         --db postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-The last line printed is one JSON object.
+The last line printed is one JSON object. ``BENCH_KEEP_LOGS=DIR`` keeps the
+processes' logs, at ``BENCH_LOG_LEVEL`` (default WARNING).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -100,7 +102,7 @@ async def serve(api_url: str, db_url: str, schema: str, port: int) -> None:
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
         database_url=db_url,
-        log_level="WARNING",
+        log_level=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         send_rate_per_s=LIMIT_PER_S,
         webhook_url=PUBLIC_URL,
         webhook_secret=SECRET,
@@ -333,7 +335,17 @@ async def user_session(driver: Driver, user: int, think: float, errors: list[int
     try:
         await driver.log_activity(user, _pause(think))
     except Exception as exc:
-        last = [m.text for m in driver.api.messages(user, include_deleted=True)][-3:]
+        last = [
+            (
+                m.message_id,
+                m.from_bot,
+                m.text,
+                m.edited_count,
+                m.deleted,
+                [b.get("callback_data") for b in m.buttons()],
+            )
+            for m in driver.api.messages(user, include_deleted=True)
+        ][-5:]
         print(f"user {user}: {type(exc).__name__}: {exc}; chat ends with {last}", flush=True)
         errors.append(user)
 
@@ -546,6 +558,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await api.stop()
         await drop_schema(db_url, schema)
     logs = "\n".join(c.log.read_text(errors="replace") for c in children)
+    if os.environ.get("BENCH_KEEP_LOGS"):  # a folder to copy the processes' logs to
+        shutil.copytree(tmp.name, os.environ["BENCH_KEEP_LOGS"], dirs_exist_ok=True)
     if os.environ.get("BENCH_DEBUG"):
         print(logs[-5000:])
     refused = logs.count("webhook: refused")
