@@ -18,6 +18,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -556,9 +557,13 @@ async def _toggle_pressed(
     if query is None:
         return await again(update, context)
     await query.answer()
-    await query.edit_message_reply_markup(
-        _toggles(context.t, options, [str(i) for i in chosen], prefix)
-    )
+    try:
+        await query.edit_message_reply_markup(
+            _toggles(context.t, options, [str(i) for i in chosen], prefix)
+        )
+    except BadRequest as exc:  # shown already: a press handled again after a crash
+        if "not modified" not in exc.message.lower():
+            raise
     return step
 
 

@@ -106,6 +106,10 @@ async def edit_keyboard(update: Update, markup: InlineKeyboardMarkup) -> bool:
         query.edit_message_reply_markup(markup), _answering(update), return_exceptions=True
     )
     if isinstance(edited, BadRequest):
+        if "not modified" in edited.message.lower():
+            # It shows these buttons already: this press was handled before
+            # a crash, and is handled again (redelivered) on the saved state.
+            return True
         log.debug("could not update the keyboard: %s", edited)
         return False
     if isinstance(edited, BaseException):

@@ -114,6 +114,29 @@ async def test_an_answer_lost_in_a_crash_is_read_again_at_the_same_step(bot):
     assert bot.app.user_data[USER]["log"]["participants"] == {"total": 60}
 
 
+async def test_a_topic_ticked_just_before_a_crash_is_ticked_once_without_asking_again(bot):
+    """The dead process had ticked the topic on screen; the press, delivered
+    again, ticks it in the saved draft and finds the buttons as they should
+    be. Before, it took that for a failure and asked the question again (an
+    edit of its own that a user, or bench/instances.py, read as the answer
+    to their next press)."""
+    await setup_people(bot)
+    await to_the_date_step(bot)
+    await bot.send(USER, "18/11")
+    await bot.press(USER, label="Xã Trà Bồng")
+    for number in ("45", "30", "15"):
+        await bot.send(USER, number)
+    await bot.press(USER, label="All (45)")  # the topics question in its place
+    topic = bot.labels(USER)[0]
+    question = next(m for m in reversed(bot.api.bot_messages(USER)) if m.reply_markup)
+    await crash_during(bot, bot.press(USER, label=topic))
+    shown = next(m for m in bot.api.bot_messages(USER) if m.message_id == question.message_id)
+    assert shown.edited_count == question.edited_count + 1  # the dead process's tick only
+    assert bot.labels(USER)[0] == "✓ " + topic
+    assert len(bot.app.user_data[USER]["log"]["topics"]) == 1
+    assert step(bot.app, "activity_log") == "TOPICS"
+
+
 # Created once, whatever the moment of the crash.
 async def test_a_registration_request_sent_in_a_crash_is_filed_once(bot):
     await bot.send(USER, "/start")
