@@ -298,9 +298,7 @@ class Sender:
                 else:
                     if self.journal is not None:
                         self.journal.clear_if_settled()
-                    timeout = await self._idle_timeout()
-                    turn = self.throttle.next_turn_in()  # a chat left out for its spacing
-                    await self._wait(timeout if turn is None else min(timeout, turn))
+                    await self._wait(await self._idle_timeout())
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
@@ -313,9 +311,16 @@ class Sender:
         except SQLAlchemyError:
             log.exception("cannot read the outbox")
             return timeout
+        turn = self.throttle.next_turn_in(TURN_SOON_S)  # a chat left out for its spacing
         if due is not None:
-            timeout = min(timeout, max(0.0, (due - self.clock()).total_seconds()))
-        return timeout
+            wait = (due - self.clock()).total_seconds()
+            if wait > 0:
+                timeout = min(timeout, wait)
+            elif turn is None:
+                # Due, yet nothing could be claimed: its chat has an entry in
+                # flight under another sender's lease. Look again at the poll.
+                return timeout
+        return timeout if turn is None else min(timeout, turn)
 
     async def _wait(self, limit_s: float | None) -> None:
         if not self._changed.is_set():

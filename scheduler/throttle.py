@@ -120,11 +120,11 @@ class Throttle:
         later = self._now() + within_s
         return {chat for chat, free_at in self._chat_free_at.items() if free_at > later}
 
-    def next_turn_in(self) -> float | None:
-        """Seconds until the soonest chat that is waiting for its turn has
-        it; None if none is waiting."""
-        now = self._now()
-        waits = [free_at - now for free_at in self._chat_free_at.values() if free_at > now]
+    def next_turn_in(self, within_s: float) -> float | None:
+        """Seconds until the soonest of :meth:`spaced_chats` has its turn
+        ``within_s`` away; None if there is none."""
+        later = self._now() + within_s
+        waits = [free_at - later for free_at in self._chat_free_at.values() if free_at > later]
         return min(waits) if waits else None
 
     def refund(self) -> None:

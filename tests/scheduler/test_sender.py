@@ -279,6 +279,32 @@ async def test_alerts_to_one_chat_do_not_hold_a_broadcast_behind_them(sessions):
     assert alerts == [f"alert {n}" for n in range(len(alerts))]
 
 
+async def test_a_sender_waiting_for_one_chats_turn_does_not_poll_meanwhile(sessions, monkeypatch):
+    """Three alerts to one chat, nothing else: between two of them the sender
+    waits for the chat's turn instead of asking the database again and again."""
+    clock = Clock()
+    await alerts_to(sessions, 1, 3)
+    claims = 0
+    real = outbox.claim
+
+    async def counted(*args, **kwargs):
+        nonlocal claims
+        claims += 1
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim", counted)
+    bot = ScriptedBot()
+    throttle = Throttle(rate_per_s=10_000, chat_interval_s=1.0)
+    sender = Sender(bot, sessions, clock, throttle, SenderConfig(idle_poll_s=30))
+    await sender.start()
+    try:
+        assert await eventually(lambda: len(bot.delivered) == 3)
+    finally:
+        await sender.stop()
+    assert [text for _, _, text in bot.calls] == ["alert 0", "alert 1", "alert 2"]
+    assert claims < 20  # before, it claimed in a loop, thousands of times a second
+
+
 async def test_expired_reminder_is_not_sent(sessions):
     clock = Clock()
     async with sessions.begin() as session:
