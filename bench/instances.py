@@ -26,8 +26,11 @@ progress edits: ``budget_shared`` counts them during the broadcast, and
     .venv/bin/python bench/instances.py --instances 2 --users 200 --kill-at 0.5 \\
         --db postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-The last line printed is one JSON object. ``BENCH_KEEP_LOGS=DIR`` keeps the
-processes' logs, at ``BENCH_LOG_LEVEL`` (default WARNING).
+The last line printed is one JSON object. The line before it, ``per second``,
+gives the broadcast's deliveries in each second (``|`` marks the kill's, and
+``/n`` the coordinator's messages): where a rate under the limit was lost.
+``BENCH_KEEP_LOGS=DIR`` keeps the processes' logs, at ``BENCH_LOG_LEVEL``
+(default WARNING).
 """
 
 from __future__ import annotations
@@ -330,6 +333,21 @@ class Count:
         self.driver.hook(message)
 
 
+def timeline(count: Count, first: float) -> str:
+    """Broadcast deliveries (and, after a slash, coordinator messages) in
+    each second from the first delivery; ``|`` marks the kill."""
+    cells: list[str] = []
+    end = int(count.last_at - first) + 1
+    every = [t for times in count.times.values() for t in times]
+    for second in range(end):
+        lo, hi = first + second, first + second + 1
+        sent = sum(lo <= t < hi for t in every)
+        shared = sum(lo <= t < hi for t in count.coordinator_at)
+        mark = "|" if count.killed_at is not None and lo <= count.killed_at < hi else ""
+        cells.append(f"{mark}{sent}" + (f"/{shared}" if shared else ""))
+    return " ".join(cells)
+
+
 async def user_session(driver: Driver, user: int, think: float, errors: list[int]) -> None:
     await asyncio.sleep(random.uniform(0, think * 4))
     try:
@@ -589,6 +607,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if count.killed_at is not None and t > count.killed_at
     ]
     failover = min(standby) - count.killed_at if standby and count.killed_at else float("nan")
+    print(f"per second: {timeline(count, first)}", flush=True)
     return {
         "instances": args.instances,
         "users": len(users),

@@ -305,6 +305,41 @@ async def test_a_sender_waiting_for_one_chats_turn_does_not_poll_meanwhile(sessi
     assert claims < 20  # before, it claimed in a loop, thousands of times a second
 
 
+class SlowBot(ScriptedBot):
+    """Sends to ``slow`` chats hang until ``release`` is set: a slow request
+    or a slow mark of the database holds the slot the same way."""
+
+    def __init__(self, slow: set[int]) -> None:
+        super().__init__()
+        self.slow = slow
+        self.release = asyncio.Event()
+
+    async def _send(self, method: str, chat_id: int, text: str | None) -> Sent:
+        if chat_id in self.slow:
+            await self.release.wait()
+        return await super()._send(method, chat_id, text)
+
+
+async def test_the_next_claim_does_not_wait_for_every_slot_to_be_free(sessions):
+    """Half the slots still busy is no reason to stop: while four of the
+    first eight messages hang, the sender claims and sends the next ones.
+    Waiting for all eight made claims, sends and marks take turns, and the
+    broadcast fell below the rate limit whenever the database was slow."""
+    clock = Clock()
+    await enqueue(sessions, *range(100, 120))
+    bot = SlowBot(slow={100, 101, 102, 103})
+    sender = make_sender(sessions, bot, clock, max_in_flight=8)
+    await sender.start()
+    try:
+        assert await eventually(lambda: len(bot.delivered) == 16, limit_s=10)
+        assert not set(bot.delivered) & bot.slow
+    finally:
+        bot.release.set()
+        await eventually(lambda: len(bot.delivered) == 20)
+        await sender.stop()
+    assert sorted(bot.delivered) == list(range(100, 120))
+
+
 async def test_expired_reminder_is_not_sent(sessions):
     clock = Clock()
     async with sessions.begin() as session:
