@@ -6,8 +6,13 @@ httpcore check each pooled connection for expiry (a ``poll`` and a
 several layers of request objects; that is about half of the bot's CPU time
 per update (bench/activity_throughput.py, py-spy). aiohttp does the same work
 in a fraction of it, and PTB supports a different client through
-:class:`telegram.request.BaseRequest`. Requests are sent exactly as PTB's
-httpx client sends them: form fields, or multipart when there are files.
+:class:`telegram.request.BaseRequest`.
+
+Requests are sent as JSON, which the Bot API takes as well as forms, or as
+multipart when there are files. PTB's httpx client sends forms, which escape
+every byte of Vietnamese text one by one, in Python: a message with a
+keyboard took 0.11 ms to encode as a form and 0.02 ms as JSON, and half the
+bytes.
 
 The inline keyboards of the messages in Telegram's answers (each message
 the bot sends comes back with its keyboard, each button press with the
@@ -20,6 +25,7 @@ handlers.
 
 from __future__ import annotations
 
+import json
 import ssl
 import urllib.parse
 import urllib.request
@@ -35,6 +41,7 @@ _MARKUP = "reply_markup"
 _MESSAGES = ("message", "edited_message", "reply_to_message", "pinned_message")
 _STALE_QUERY = b"query is too old"
 _ANSWERED = b'{"ok":true,"result":true}'
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -127,9 +134,15 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
+        body = _body(request_data)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
+                method,
+                url,
+                data=body,
+                headers=_JSON if isinstance(body, bytes) else None,
+                timeout=timeout,
+                proxy=self._proxy(url),
             ) as response:
                 status, body = response.status, await response.read()
         except TimeoutError as error:
@@ -173,15 +186,17 @@ def _drop_keyboards(item: object, depth: int = 0) -> None:
     _drop_keyboards(item.get("callback_query"), depth + 1)
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+def _body(request_data: RequestData | None) -> aiohttp.FormData | bytes | None:
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields or None
+        parameters = request_data.parameters
+        if not parameters:
+            return None
+        return json.dumps(parameters, ensure_ascii=False, separators=(",", ":")).encode()
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, part in files.items():
         filename, content, mimetype = _file_part(part)

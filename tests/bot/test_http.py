@@ -4,12 +4,13 @@ sender's retry and back-off rules apply to it as they did to httpx."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -65,7 +66,7 @@ async def test_a_refused_connection_is_a_network_error() -> None:
         await request.shutdown()
 
 
-async def test_form_fields_arrive_as_sent() -> None:
+async def test_fields_arrive_as_sent() -> None:
     async with LocalBotApi() as api:
         api.add_user(7, first_name="Lan")
         request = AiohttpRequest()
@@ -81,6 +82,51 @@ async def test_form_fields_arrive_as_sent() -> None:
         finally:
             await request.shutdown()
         assert [m.text for m in api.bot_messages(7)] == ["Xin chào & <b>bạn</b> 🌸"]
+
+
+async def test_a_request_without_files_is_json_with_its_values_typed() -> None:
+    """Not a form, which escapes Vietnamese text byte by byte, in Python."""
+    seen: list[bytes] = []
+    answer = b'{"ok": true, "result": true}'
+
+    async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        seen.extend([head, await reader.readexactly(length)])
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer)
+        )
+        await writer.drain()
+        writer.close()
+
+    listening = await asyncio.start_server(server, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        data = RequestData(
+            [
+                RequestParameter.from_input("chat_id", 7),
+                RequestParameter.from_input("text", "Bạo lực gia đình"),
+                RequestParameter.from_input(
+                    "reply_markup",
+                    InlineKeyboardMarkup([[InlineKeyboardButton("Có", callback_data="y")]]),
+                ),
+            ]
+        )
+        assert await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage", data)
+    finally:
+        await request.shutdown()
+        listening.close()
+        await listening.wait_closed()
+    head, body = seen
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body) == {
+        "chat_id": 7,
+        "text": "Bạo lực gia đình",
+        "reply_markup": {"inline_keyboard": [[{"text": "Có", "callback_data": "y"}]]},
+    }
 
 
 async def test_flood_control_reaches_the_sender_as_retry_after() -> None:
