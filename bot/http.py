@@ -134,13 +134,13 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        body = _body(request_data)
+        payload = _body(request_data)
         try:
             async with self._session.request(
                 method,
                 url,
-                data=body,
-                headers=_JSON if isinstance(body, bytes) else None,
+                data=payload,
+                headers=_JSON if isinstance(payload, bytes) else None,
                 timeout=timeout,
                 proxy=self._proxy(url),
             ) as response:

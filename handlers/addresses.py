@@ -884,7 +884,9 @@ def build() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[CommandHandler("addresses", start)],
         states=states,
-        fallbacks=fallbacks(KEY, steps, restart=CommandHandler("addresses", start)),
+        fallbacks=fallbacks(
+            KEY, steps, restart=CommandHandler("addresses", start), saves_each_step=True
+        ),
         name="addresses",
         persistent=True,
         allow_reentry=True,

@@ -375,7 +375,9 @@ def build() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[CommandHandler("calendar", start)],
         states=states,
-        fallbacks=fallbacks(KEY, steps, restart=CommandHandler("calendar", start)),
+        fallbacks=fallbacks(
+            KEY, steps, restart=CommandHandler("calendar", start), saves_each_step=True
+        ),
         name="calendar",
         persistent=True,
         allow_reentry=True,

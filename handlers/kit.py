@@ -428,11 +428,13 @@ def fallbacks(
     leave_commands: Sequence[str] = ("cancel",),
     say: Say = plain_say,
     step_of: Callable[[BotContext], object] | None = None,
+    saves_each_step: bool = False,
 ) -> list[BaseHandler[Update, BotContext, Any]]:
     """The commands of a conversation at any of its steps:
 
     - ``leave_commands`` (/cancel) end it with ``leave``, or by dropping the
-      draft and saying nothing was saved;
+      draft and saying nothing was saved (or, in a menu that ``saves_each_step``
+      it confirmed, such as a merge in /people, that those are kept);
     - /start ends it the same way and then shows what the user can do;
     - /help, /hotline and /language answer, then ask the same question again;
     - any other command: say so, and ask the same question again."""
@@ -446,11 +448,15 @@ def fallbacks(
             await leave(update, context)
         else:
             drop_draft(context, key)
-            await say(
-                update,
-                context,
-                context.t("Cancelled. Nothing was saved. Send /help to see what you can do."),
+            text = (
+                context.t(
+                    "Closed. What you confirmed before is saved, the rest is not. "
+                    "Send /help to see what you can do."
+                )
+                if saves_each_step
+                else context.t("Cancelled. Nothing was saved. Send /help to see what you can do.")
             )
+            await say(update, context, text)
         return ConversationHandler.END
 
     async def start_over(update: Update, context: BotContext) -> int:

@@ -367,11 +367,7 @@ async def village_typed(update: Update, context: BotContext) -> str:
         return await advance(update, exact[0].name, ask_confirm(update, context))
     rows = [[(h.name, f"rv:{h.id}")] for h in hits]
     # The name just typed can be added as it is, without typing it again.
-    name = (
-        None
-        if starts_like_formula(text_of(update))
-        else clean_name(text_of(update), MAX_VILLAGE_NAME)
-    )
+    name = _village_name(text_of(update))
     state["typed_village"] = name
     if name is not None:
         rows.append([(t("➕ Add “{name}”").format(name=name), "rv:add")])
@@ -382,6 +378,11 @@ async def village_typed(update: Update, context: BotContext) -> str:
         keyboard(rows),
     )
     return VILLAGE
+
+
+def _village_name(text: str) -> str | None:
+    """``text`` as the name of a new village; None if it cannot be one."""
+    return None if starts_like_formula(text) else clean_name(text, MAX_VILLAGE_NAME)
 
 
 async def ask_village_name(update: Update, context: BotContext) -> str:
@@ -401,7 +402,7 @@ async def village_name_typed(update: Update, context: BotContext) -> str:
             ),
         )
         return await ask_village_name(update, context)
-    name = clean_name(text_of(update), MAX_VILLAGE_NAME)
+    name = _village_name(text_of(update))
     if name is None:
         await reply(
             update,

@@ -723,7 +723,7 @@ def build() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[CommandHandler("targets", start)],
         states=states,
-        fallbacks=fallbacks(KEY, steps),
+        fallbacks=fallbacks(KEY, steps, saves_each_step=True),
         name="targets",
         persistent=True,
         allow_reentry=True,

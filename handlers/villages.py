@@ -161,7 +161,7 @@ def build() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[CommandHandler("villages", start)],
         states=states,
-        fallbacks=fallbacks(KEY, steps),
+        fallbacks=fallbacks(KEY, steps, saves_each_step=True),
         name="villages",
         persistent=True,
         allow_reentry=True,

@@ -297,7 +297,11 @@ class Sender:
                 if self._in_flight:
                     await self._wait(None)
                 elif until_idle:
-                    return
+                    if not self._changed.is_set():
+                        return
+                    # A delivery ended during the claim: its chat, left out
+                    # of that claim, may have more to send.
+                    self._changed.clear()
                 else:
                     if self.journal is not None:
                         self.journal.clear_if_settled()

@@ -148,7 +148,7 @@ def build() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[CommandHandler("people", start)],
         states=states,
-        fallbacks=fallbacks(KEY, steps),
+        fallbacks=fallbacks(KEY, steps, saves_each_step=True),
         name="people",
         persistent=True,
         allow_reentry=True,

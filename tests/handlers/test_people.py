@@ -146,6 +146,12 @@ async def test_a_village_renamed_and_merged_in_vietnamese(bot, sessions):
             )
         ).all()
     assert names == ["Thôn Một"]
+    # /cancel now closes the menu without saying the merge was not saved.
+    replies = await bot.send(HEAD, "/cancel")
+    assert texts(replies) == [
+        "Đã đóng. Những gì bạn đã xác nhận trước đó vẫn được lưu, phần còn lại thì không. "
+        "Gửi /help để xem các việc bạn có thể làm."
+    ]
 
 
 async def test_a_deactivated_person_is_told_so_and_keeps_the_draft(bot, sessions):
