@@ -38,6 +38,17 @@ async def silent_server() -> AsyncIterator[str]:
     await server.wait_closed()
 
 
+async def _answer_true(writer: asyncio.StreamWriter) -> None:
+    """The Bot API's answer ``true``, and the connection closed."""
+    body = b'{"ok": true, "result": true}'
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+    )
+    await writer.drain()
+    writer.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -87,18 +98,12 @@ async def test_fields_arrive_as_sent() -> None:
 async def test_a_request_without_files_is_json_with_its_values_typed() -> None:
     """Not a form, which escapes Vietnamese text byte by byte, in Python."""
     seen: list[bytes] = []
-    answer = b'{"ok": true, "result": true}'
 
     async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
         seen.extend([head, await reader.readexactly(length)])
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer)
-        )
-        await writer.drain()
-        writer.close()
+        await _answer_true(writer)
 
     listening = await asyncio.start_server(server, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
@@ -153,18 +158,12 @@ async def test_requests_before_initialize_are_refused() -> None:
 async def test_the_proxy_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     """A proxy from HTTP_PROXY gets the request; NO_PROXY hosts are reached directly."""
     seen: list[bytes] = []
-    body = b'{"ok": true, "result": true}'
 
     async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen.append(await reader.readline())
         while (await reader.readline()).strip():
             pass
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
-        )
-        await writer.drain()
-        writer.close()
+        await _answer_true(writer)
 
     server = await asyncio.start_server(proxy, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
