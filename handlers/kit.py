@@ -433,8 +433,9 @@ def fallbacks(
     """The commands of a conversation at any of its steps:
 
     - ``leave_commands`` (/cancel) end it with ``leave``, or by dropping the
-      draft and saying nothing was saved (or, in a menu that ``saves_each_step``
-      it confirmed, such as a merge in /people, that those are kept);
+      draft and saying nothing was saved; with ``saves_each_step`` (a menu
+      that saves each change when it is confirmed, such as a merge in
+      /people), saying that what was confirmed is kept;
     - /start ends it the same way and then shows what the user can do;
     - /help, /hotline and /language answer, then ask the same question again;
     - any other command: say so, and ask the same question again."""

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from bot.i18n import translator
@@ -212,6 +212,24 @@ async def test_frozen_figures_and_a_later_correction(world):
     assert "Activities" in book.sheetnames
 
 
+async def _export(sessions, report_id: int) -> Workbook:
+    """The period report's XLSX, in English, as exported on 20 June 2026."""
+    async with sessions() as session:
+        report = await session.get(PeriodReport, report_id)
+        out = io.BytesIO()
+        await write_period_report(
+            session,
+            report,
+            out,
+            translator("en"),
+            today=date(2026, 6, 20),
+            zone=ZONE,
+            report_calendar=CAL,
+        )
+    out.seek(0)
+    return load_workbook(out)
+
+
 def _sheet_rows(sheet) -> list[tuple]:
     return [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
 
@@ -251,19 +269,7 @@ async def test_export_of_a_submitted_report_shows_the_plan_table_as_submitted(wo
         first = await session.scalar(select(Activity).order_by(Activity.id))
         first.women, first.total = 30, 33  # 12 -> 30 women after submission
 
-    t = translator("en")
-
-    async def export() -> object:
-        async with sessions() as session:
-            report = await session.get(PeriodReport, report_id)
-            out = io.BytesIO()
-            await write_period_report(
-                session, report, out, t, today=date(2026, 6, 20), zone=ZONE, report_calendar=CAL
-            )
-        out.seek(0)
-        return load_workbook(out)
-
-    book = await export()
+    book = await _export(sessions, report_id)
     assert book.sheetnames[:3] == ["Targets", "Narrative", "As submitted"]
     targets = _sheet_rows(book["Targets"])
     line = _row_of(targets, "Phụ nữ được tiếp cận")
@@ -290,7 +296,7 @@ async def test_export_of_a_submitted_report_shows_the_plan_table_as_submitted(wo
         assert (await _decide(session, province, report_id, 1, False, "Sửa lại")).done
         chief = await _profile(session, ids["chief"])
         assert (await _submit(session, chief, report_id, 1, now=LATER)).done
-    book = await export()
+    book = await _export(sessions, report_id)
     line = _row_of(_sheet_rows(book["Targets"]), "Phụ nữ được tiếp cận")
     assert line[3:5] == (50, 38)
     frozen_rows = {
@@ -317,14 +323,8 @@ async def test_export_of_a_submitted_report_lists_the_activities_as_submitted(wo
     t = translator("en")
 
     async def sheet(report_id: int) -> list[tuple]:
-        async with sessions() as session:
-            report = await session.get(PeriodReport, report_id)
-            out = io.BytesIO()
-            await write_period_report(
-                session, report, out, t, today=date(2026, 6, 20), zone=ZONE, report_calendar=CAL
-            )
-        out.seek(0)
-        return list(load_workbook(out)["Activities"].iter_rows(values_only=True))
+        book = await _export(sessions, report_id)
+        return list(book["Activities"].iter_rows(values_only=True))
 
     report_id = await _prepared(sessions, ids)
     draft = await sheet(report_id)
